@@ -1,0 +1,72 @@
+"""Production: every secret comes from the environment, and insecure values stop the start-up.
+
+A missing variable raises ImproperlyConfigured naming it; `validation.insecure_settings` lists
+every value that would make the deployment unsafe.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from endless_aisle.settings.base import *  # noqa: F403
+from endless_aisle.settings.base import database_config, env
+from endless_aisle.settings.sqs import broker_settings
+from endless_aisle.settings.validation import insecure_settings
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+DATABASES = {"default": database_config(env.str("DATABASE_URL"))}
+CACHES = {"default": env.cache_url("CACHE_URL")}
+
+# TLS ends at the load balancer, which says so in X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The load balancer's health check speaks plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
+
+STORAGES = {
+    "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_REGION_NAME = AWS_REGION  # noqa: F405
+AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = AWS_S3_CUSTOM_DOMAIN is None
+STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))  # noqa: F405
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
+
+# Amazon SQS itself unless an endpoint is given; credentials come from the task role.
+SQS_ENDPOINT_URL = env.str("SQS_ENDPOINT_URL", default="")
+SQS_ACCESS_KEY_ID = env.str("SQS_ACCESS_KEY_ID", default="")
+SQS_SECRET_ACCESS_KEY = env.str("SQS_SECRET_ACCESS_KEY", default="")
+# The infrastructure (deploy/) creates the queues with their dead-letter queues.
+SQS_CREATE_QUEUES = env.bool("SQS_CREATE_QUEUES", default=False)
+CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_settings(
+    endpoint_url=SQS_ENDPOINT_URL,
+    access_key_id=SQS_ACCESS_KEY_ID,
+    secret_access_key=SQS_SECRET_ACCESS_KEY,
+    region=AWS_REGION,  # noqa: F405
+    queue_prefix=SQS_QUEUE_PREFIX,  # noqa: F405
+    visibility_timeout=SQS_VISIBILITY_TIMEOUT,  # noqa: F405
+)
+
+DEMO_SEED_ALLOWED = False
+
+_problems = insecure_settings(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    allowed_hosts=ALLOWED_HOSTS,
+    database_engine=DATABASES["default"]["ENGINE"],
+    cache_backend=CACHES["default"]["BACKEND"],
+    sqs_endpoint_url=SQS_ENDPOINT_URL,
+)
+if _problems:
+    raise ImproperlyConfigured("Refusing to start with insecure settings: " + "; ".join(_problems))

@@ -1,0 +1,38 @@
+"""What production refuses to start with. Each problem names the environment variable to fix."""
+
+from urllib.parse import urlsplit
+
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
+
+
+def insecure_settings(
+    *,
+    debug: bool,
+    secret_key: str,
+    allowed_hosts: list[str],
+    database_engine: str,
+    cache_backend: str,
+    sqs_endpoint_url: str,
+) -> list[str]:
+    problems = []
+    if debug:
+        problems.append("DJANGO_DEBUG must be false")
+    if (
+        len(secret_key) < MIN_SECRET_KEY_LENGTH
+        or len(set(secret_key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS
+        or secret_key.startswith(("django-insecure-", "local-demo-key"))
+    ):
+        problems.append(
+            "DJANGO_SECRET_KEY must be a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters"
+        )
+    if not allowed_hosts or "*" in allowed_hosts:
+        problems.append("DJANGO_ALLOWED_HOSTS must list the site's host names (no '*')")
+    if database_engine.endswith("sqlite3"):
+        problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+    if cache_backend.endswith(("LocMemCache", "DummyCache")):
+        problems.append("CACHE_URL must point at a shared cache (Redis), not process memory")
+    if sqs_endpoint_url and urlsplit(sqs_endpoint_url).scheme != "https":
+        problems.append("SQS_ENDPOINT_URL must use https (leave it empty for Amazon SQS)")
+    return problems

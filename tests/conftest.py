@@ -1,0 +1,179 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from endless_aisle.queues import queues_ensure
+from endless_aisle.sqs_emulator import sqs_emulator_start
+from stores.roles import Role
+from tests.factories import MembershipFactory, StoreFactory, UserFactory
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+WORKER_START_SECONDS = 60
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; in CI (CI=true) a skipped test would hide a gap, so it fails instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must not skip: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        skip_or_fail(
+            "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:5432/endless_aisle "
+            "(a local PostgreSQL server, e.g. Debian's postgresql package)"
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sqs_emulator():
+    """One moto SQS server per test run, with our queues, at the test settings' endpoint."""
+    server = sqs_emulator_start(settings.SQS_ENDPOINT_URL)
+    queues_ensure()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def store(db):
+    return StoreFactory(code="LDN-01", name="London Oxford Street")
+
+
+@pytest.fixture
+def other_store(db):
+    return StoreFactory(
+        code="DUB-01",
+        name="Dublin Grafton Street",
+        currency="EUR",
+        country="IE",
+        timezone="Europe/Dublin",
+    )
+
+
+@pytest.fixture
+def user_in_role(store):
+    """Make a user holding `role`, working at `store` unless stores=[] says otherwise."""
+
+    def make(role: Role | None, *, stores=None, username=None):
+        user = UserFactory(role=role, **({"username": username} if username else {}))
+        for position, member_store in enumerate([store] if stores is None else stores):
+            MembershipFactory(user=user, store=member_store, is_primary=position == 0)
+        return user
+
+    return make
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL of the database this test process uses, for a worker in another process."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker process on the test SQS server and the test database."""
+    log_path = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "endless_aisle.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "SQS_ENDPOINT_URL": settings.SQS_ENDPOINT_URL,
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "endless_aisle",
+                "worker",
+                "--pool",
+                "solo",
+                "-l",
+                "INFO",
+                "-n",
+                f"test-worker-{os.getpid()}@%h",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    while "ready." not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def wait_for(condition, *, seconds: float = 30, interval: float = 0.2):
+    """Poll until condition() is truthy; return its value, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"Condition not met within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not shutil.which(CHROMIUM):
+        skip_or_fail(
+            f"needs Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)"
+        )
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tablet(chromium, live_server):
+    """A fresh browser page sized like a tablet in portrait (768 x 1024)."""
+    context = chromium.new_context(
+        viewport={"width": 768, "height": 1024}, base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """Save a screenshot under docs/screenshots when SCREENSHOTS=1."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.screenshot(path=str(REPO / "docs" / "screenshots" / f"{name}.png"), full_page=True)

@@ -1,0 +1,126 @@
+"""Production settings: refuse to start on missing or insecure values; pass check --deploy."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from endless_aisle.settings.validation import insecure_settings
+from tests.conftest import REPO
+
+REALISTIC_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "endless_aisle.settings.production",
+    "DJANGO_SECRET_KEY": "q7Vd-3kP9zX!mR2wL8sT5yB0nF4hJ6cE1gA+uO_iK#vN@xQ%rT8wZ2",
+    "DJANGO_ALLOWED_HOSTS": "aisle.retailer.example",
+    "DATABASE_URL": "postgres://aisle:pw@db.internal.example:5432/aisle",
+    "CACHE_URL": "rediscache://cache.internal.example:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "retailer-aisle-media",
+    "AWS_REGION": "eu-west-1",
+}
+
+
+def run_manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "SQS_", "CACHE_URL"))
+    }
+    env.update(REALISTIC_ENVIRONMENT)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_without_warnings_on_realistic_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "AWS_STORAGE_BUCKET_NAME",
+    ],
+)
+def test_a_missing_variable_stops_start_up_naming_it(variable):
+    result = run_manage("check", **{variable: None})
+
+    assert result.returncode != 0
+    assert f"Set the {variable} environment variable" in result.stderr
+
+
+def test_an_insecure_value_stops_start_up_naming_the_variable():
+    result = run_manage("check", DJANGO_DEBUG="true", DATABASE_URL="sqlite:////tmp/aisle.sqlite3")
+
+    assert result.returncode != 0
+    assert (
+        "Refusing to start with insecure settings: DJANGO_DEBUG must be false; "
+        "DATABASE_URL must point at PostgreSQL, not SQLite" in result.stderr
+    )
+
+
+SAFE = {
+    "debug": False,
+    "secret_key": REALISTIC_ENVIRONMENT["DJANGO_SECRET_KEY"],
+    "allowed_hosts": ["aisle.retailer.example"],
+    "database_engine": "django.db.backends.postgresql",
+    "cache_backend": "django.core.cache.backends.redis.RedisCache",
+    "sqs_endpoint_url": "",
+}
+
+
+def test_safe_values_have_no_problems():
+    assert insecure_settings(**SAFE) == []
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        ({"debug": True}, "DJANGO_DEBUG must be false"),
+        (
+            {"secret_key": "short"},
+            "DJANGO_SECRET_KEY must be a random value of at least 50 characters",
+        ),
+        (
+            {"secret_key": "a" * 60},
+            "DJANGO_SECRET_KEY must be a random value of at least 50 characters",
+        ),
+        (
+            {"secret_key": "django-insecure-" + "x1y2z3" * 10},
+            "DJANGO_SECRET_KEY must be a random value of at least 50 characters",
+        ),
+        ({"allowed_hosts": ["*"]}, "DJANGO_ALLOWED_HOSTS must list the site's host names (no '*')"),
+        ({"allowed_hosts": []}, "DJANGO_ALLOWED_HOSTS must list the site's host names (no '*')"),
+        (
+            {"database_engine": "django.db.backends.sqlite3"},
+            "DATABASE_URL must point at PostgreSQL, not SQLite",
+        ),
+        (
+            {"cache_backend": "django.core.cache.backends.locmem.LocMemCache"},
+            "CACHE_URL must point at a shared cache (Redis), not process memory",
+        ),
+        (
+            {"sqs_endpoint_url": "http://sqs.internal.example"},
+            "SQS_ENDPOINT_URL must use https (leave it empty for Amazon SQS)",
+        ),
+    ],
+)
+def test_each_insecure_value_is_named(override, problem):
+    assert insecure_settings(**{**SAFE, **override}) == [problem]

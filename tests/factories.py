@@ -1,0 +1,49 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from stores.models import StaffMembership, Store
+from stores.roles import Role
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"TST-{n:02d}")
+    name = factory.Sequence(lambda n: f"Test Store {n}")
+    address_line1 = "1 High Street"
+    city = "Leeds"
+    postal_code = "LS1 1AA"
+    country = "GB"
+    currency = "GBP"
+    timezone = "Europe/London"
+    notification_emails = "orders@example.com"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Sam"
+    password = factory.django.Password("test-password")
+
+    @factory.post_generation
+    def role(user, create, extracted: Role | None, **kwargs):
+        if extracted is not None:
+            user.groups.add(Group.objects.get(name=extracted.value))
+            if extracted == Role.MERCHANDISER:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    store = factory.SubFactory(StoreFactory)
+    is_primary = True
