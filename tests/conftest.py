@@ -1,3 +1,4 @@
+import importlib
 import os
 import shutil
 import subprocess
@@ -6,7 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import connection
 
 from endless_aisle.queues import queues_ensure
@@ -60,7 +63,14 @@ def other_store(db):
 
 
 @pytest.fixture
-def user_in_role(store):
+def roles(db):
+    """The role groups. Transactional tests flush the tables the data migration filled."""
+    if not Group.objects.exists():
+        importlib.import_module("stores.migrations.0002_roles").create_roles(apps, None)
+
+
+@pytest.fixture
+def user_in_role(roles, store):
     """Make a user holding `role`, working at `store` unless stores=[] says otherwise."""
 
     def make(role: Role | None, *, stores=None, username=None):

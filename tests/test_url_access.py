@@ -1,0 +1,82 @@
+"""Every role against every URL: a new page must be added here before the suite passes."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from stores.roles import Role
+
+ANONYMOUS = "anonymous"
+ROLES = [ANONYMOUS, *Role]
+LOGIN = "/accounts/login/"
+
+
+def everyone(status: int) -> dict:
+    return dict.fromkeys(ROLES, status)
+
+
+def staff_only(anonymous: int, staff: int, others: int) -> dict:
+    return {**dict.fromkeys(Role, others), ANONYMOUS: anonymous, Role.MERCHANDISER: staff}
+
+
+# url name → role → expected status of a GET (302 = sent to log in, or away from the login page)
+EXPECTED = {
+    "healthz": everyone(200),
+    "login": {**everyone(302), ANONYMOUS: 200},
+    "logout": everyone(405),
+    "home": {**everyone(200), ANONYMOUS: 302},
+    "store-switch": {**everyone(405), ANONYMOUS: 302},
+}
+
+ADMIN_EXPECTED = {
+    "/admin/": staff_only(anonymous=302, staff=200, others=302),
+    "/admin/stores/store/": staff_only(anonymous=302, staff=200, others=302),
+    "/admin/auth/user/": staff_only(anonymous=302, staff=403, others=302),
+    "/admin/auth/group/": staff_only(anonymous=302, staff=403, others=302),
+}
+
+
+def named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace != "admin":
+                names |= named_urls(pattern, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_named_url_has_an_access_rule():
+    assert named_urls(get_resolver()) == set(EXPECTED)
+
+
+@pytest.fixture
+def client_as(client, user_in_role):
+    def login(role):
+        if role != ANONYMOUS:
+            client.force_login(user_in_role(role))
+        return client
+
+    return login
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_role_gets_what_it_may_on_each_page(client_as, role, name):
+    response = client_as(role).get(reverse(name))
+
+    assert response.status_code == EXPECTED[name][role]
+    if response.status_code == 302 and role == ANONYMOUS:
+        assert response["Location"].startswith(LOGIN)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", sorted(ADMIN_EXPECTED))
+def test_only_merchandisers_reach_the_admin_and_only_what_they_may(client_as, role, url):
+    response = client_as(role).get(url)
+
+    assert response.status_code == ADMIN_EXPECTED[url][role]
+    if response.status_code == 302:
+        assert response["Location"].startswith("/admin/login/")
