@@ -7,7 +7,7 @@ by moto on loopback, mail on the console. `production.py` removes every default 
 from pathlib import Path
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from endless_aisle.settings.sqs import broker_settings, queue_names
 
@@ -145,7 +145,8 @@ CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_settings(
     visibility_timeout=SQS_VISIBILITY_TIMEOUT,
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_QUEUES = [Queue(name) for name in SQS_QUEUES]
+# One exchange and routing key per queue, so a task routed to a queue lands in that queue only.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in SQS_QUEUES]
 CELERY_TASK_DEFAULT_QUEUE = SQS_QUEUES.maintenance
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

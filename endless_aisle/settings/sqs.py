@@ -42,7 +42,7 @@ def broker_settings(
         "visibility_timeout": visibility_timeout,
         # Long polling; a short pause between polls keeps latency low without busy-waiting.
         "wait_time_seconds": 10,
-        "polling_interval": 0.1,
+        "polling_interval": 0,
         # Fail fast when the broker is unreachable instead of botocore's 60 s default.
         "client-config": {
             "connect_timeout": 2,
