@@ -33,8 +33,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_countries",
     "rest_framework",
+    "simple_history",
     "endless_aisle",
     "stores",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stores.middleware.ActingStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -169,7 +172,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "endless_aisle.tasks.worker_heartbeat",
         "schedule": WORKER_HEARTBEAT_SECONDS,
     },
+    "partner-calls-prune": {
+        "task": "partners.tasks.partner_calls_prune_old",
+        "schedule": 6 * 60 * 60,
+    },
 }
+
+# --- Partners -----------------------------------------------------------------------------------
+# Fernet keys, newest first. The demo key below is public: production requires its own.
+DEMO_PARTNER_CREDENTIAL_KEY = "C45xE3ZlUWPF5LPk55Iz_81xkuF3v5twQDbVdhYHz9g="
+PARTNER_CREDENTIAL_KEYS = env.list("PARTNER_CREDENTIAL_KEYS", default=[DEMO_PARTNER_CREDENTIAL_KEY])
+# host[:port] entries partners may be reached at even on loopback or private addresses.
+PARTNER_HOST_ALLOWLIST = env.list(
+    "PARTNER_HOST_ALLOWLIST", default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303"]
+)
+PARTNER_CALL_RETENTION_DAYS = env.int("PARTNER_CALL_RETENTION_DAYS", default=30)
 
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True

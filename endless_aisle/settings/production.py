@@ -59,6 +59,8 @@ CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_settings(
 )
 
 DEMO_SEED_ALLOWED = False
+PARTNER_CREDENTIAL_KEYS = env.list("PARTNER_CREDENTIAL_KEYS")
+PARTNER_HOST_ALLOWLIST = env.list("PARTNER_HOST_ALLOWLIST", default=[])
 
 _problems = insecure_settings(
     debug=DEBUG,
@@ -67,6 +69,8 @@ _problems = insecure_settings(
     database_engine=DATABASES["default"]["ENGINE"],
     cache_backend=CACHES["default"]["BACKEND"],
     sqs_endpoint_url=SQS_ENDPOINT_URL,
+    partner_credential_keys=PARTNER_CREDENTIAL_KEYS,
+    demo_partner_credential_key=DEMO_PARTNER_CREDENTIAL_KEY,  # noqa: F405
 )
 if _problems:
     raise ImproperlyConfigured("Refusing to start with insecure settings: " + "; ".join(_problems))

@@ -25,7 +25,8 @@ from endless_aisle.settings.base import BASE_DIR, DATABASES, VAR_DIR  # noqa: E4
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-run.sqlite3")}
+    # One file per run, so two runs side by side (or a run beside the demo) never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-run-{os.getpid()}.sqlite3")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

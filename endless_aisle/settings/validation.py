@@ -1,9 +1,12 @@
 """What production refuses to start with. Each problem names the environment variable to fix."""
 
+import base64
+import binascii
 from urllib.parse import urlsplit
 
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
+FERNET_KEY_BYTES = 32
 
 
 def insecure_settings(
@@ -14,6 +17,8 @@ def insecure_settings(
     database_engine: str,
     cache_backend: str,
     sqs_endpoint_url: str,
+    partner_credential_keys: list[str],
+    demo_partner_credential_key: str,
 ) -> list[str]:
     problems = []
     if debug:
@@ -35,4 +40,15 @@ def insecure_settings(
         problems.append("CACHE_URL must point at a shared cache (Redis), not process memory")
     if sqs_endpoint_url and urlsplit(sqs_endpoint_url).scheme != "https":
         problems.append("SQS_ENDPOINT_URL must use https (leave it empty for Amazon SQS)")
+    if not partner_credential_keys or demo_partner_credential_key in partner_credential_keys:
+        problems.append("PARTNER_CREDENTIAL_KEYS must hold your own Fernet keys, not the demo key")
+    elif not all(_is_fernet_key(key) for key in partner_credential_keys):
+        problems.append("PARTNER_CREDENTIAL_KEYS must be Fernet keys (32 url-safe base64 bytes)")
     return problems
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == FERNET_KEY_BYTES
+    except (ValueError, binascii.Error):
+        return False

@@ -6,6 +6,7 @@ Endpoints (all but the token endpoint and images need `Authorization: Bearer <to
   GET  /api/v2/barcodes/{gtin}             {"data": sku}; 404 when not carried
   GET  /api/v2/styles/{style_no}           {"data": [sku]}
   GET  /api/v2/skus?query=&page=&page_size= {"data", "page", "page_size", "total", "next_page"}
+  GET  /api/v2/skus?barcode={gtin}         every SKU of the style carrying it; 404 when not carried
   GET  /api/v2/styles/{style_no}/similar   {"data": [sku]}
   POST /api/v2/orders                      201; a repeated client_reference answers 409 + order_id
   GET  /api/v2/orders/{order_id}           order
@@ -235,15 +236,29 @@ class StridewellSandbox(PartnerSandbox):
             200, {"data": self._skus_json(self._offer(request.params["style_no"]))}
         )
 
+    def _style_of_barcode(self, gtin: str) -> Response:
+        """Every SKU of the style that carries the barcode: one call gives all sizes and colours."""
+        found = self.catalog.by_gtin(gtin)
+        if found is None:
+            raise HttpError(404, f"No SKU with barcode {gtin}")
+        records = self._skus_json(found[0])
+        return json_response(
+            200, {"data": records, "page": 1, "page_size": len(records), "total": len(records),
+                  "next_page": None},
+        )  # fmt: skip
+
     def _similar(self, request: Request) -> Response:
         offer = self._offer(request.params["style_no"])
         records = [sku for other in self.catalog.similar(offer) for sku in self._skus_json(other)]
         return json_response(200, {"data": records})
 
     def _search(self, request: Request) -> Response:
+        barcode = request.query.get("barcode", "").strip()
+        if barcode:
+            return self._style_of_barcode(barcode)
         text = request.query.get("query", "").strip()
         if not text:
-            raise HttpError(400, "Give a search text in ?query=")
+            raise HttpError(400, "Give a search text in ?query= or a barcode in ?barcode=")
         page = self._positive_int(request, "page", 1)
         page_size = self._positive_int(request, "page_size", PAGE_SIZE_DEFAULT)
         if page_size > PAGE_SIZE_MAX:

@@ -17,6 +17,7 @@ REALISTIC_ENVIRONMENT = {
     "CACHE_URL": "rediscache://cache.internal.example:6379/0",
     "AWS_STORAGE_BUCKET_NAME": "retailer-aisle-media",
     "AWS_REGION": "eu-west-1",
+    "PARTNER_CREDENTIAL_KEYS": "38udn-bs9heGawEv-T5yHVpNMZBjXHVYKsbEZ1-7O-s=",
 }
 
 
@@ -83,6 +84,8 @@ SAFE = {
     "database_engine": "django.db.backends.postgresql",
     "cache_backend": "django.core.cache.backends.redis.RedisCache",
     "sqs_endpoint_url": "",
+    "partner_credential_keys": [REALISTIC_ENVIRONMENT["PARTNER_CREDENTIAL_KEYS"]],
+    "demo_partner_credential_key": "demo-key",
 }
 
 
@@ -115,6 +118,14 @@ def test_safe_values_have_no_problems():
         (
             {"cache_backend": "django.core.cache.backends.locmem.LocMemCache"},
             "CACHE_URL must point at a shared cache (Redis), not process memory",
+        ),
+        (
+            {"partner_credential_keys": ["demo-key"]},
+            "PARTNER_CREDENTIAL_KEYS must hold your own Fernet keys, not the demo key",
+        ),
+        (
+            {"partner_credential_keys": ["not-a-fernet-key"]},
+            "PARTNER_CREDENTIAL_KEYS must be Fernet keys (32 url-safe base64 bytes)",
         ),
         (
             {"sqs_endpoint_url": "http://sqs.internal.example"},

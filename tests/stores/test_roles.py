@@ -7,7 +7,18 @@ from stores.roles import Perm, Role
 EXPECTED_PERMISSIONS = {
     Role.ASSOCIATE: {"browse_catalog", "place_orders", "view_store_orders"},
     Role.MANAGER: {"browse_catalog", "place_orders", "view_store_orders", "manage_store_orders"},
-    Role.MERCHANDISER: {"onboard_partners", "view_store"},
+    Role.MERCHANDISER: {
+        "onboard_partners",
+        "view_store",
+        "add_partner",
+        "change_partner",
+        "view_partner",
+        "add_operationconfig",
+        "change_operationconfig",
+        "delete_operationconfig",
+        "view_operationconfig",
+        "view_partnercall",
+    },
     Role.KIOSK: {"browse_catalog"},
 }
 

@@ -1,4 +1,4 @@
-"""Run the whole demo in one terminal: SQS emulator, web server, Celery worker and beat.
+"""Run the whole demo in one terminal: SQS emulator, sandbox partners, web, Celery worker and beat.
 
 Ctrl-C stops everything; if any part stops on its own, the others are stopped too.
 """
@@ -35,6 +35,16 @@ class Command(BaseCommand):
                 "running? Stop it or set SQS_ENDPOINT_URL to another port."
             ) from error
         queues_ensure()
+        from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
+
+        try:
+            sandbox = sandbox_partners_start("127.0.0.1", DEMO_PORTS, status_advance_seconds=30)
+        except OSError as error:
+            sqs.stop()
+            raise CommandError(
+                f"Cannot serve the sandbox partners on ports {sorted(DEMO_PORTS.values())} "
+                f"({error}). Is a demo already running?"
+            ) from error
         celery = [sys.executable, "-m", "celery", "-A", "endless_aisle"]
         commands = {
             "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -56,6 +66,7 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping the demo…")
         finally:
             self._stop(processes)
+            sandbox.stop()
             sqs.stop()
 
     def _announce(self, port: int) -> None:

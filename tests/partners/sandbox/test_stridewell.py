@@ -164,6 +164,22 @@ def test_lookup_by_style_returns_every_sku_of_the_style(stridewell, stridewell_c
     assert stridewell_client.get("/api/v2/styles/SW00000").status == 404
 
 
+def test_a_barcode_query_returns_every_sku_of_its_style(stridewell, stridewell_client):
+    offer = stridewell.catalog.offers[5]
+    scanned = offer.variants[-1].variant.gtin
+
+    reply = stridewell_client.get(f"/api/v2/skus?barcode={scanned}")
+    missing = stridewell_client.get(f"/api/v2/skus?barcode={UNKNOWN_GTIN}")
+
+    assert reply.status == 200
+    assert [sku["sku_code"] for sku in reply.json()["data"]] == [
+        item.sku for item in offer.variants
+    ]
+    assert reply.json()["total"] == len(offer.variants)
+    assert reply.json()["next_page"] is None
+    assert missing.status == 404
+
+
 def test_search_pages_through_every_matching_sku(stridewell, stridewell_client):
     expected = [item.sku for offer in stridewell.catalog.search("boot") for item in offer.variants]
     seen, page, pages = [], 1, []

@@ -1,0 +1,240 @@
+"""The default adapter: each operation is a request mapping, one HTTP call and a response mapping,
+all taken from the partner's OperationConfig rows. No code per partner."""
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from partners.adapters.base import PartnerAdapter
+from partners.adapters.registry import adapter_register
+from partners.http import (
+    PartnerBadResponse,
+    PartnerCallError,
+    PartnerResponse,
+    call_outcome_set,
+    connection_for,
+    partner_http_client,
+)
+from partners.mapping import (
+    MappingError,
+    OrderConfirmation,
+    OrderRequest,
+    OrderStatusUpdate,
+    Product,
+    SearchPage,
+    compile_mapping,
+    data_to_xml,
+    validate_output,
+    validate_request,
+    xml_to_data,
+)
+from partners.models import OperationConfig, Partner, PartnerCall
+from partners.operations import IDEMPOTENT_OPERATIONS, Operation
+from partners.validation import path_parameters
+
+RAW_BODY_SHOWN = 20_000
+
+
+class OperationNotSupported(PartnerCallError):
+    """The partner has no configuration for this operation; nothing was sent."""
+
+    outcome = PartnerCall.Outcome.HTTP_ERROR
+
+
+class PartnerMappingError(PartnerCallError):
+    """A mapping failed or produced something that is not our canonical shape."""
+
+    outcome = PartnerCall.Outcome.MAPPING_ERROR
+
+
+@dataclass
+class CallTrace:
+    """Every step of one operation, for the admin's Test connection page and for errors."""
+
+    operation: str
+    request_line: str = ""
+    status: int | None = None
+    latency_ms: int | None = None
+    raw_body: str = ""
+    mapped: Any = None
+    result: Any = None
+    error: PartnerCallError | None = None
+    errors: list[str] = field(default_factory=list)
+    call_id: int | None = None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+@adapter_register("declarative")
+class DeclarativeAdapter(PartnerAdapter):
+    def __init__(self, partner: Partner) -> None:
+        super().__init__(partner)
+        self.configs = {config.operation: config for config in partner.operations.all()}
+
+    def supports(self, operation: Operation) -> bool:
+        return operation in self.configs
+
+    def lookup(self, code: str) -> Product | None:
+        return self._run(Operation.LOOKUP, {"code": code})
+
+    def search(self, query: str, page: int = 1) -> SearchPage:
+        return self._run(Operation.SEARCH, {"query": query, "page": page})
+
+    def similar(self, partner_product_id: str) -> list[Product]:
+        return self._run(Operation.SIMILAR, {"partner_product_id": partner_product_id})
+
+    def place_order(self, order: OrderRequest) -> OrderConfirmation:
+        return self._run(
+            Operation.PLACE_ORDER, order.to_mapping_input(), idempotency_key=order.idempotency_key
+        )
+
+    def order_status(self, partner_order_id: str) -> OrderStatusUpdate:
+        return self._run(Operation.ORDER_STATUS, {"partner_order_id": partner_order_id})
+
+    def cancel_order(self, partner_order_id: str) -> OrderStatusUpdate:
+        return self._run(Operation.CANCEL_ORDER, {"partner_order_id": partner_order_id})
+
+    def _run(self, operation: Operation, data: dict, idempotency_key: str | None = None) -> Any:
+        trace = self.trace(operation, data, idempotency_key=idempotency_key)
+        if trace.error is not None:
+            raise trace.error
+        return trace.result
+
+    def trace(
+        self, operation: Operation | str, data: dict, *, idempotency_key: str | None = None
+    ) -> CallTrace:
+        """Run one operation and keep every step; partner and mapping errors land in the trace."""
+        operation = Operation(operation)
+        trace = CallTrace(operation=operation)
+        config = self.configs.get(operation)
+        if config is None:
+            trace.error = OperationNotSupported(
+                f"{self.partner} does not offer {operation.label.lower()}.",
+                operation=operation,
+                partner=self.partner.slug,
+            )
+            trace.errors.append(str(trace.error))
+            return trace
+        try:
+            response = self._send(config, data, idempotency_key, trace)
+            body = self._parse(config, response)
+            mapping = compile_mapping(
+                config.response_mapping, operation=operation, direction="response"
+            )
+            trace.mapped = mapping.evaluate(
+                {"status": response.status, "headers": response.headers, "body": body},
+                bindings={"input": data},
+            )
+            trace.result = validate_output(operation, trace.mapped)
+        except MappingError as error:
+            trace.error = PartnerMappingError(
+                str(error), operation=operation, partner=self.partner.slug
+            )
+            trace.errors.extend(getattr(error, "problems", None) or [str(error)])
+            if trace.status is not None:
+                call_outcome_set(trace, PartnerCall.Outcome.MAPPING_ERROR, str(error))
+        except PartnerCallError as error:
+            trace.error = error
+            trace.errors.append(str(error))
+        return trace
+
+    def _send(
+        self,
+        config: OperationConfig,
+        data: dict,
+        idempotency_key: str | None,
+        trace: CallTrace,
+    ) -> PartnerResponse:
+        parts = validate_request(
+            config.operation,
+            compile_mapping(
+                config.request_mapping, operation=config.operation, direction="request"
+            ).evaluate(data)
+            if config.request_mapping.strip()
+            else {},
+        )
+        path = self._path(config, data, parts.path)
+        headers = {**config.headers, **parts.headers}
+        if (
+            config.operation == Operation.PLACE_ORDER
+            and self.partner.deduplication == Partner.Deduplication.IDEMPOTENCY_KEY_HEADER
+            and idempotency_key
+        ):
+            headers[self.partner.idempotency_header_name] = idempotency_key
+        body, content_type = None, None
+        if parts.body is not None:
+            if config.body_format == OperationConfig.BodyFormat.XML:
+                body, content_type = data_to_xml(parts.body).encode(), "application/xml"
+            else:
+                body = json.dumps(parts.body, default=_json_default).encode()
+                content_type = "application/json"
+        trace.request_line = f"{config.method} {path}" + (
+            f" ?{'&'.join(f'{name}=…' for name in parts.query)}" if parts.query else ""
+        )
+        response = partner_http_client().send(
+            connection_for(self.partner),
+            operation=config.operation,
+            method=config.method,
+            path=path,
+            query=parts.query or None,
+            headers=headers,
+            body=body,
+            content_type=content_type,
+            idempotent=config.operation in IDEMPOTENT_OPERATIONS,
+            accepted_statuses=set(config.accepted_statuses),
+        )
+        trace.status, trace.latency_ms = response.status, response.elapsed_ms
+        trace.raw_body = response.body[:RAW_BODY_SHOWN].decode("utf-8", "replace")
+        trace.call_id = response.call_id
+        return response
+
+    def _path(self, config: OperationConfig, data: dict, mapped: dict[str, str]) -> str:
+        values = {
+            name: str(value) for name, value in data.items() if isinstance(value, str | int)
+        } | mapped
+        missing = [name for name in path_parameters(config.path_template) if name not in values]
+        if missing:
+            raise PartnerMappingError(
+                f"The path template needs {', '.join(missing)}: add it to the request mapping's "
+                '"path".',
+                operation=config.operation,
+                partner=self.partner.slug,
+            )
+        return config.path_template.format_map(
+            {name: quote(value, safe="") for name, value in values.items()}
+        )
+
+    def _parse(self, config: OperationConfig, response: PartnerResponse) -> Any:
+        if not response.body.strip():
+            return None
+        content_type = response.headers.get("content-type", "")
+        expected = "xml" if config.body_format == OperationConfig.BodyFormat.XML else "json"
+        if expected not in content_type:
+            raise self._bad_response(
+                config, response, f"expected {expected.upper()}, got {content_type or 'nothing'}"
+            )
+        try:
+            if expected == "xml":
+                return xml_to_data(response.body.decode("utf-8"))
+            return json.loads(response.body, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError, MappingError) as error:
+            raise self._bad_response(
+                config, response, f"the answer is not valid {expected.upper()}: {error}"
+            ) from error
+
+    def _bad_response(
+        self, config: OperationConfig, response: PartnerResponse, message: str
+    ) -> PartnerBadResponse:
+        call_outcome_set(response, PartnerCall.Outcome.BAD_RESPONSE, message)
+        return PartnerBadResponse(
+            f"{self.partner} answered badly: {message}",
+            operation=config.operation,
+            partner=self.partner.slug,
+            status_code=response.status,
+        )

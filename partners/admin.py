@@ -1,0 +1,291 @@
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from partners.config_files import partner_config_export, partner_config_import
+from partners.connection_test import partner_connection_test
+from partners.forms import (
+    SECRET_FIELDS,
+    ConnectionTestForm,
+    MappingPreviewForm,
+    OperationConfigForm,
+    PartnerAdminForm,
+    PartnerImportForm,
+)
+from partners.mapping import preview
+from partners.models import OperationConfig, Partner, PartnerCall
+from partners.services import (
+    ALLOWED_TRANSITIONS,
+    partner_config_bump,
+    partner_credentials_set,
+    partner_go_live_problems,
+    partner_status_change,
+)
+
+
+class OperationConfigInline(admin.StackedInline):
+    model = OperationConfig
+    form = OperationConfigForm
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin):
+    form = PartnerAdminForm
+    inlines = [OperationConfigInline]
+    list_display = ["name", "slug", "status", "priority", "auth_type", "config_version", "actions_"]
+    list_filter = ["status", "auth_type"]
+    search_fields = ["name", "slug", "base_url"]
+    readonly_fields = ["status", "config_version"]
+    history_list_display = ["status", "config_version"]
+    change_form_template = "admin/partners/partner/change_form.html"
+    change_list_template = "admin/partners/partner/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "status", "config_version", "priority", "categories"]}),
+        ("Contact", {"fields": ["contact_email", "logo"]}),
+        (
+            "Connection",
+            {
+                "fields": [
+                    "adapter",
+                    "base_url",
+                    "connect_timeout_ms",
+                    "read_timeout_ms",
+                    "max_concurrent_requests",
+                    "max_response_kb",
+                ]
+            },
+        ),
+        (
+            "Authentication",
+            {
+                "fields": [
+                    "auth_type",
+                    "api_key_name",
+                    "oauth_token_url",
+                    "oauth_scope",
+                    "hmac_header_name",
+                    "hmac_signed_parts",
+                    *(f"secret_{name}" for name in SECRET_FIELDS),
+                ],
+                "description": "Secrets are encrypted and never shown again; fill only those the "
+                "chosen authentication uses.",
+            },
+        ),
+        ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
+    ]
+
+    @admin.display(description="")
+    def actions_(self, partner: Partner) -> str:
+        return format_html(
+            '<a href="{}">Test connection</a> · <a href="{}">Export</a>',
+            reverse("admin:partners_partner_test_connection", args=[partner.pk]),
+            reverse("admin:partners_partner_export", args=[partner.pk]),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        partner = form.instance
+        secrets = {name: value for name, value in form.secret_values().items() if value}
+        if secrets:
+            partner_credentials_set(partner=partner, values=secrets)
+        elif form.has_changed() or any(formset.has_changed() for formset in formsets):
+            partner_config_bump(partner=partner)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:partner_id>/test-connection/",
+                self.admin_site.admin_view(self.test_connection_view),
+                name="partners_partner_test_connection",
+            ),
+            path(
+                "<int:partner_id>/preview-mapping/",
+                self.admin_site.admin_view(self.preview_mapping_view),
+                name="partners_partner_preview_mapping",
+            ),
+            path(
+                "<int:partner_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="partners_partner_status",
+            ),
+            path(
+                "<int:partner_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="partners_partner_export",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="partners_partner_import",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _partner(self, request, partner_id: int, *, change: bool) -> Partner:
+        partner = get_object_or_404(Partner, pk=partner_id)
+        allowed = (
+            self.has_change_permission(request, partner)
+            if change
+            else self.has_view_permission(request, partner)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return partner
+
+    def _page(self, request, partner: Partner | None, template: str, title: str, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": partner,
+                "title": title,
+                **context,
+            },
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        partner = Partner.objects.filter(pk=object_id).first()
+        if partner is not None:
+            extra_context["next_statuses"] = [
+                Partner.Status(status) for status in ALLOWED_TRANSITIONS[partner.status]
+            ]
+            extra_context["go_live_problems"] = partner_go_live_problems(partner)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def test_connection_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=False)
+        form = ConnectionTestForm(request.POST or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = partner_connection_test(
+                partner=partner,
+                operation=form.cleaned_data["operation"],
+                value=form.cleaned_data["value"],
+            )
+        return self._page(
+            request,
+            partner,
+            "admin/partners/partner/test_connection.html",
+            f"Test connection: {partner}",
+            form=form,
+            result=result,
+        )
+
+    def preview_mapping_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=False)
+        initial = {"operation": request.GET.get("operation", "lookup"), "status": 200}
+        config = partner.operations.filter(operation=initial["operation"]).first()
+        if config is not None:
+            initial |= {
+                "expression": config.response_mapping,
+                "input_format": config.body_format,
+            }
+        form = MappingPreviewForm(request.POST or None, initial=initial)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            result = preview(
+                data["expression"],
+                data["sample"],
+                operation=data["operation"],
+                direction=data["direction"],
+                input_format=data["input_format"],
+                status=data["status"],
+            )
+        return self._page(
+            request,
+            partner,
+            "admin/partners/partner/preview_mapping.html",
+            f"Preview mapping: {partner}",
+            form=form,
+            result=result,
+        )
+
+    def status_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=True)
+        if request.method != "POST":
+            return redirect("admin:partners_partner_change", partner.pk)
+        try:
+            partner = partner_status_change(
+                partner=partner, status=Partner.Status(request.POST.get("status", ""))
+            )
+        except (ValueError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, f"{partner} is now {partner.get_status_display().lower()}.")
+        return redirect("admin:partners_partner_change", partner.pk)
+
+    def export_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=False)
+        response = HttpResponse(
+            json.dumps(partner_config_export(partner), indent=2, ensure_ascii=False),
+            content_type="application/json",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{partner.slug}.json"'
+        return response
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = PartnerImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                partner = partner_config_import(data=form.cleaned_data["data"])
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"Imported {partner} (credentials are not imported).")
+                return redirect("admin:partners_partner_change", partner.pk)
+        return self._page(
+            request, None, "admin/partners/partner/import.html", "Import a partner", form=form
+        )
+
+
+@admin.register(OperationConfig)
+class OperationConfigAdmin(SimpleHistoryAdmin):
+    form = OperationConfigForm
+    list_display = ["partner", "operation", "method", "path_template"]
+    list_filter = ["operation", "partner"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        partner_config_bump(partner=obj.partner)
+
+
+@admin.register(PartnerCall)
+class PartnerCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "partner",
+        "operation",
+        "method",
+        "path",
+        "status_code",
+        "latency_ms",
+        "outcome",
+        "attempt",
+        "config_version",
+    ]
+    list_filter = ["outcome", "operation", "partner"]
+    date_hierarchy = "created_at"
+    search_fields = ["path", "error"]
+    list_select_related = ["partner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,58 @@
+"""The admin's Test connection: one real call, every step shown, nothing ordered."""
+
+import json
+from dataclasses import dataclass, field
+
+from partners.adapters.declarative import CallTrace, DeclarativeAdapter
+from partners.mapping import to_json_friendly
+from partners.models import Partner
+from partners.operations import Operation
+
+# Which operation input the typed value becomes.
+INPUT_OF = {
+    Operation.LOOKUP: lambda value: {"code": value},
+    Operation.SEARCH: lambda value: {"query": value, "page": 1},
+    Operation.SIMILAR: lambda value: {"partner_product_id": value},
+    Operation.ORDER_STATUS: lambda value: {"partner_order_id": value},
+}
+
+
+@dataclass
+class ConnectionTestResult:
+    ok: bool
+    summary: str
+    request_line: str = ""
+    status: int | None = None
+    latency_ms: int | None = None
+    raw_body: str = ""
+    mapped: str = ""
+    canonical: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def _pretty(value) -> str:
+    return json.dumps(to_json_friendly(value), indent=2, ensure_ascii=False)
+
+
+def partner_connection_test(
+    *, partner: Partner, operation: str, value: str
+) -> ConnectionTestResult:
+    operation = Operation(operation)
+    trace: CallTrace = DeclarativeAdapter(partner).trace(operation, INPUT_OF[operation](value))
+    if trace.error is not None:
+        summary = str(trace.error)
+    elif trace.result is None:
+        summary = f"{partner} answered: {value} is not carried."
+    else:
+        summary = f"{partner} answered and the mapping fits."
+    return ConnectionTestResult(
+        ok=trace.error is None,
+        summary=summary,
+        request_line=trace.request_line,
+        status=trace.status,
+        latency_ms=trace.latency_ms,
+        raw_body=trace.raw_body,
+        mapped="" if trace.mapped is None else _pretty(trace.mapped),
+        canonical="" if trace.result is None else _pretty(trace.result),
+        errors=trace.errors,
+    )

@@ -1,0 +1,136 @@
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from partners.adapters.registry import adapter_names
+from partners.config_files import PARTNER_FIELDS
+from partners.crypto import credentials_decrypt
+from partners.models import OperationConfig, Partner
+from partners.operations import Operation
+from partners.services import CREDENTIAL_FIELDS
+
+SECRET_FIELDS = {
+    "api_key": "API key",
+    "username": "Username",
+    "password": "Password",
+    "client_id": "Client id",
+    "client_secret": "Client secret",
+    "key_id": "HMAC key id",
+    "secret": "HMAC secret",
+}
+CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
+
+
+class PartnerAdminForm(forms.ModelForm):
+    """The partner plus write-only credential fields: stored values are never sent back."""
+
+    class Meta:
+        model = Partner
+        fields = [*PARTNER_FIELDS, "logo"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["adapter"] = forms.ChoiceField(
+            choices=[(name, name) for name in adapter_names()],
+            help_text="'declarative' uses the operation mappings below; others are code adapters.",
+        )
+        stored = set()
+        if self.instance.pk and hasattr(self.instance, "credentials"):
+            stored = set(credentials_decrypt(self.instance.credentials.encrypted))
+        for name, label in SECRET_FIELDS.items():
+            self.fields[f"secret_{name}"] = forms.CharField(
+                label=label,
+                required=False,
+                strip=True,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                help_text="Stored — leave blank to keep it." if name in stored else "Not set.",
+            )
+
+    def secret_values(self) -> dict[str, str]:
+        """The credential fields typed in that the chosen auth type uses."""
+        wanted = CREDENTIAL_FIELDS[Partner.AuthType(self.cleaned_data["auth_type"])]
+        return {name: self.cleaned_data[f"secret_{name}"] for name in wanted}
+
+    def clean(self):
+        cleaned = super().clean()
+        auth_type = cleaned.get("auth_type")
+        if auth_type is None:
+            return cleaned
+        wanted = CREDENTIAL_FIELDS[Partner.AuthType(auth_type)]
+        for name in set(SECRET_FIELDS) - set(wanted):
+            if cleaned.get(f"secret_{name}"):
+                self.add_error(f"secret_{name}", "Not used by the chosen authentication.")
+        if auth_type in {Partner.AuthType.API_KEY_HEADER, Partner.AuthType.API_KEY_QUERY} and not (
+            cleaned.get("api_key_name")
+        ):
+            self.add_error("api_key_name", "Name the header or query parameter for the API key.")
+        if auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS and not cleaned.get(
+            "oauth_token_url"
+        ):
+            self.add_error("oauth_token_url", "OAuth2 needs the token endpoint.")
+        return cleaned
+
+
+class OperationConfigForm(forms.ModelForm):
+    class Meta:
+        model = OperationConfig
+        fields = [
+            "operation",
+            "method",
+            "path_template",
+            "headers",
+            "body_format",
+            "accepted_statuses",
+            "request_mapping",
+            "response_mapping",
+        ]
+        widgets = {"request_mapping": CODE_WIDGET, "response_mapping": CODE_WIDGET}
+
+
+class ConnectionTestForm(forms.Form):
+    operation = forms.ChoiceField(
+        choices=[
+            (Operation.LOOKUP, "Look up a barcode / code"),
+            (Operation.SEARCH, "Search by name"),
+            (Operation.SIMILAR, "Similar items of a partner product id"),
+            (Operation.ORDER_STATUS, "Status of a partner order id"),
+        ]
+    )
+    value = forms.CharField(max_length=200, help_text="The code, search text or id to send.")
+
+
+class MappingPreviewForm(forms.Form):
+    operation = forms.ChoiceField(choices=Operation.choices)
+    direction = forms.ChoiceField(
+        choices=[("response", "Response: partner answer → our shape"), ("request", "Request")]
+    )
+    input_format = forms.ChoiceField(choices=[("json", "JSON"), ("xml", "XML")])
+    status = forms.IntegerField(
+        min_value=100, max_value=599, initial=200, help_text="HTTP status of the sample answer."
+    )
+    expression = forms.CharField(widget=CODE_WIDGET, help_text="The JSONata mapping to try.")
+    sample = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 100, "class": "mapping-code"}),
+        help_text="Paste a sample answer (response) or operation input (request).",
+    )
+
+
+class PartnerImportForm(forms.Form):
+    file = forms.FileField(required=False, help_text="A file made by Export configuration.")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 100, "class": "mapping-code"}),
+        help_text="…or paste the JSON here.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned.get("file").read() if cleaned.get("file") else cleaned.get("text", "")
+        if not raw:
+            raise ValidationError("Choose a file or paste the configuration.")
+        try:
+            cleaned["data"] = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValidationError(f"Not valid JSON: {error}") from error
+        return cleaned

@@ -1,0 +1,582 @@
+"""`PartnerHttpClient.send`: the one door every partner request goes out through.
+
+Per attempt, in this order: an OAuth2 token if the partner needs one; a slot under the
+partner's concurrency cap; the circuit breaker; the SSRF guard (resolve once, check, pin the
+address); the request with the partner's credentials; a size-capped read; one `PartnerCall` row
+and one log line. Around the attempts: retries with backoff for idempotent calls only, and one
+token renewal when an OAuth2 partner answers 401.
+
+Redirects are never followed by urllib3: the client follows up to MAX_REDIRECTS itself so each
+hop passes the SSRF guard again, and sends credentials only to hops on the original origin.
+An attempt, with its redirects, never takes longer than the partner's connect + read timeout,
+even when a partner trickles its answer a byte at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from urllib.parse import quote, urlencode, urljoin
+
+import certifi
+import urllib3
+from django.conf import settings
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.util import Timeout
+
+from partners.http.auth import OutgoingRequest, access_token, auth_apply
+from partners.http.breaker import CircuitBreaker
+from partners.http.call_log import call_record
+from partners.http.connection import PartnerConnection
+from partners.http.errors import (
+    CircuitOpen,
+    PartnerAuthFailed,
+    PartnerBadResponse,
+    PartnerCallError,
+    PartnerHttpError,
+    PartnerRateLimited,
+    PartnerResponseTooLarge,
+    PartnerTimeout,
+    PartnerUnavailable,
+    UnsafeDestination,
+)
+from partners.http.retries import RETRYABLE_STATUSES, retry_after_seconds, retry_delay
+from partners.http.ssrf import Destination, DestinationRefused, destination_for
+from partners.models import Partner, PartnerCall
+
+USER_AGENT = "EndlessAisle/1.0"
+MAX_REDIRECTS = 3
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+READ_CHUNK_BYTES = 64 * 1024
+POOL_COUNT = 64
+POOL_MAXSIZE = 100  # the most concurrent requests a partner can be configured for
+PATH_SAFE_CHARACTERS = "/%:@!$&'()*+,;=-._~"
+
+Outcome = PartnerCall.Outcome
+
+
+class _QueryStringRedaction(logging.Filter):
+    """urllib3 logs request targets (at DEBUG, and at WARNING for unparsable headers); ours
+    may carry an API key or a customer's search in the query string, so it is cut out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                re.sub(r"\?\S*", "?[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+for _logger_name in ("urllib3.connectionpool", "urllib3.connection"):
+    logging.getLogger(_logger_name).addFilter(_QueryStringRedaction())
+
+
+@dataclass(frozen=True)
+class PartnerResponse:
+    """A partner's answer. `headers` names are lower-case; `elapsed_ms` covers the whole
+    `send` (every attempt and backoff); `attempt` is the attempt that produced it, from 1;
+    `call_id` is its PartnerCall row (see `call_outcome_set`)."""
+
+    status: int
+    headers: dict[str, str] = field(repr=False)  # may carry customer data or tokens
+    body: bytes = field(repr=False)
+    elapsed_ms: int
+    attempt: int
+    call_id: int
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What the caller asked `send` for."""
+
+    connection: PartnerConnection
+    operation: str
+    method: str
+    path: str
+    # Kept out of reprs (tracebacks, debuggers): they may hold customer data or API keys.
+    query: dict[str, str] | None = field(repr=False)
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+    content_type: str | None
+    accepted_statuses: frozenset[int]
+
+    @property
+    def url(self) -> str:
+        path = quote(self.path, safe=PATH_SAFE_CHARACTERS)
+        query = f"?{urlencode(self.query)}" if self.query else ""
+        return f"{self.connection.base_url.rstrip('/')}{path}{query}"
+
+    def error(
+        self, error_type: type[PartnerCallError], message: str, **details: Any
+    ) -> PartnerCallError:
+        return error_type(
+            message, operation=self.operation, partner=self.connection.slug, **details
+        )
+
+
+@dataclass
+class _Progress:
+    """How far one `send` has got, across its attempts."""
+
+    attempt: int = 0
+    retries_done: int = 0
+    token: str | None = None
+    token_renewed: bool = False
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+
+
+class PartnerHttpClient:
+    """Thread-safe; share one per process (`partner_http_client()`) so connection pools,
+    circuit breakers and concurrency caps are shared too. Breakers and caps are kept per
+    partner and config version, so a corrected configuration starts with a closed circuit."""
+
+    def __init__(
+        self,
+        *,
+        ca_certs: str = certifi.where(),
+        breaker_factory: Callable[[], CircuitBreaker] = CircuitBreaker,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """`ca_certs` is the bundle partners' certificates are verified against (certifi's;
+        tests pass their own CA). Verification itself cannot be turned off. `breaker_factory`
+        and `sleep` let tests use a fake clock and skip real backoff waits."""
+        # Pools are keyed by the pinned address and, for https, the name to verify: a pool
+        # never mixes connections made for different names on the same address.
+        self._pools = urllib3.PoolManager(
+            num_pools=POOL_COUNT,
+            maxsize=POOL_MAXSIZE,
+            block=False,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=ca_certs,
+            retries=False,
+        )
+        self._breaker_factory = breaker_factory
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._breakers: dict[tuple[int, int], CircuitBreaker] = {}
+        self._slots: dict[tuple[int, int], threading.BoundedSemaphore] = {}
+
+    def send(
+        self,
+        connection: PartnerConnection,
+        *,
+        operation: str,
+        method: str,
+        path: str,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        idempotent: bool,
+        accepted_statuses: Collection[int] = frozenset(),
+    ) -> PartnerResponse:
+        """Send one request to the partner and return its answer, or raise PartnerCallError.
+
+        `path` goes under the base URL and must not hold a query string: pass `query`, which
+        is kept out of the call log (it may hold an API key or a customer's search). 2xx and
+        `accepted_statuses` (e.g. {404} for a lookup, {409} for an order) are returned; any
+        other status raises the matching error. `idempotent=True` allows retries of transient
+        failures; a request refused with 401 by an OAuth2 partner is sent once more with a
+        fresh token whatever `idempotent` says, since the partner did not act on it.
+        """
+        if not path.startswith("/") or "?" in path or "#" in path:
+            raise ValueError("path must start with '/' and hold no query string: pass query=.")
+        call = _Call(
+            connection=connection,
+            operation=operation,
+            method=method.upper(),
+            path=path,
+            query=query,
+            headers=dict(headers or {}),
+            body=body or b"",
+            content_type=content_type,
+            accepted_statuses=frozenset(accepted_statuses),
+        )
+        started = time.monotonic()
+        progress = _Progress()
+        rejected_token: str | None = None
+        while True:
+            progress.attempt += 1
+            try:
+                answer, call_id = self._attempt_recorded(call, progress, rejected_token)
+            except PartnerCallError as error:
+                if self._token_renewable(call, error, progress):
+                    progress.token_renewed = True
+                    rejected_token = progress.token
+                    continue
+                delay = (
+                    retry_delay(error, retries_done=progress.retries_done) if idempotent else None
+                )
+                if delay is None:
+                    raise
+                progress.retries_done += 1
+                self._sleep(delay)
+                continue
+            return PartnerResponse(
+                status=answer.status,
+                headers=answer.headers,
+                body=answer.body,
+                elapsed_ms=_milliseconds_since(started),
+                attempt=progress.attempt,
+                call_id=call_id,
+            )
+
+    def breaker_for(self, connection: PartnerConnection) -> CircuitBreaker:
+        """The circuit breaker of this partner (and config version) in this process."""
+        key = (connection.partner_id, connection.config_version)
+        with self._lock:
+            if key not in self._breakers:
+                self._breakers[key] = self._breaker_factory()
+            return self._breakers[key]
+
+    # --- One attempt ---
+
+    def _attempt_recorded(
+        self, call: _Call, progress: _Progress, rejected_token: str | None
+    ) -> tuple[_Answer, int]:
+        """One attempt and its call-log entry; the answer and the entry's id."""
+        started = time.monotonic()
+        record = partial(
+            call_record,
+            call.connection,
+            operation=call.operation,
+            method=call.method,
+            path=call.path,
+            attempt=progress.attempt,
+        )
+        try:
+            answer = self._attempt(call, progress, rejected_token)
+        except PartnerCallError as error:
+            record(
+                latency_ms=_milliseconds_since(started),
+                outcome=error.outcome,
+                status_code=error.status_code,
+                error=error.message,
+            )
+            raise
+        call_id = record(
+            latency_ms=_milliseconds_since(started),
+            outcome=_outcome_for(answer.status),
+            status_code=answer.status,
+        )
+        return answer, call_id
+
+    def _attempt(self, call: _Call, progress: _Progress, rejected_token: str | None) -> _Answer:
+        if call.connection.auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS:
+            # Before taking a slot: the token request takes one of its own.
+            progress.token = self._access_token(call, rejected_token)
+        with self._slot(call):
+            breaker = self.breaker_for(call.connection)
+            if not breaker.allow():
+                raise call.error(
+                    CircuitOpen,
+                    "Paused after repeated failures; calls resume after a cool-down of "
+                    f"{breaker.cooldown_seconds:g} s.",
+                )
+            try:
+                answer = self._exchange(call, progress.token)
+                self._raise_for_status(call, answer)
+            except PartnerCallError as error:
+                if error.partner_failure:
+                    breaker.record_failure()
+                elif error.status_code is not None:
+                    breaker.record_success()  # the partner is up: it answered
+                else:
+                    breaker.release()  # refused before reaching the partner
+                raise
+            except BaseException:
+                breaker.release()
+                raise
+            breaker.record_success()
+            return answer
+
+    def _access_token(self, call: _Call, rejected_token: str | None) -> str:
+        try:
+            return access_token(self, call.connection, rejected=rejected_token)
+        except PartnerCallError as error:
+            # The token request was retried and logged as calls of its own; this attempt fails
+            # for the same reason, without another round of retries on top.
+            raise call.error(type(error), f"No access token: {error.message}") from error
+
+    @contextmanager
+    def _slot(self, call: _Call) -> Iterator[None]:
+        connection = call.connection
+        key = (connection.partner_id, connection.config_version)
+        with self._lock:
+            if key not in self._slots:
+                self._slots[key] = threading.BoundedSemaphore(connection.max_concurrent_requests)
+            slots = self._slots[key]
+        if not slots.acquire(timeout=connection.read_timeout_ms / 1000):
+            raise call.error(
+                PartnerUnavailable,
+                f"Too many concurrent requests: all {connection.max_concurrent_requests} "
+                "allowed for this partner stayed busy for longer than its read timeout.",
+            )
+        try:
+            yield
+        finally:
+            slots.release()
+
+    def _exchange(self, call: _Call, token: str | None) -> _Answer:
+        """The request and any redirects, each hop checked by the SSRF guard."""
+        connection = call.connection
+        deadline = (
+            time.monotonic() + (connection.connect_timeout_ms + connection.read_timeout_ms) / 1000
+        )
+        url, method, body, content_type = call.url, call.method, call.body, call.content_type
+        origin: tuple[str, str, int] | None = None
+        for _ in range(MAX_REDIRECTS + 1):
+            destination = self._destination(call, url)
+            origin = origin or destination.origin
+            headers = {"User-Agent": USER_AGENT, **call.headers}
+            if content_type:
+                headers["Content-Type"] = content_type
+            request = OutgoingRequest(method, destination.target, headers, body)
+            if destination.origin == origin:
+                request = auth_apply(
+                    connection,
+                    request,
+                    operation=call.operation,
+                    access_token=token,
+                    now=time.time(),
+                )
+            response = self._urlopen(call, destination, request, deadline)
+            if (
+                response.status not in REDIRECT_STATUSES
+                or response.status in call.accepted_statuses
+            ):
+                return _Answer(
+                    status=response.status,
+                    headers={name.lower(): value for name, value in response.headers.itermerged()},
+                    body=self._read(call, response, deadline),
+                )
+            location = response.headers.get("Location")
+            _discard(response)
+            if not location:
+                raise call.error(
+                    PartnerBadResponse,
+                    f"A redirect (HTTP {response.status}) without a Location.",
+                    status_code=response.status,
+                )
+            url = urljoin(url, location)
+            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                method, body, content_type = "GET", b"", None
+        raise call.error(PartnerBadResponse, f"More than {MAX_REDIRECTS} redirects.")
+
+    def _destination(self, call: _Call, url: str) -> Destination:
+        try:
+            return destination_for(url, settings.PARTNER_HOST_ALLOWLIST)
+        except DestinationRefused as refusal:
+            raise call.error(UnsafeDestination, str(refusal)) from None
+        except OSError as error:  # socket.gaierror: the name does not resolve
+            raise call.error(
+                PartnerUnavailable, "The partner's host name does not resolve.", transient=True
+            ) from error
+
+    def _urlopen(
+        self, call: _Call, destination: Destination, request: OutgoingRequest, deadline: float
+    ) -> urllib3.BaseHTTPResponse:
+        connection = call.connection
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise call.error(PartnerTimeout, _deadline_message(connection), transient=True)
+        pool = self._pools.connection_from_host(
+            destination.address,
+            destination.port,
+            destination.scheme,
+            pool_kwargs={"server_hostname": destination.host, "assert_hostname": destination.host}
+            if destination.scheme == "https"
+            else None,
+        )
+        try:
+            return pool.urlopen(
+                request.method,
+                request.target,
+                body=request.body or None,
+                headers={**request.headers, "Host": destination.host_header},
+                retries=False,
+                redirect=False,
+                assert_same_host=False,
+                timeout=Timeout(
+                    connect=min(connection.connect_timeout_ms / 1000, remaining),
+                    read=min(connection.read_timeout_ms / 1000, remaining),
+                ),
+                preload_content=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            raise self._transport_error(call, error, status=None) from error
+
+    def _read(self, call: _Call, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
+        try:
+            body = self._read_capped(call, response, deadline)
+        except BaseException:
+            _discard(response)
+            raise
+        response.release_conn()
+        return body
+
+    def _read_capped(
+        self, call: _Call, response: urllib3.BaseHTTPResponse, deadline: float
+    ) -> bytes:
+        limit_kb = call.connection.max_response_kb
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit_kb * 1024:
+            raise call.error(
+                PartnerResponseTooLarge,
+                f"The answer is {int(declared) // 1024} KB, over this partner's {limit_kb} KB "
+                "limit.",
+                status_code=response.status,
+            )
+        received = bytearray()
+        try:
+            while chunk := response.read1(READ_CHUNK_BYTES):
+                received += chunk
+                if len(received) > limit_kb * 1024:
+                    raise call.error(
+                        PartnerResponseTooLarge,
+                        f"The answer is over this partner's {limit_kb} KB limit.",
+                        status_code=response.status,
+                    )
+                if time.monotonic() > deadline:
+                    raise call.error(
+                        PartnerTimeout,
+                        _deadline_message(call.connection),
+                        status_code=response.status,
+                        transient=True,
+                    )
+        except urllib3.exceptions.HTTPError as error:
+            raise self._transport_error(call, error, status=response.status) from error
+        return bytes(received)
+
+    def _transport_error(
+        self, call: _Call, error: urllib3.exceptions.HTTPError, *, status: int | None
+    ) -> PartnerCallError:
+        connection = call.connection
+        # NewConnectionError subclasses ConnectTimeoutError, so it is tested first.
+        if isinstance(error, NewConnectionError):
+            return call.error(
+                PartnerUnavailable, "Could not connect to the partner.", transient=True
+            )
+        if isinstance(error, ConnectTimeoutError):
+            return call.error(
+                PartnerTimeout,
+                f"No connection within {connection.connect_timeout_ms} ms.",
+                transient=True,
+            )
+        if isinstance(error, ReadTimeoutError):
+            return call.error(
+                PartnerTimeout,
+                f"No answer within {connection.read_timeout_ms} ms.",
+                status_code=status,
+                transient=True,
+            )
+        if isinstance(error, SSLError):
+            return call.error(
+                PartnerUnavailable,
+                "The TLS connection failed: the handshake failed or the certificate is not "
+                "valid for this host.",
+            )
+        if isinstance(error, DecodeError):
+            return call.error(
+                PartnerBadResponse, "The answer could not be decoded.", status_code=status
+            )
+        if isinstance(error, ProtocolError):
+            return call.error(
+                PartnerUnavailable,
+                "The connection broke before the answer was complete.",
+                status_code=status,
+                transient=True,
+            )
+        return call.error(PartnerUnavailable, f"HTTP failure ({type(error).__name__}).")
+
+    def _raise_for_status(self, call: _Call, answer: _Answer) -> None:
+        status = answer.status
+        if status < 300 or status in call.accepted_statuses:
+            return
+        if status in (401, 403):
+            raise call.error(
+                PartnerAuthFailed,
+                f"The partner refused our credentials (HTTP {status}).",
+                status_code=status,
+            )
+        if status == 429:
+            raise call.error(
+                PartnerRateLimited,
+                "The partner is limiting our request rate (HTTP 429).",
+                status_code=status,
+                transient=True,
+                retry_after=retry_after_seconds(answer.headers.get("retry-after")),
+            )
+        if status >= 500:
+            raise call.error(
+                PartnerUnavailable,
+                f"The partner failed to answer (HTTP {status}).",
+                status_code=status,
+                transient=status in RETRYABLE_STATUSES,
+            )
+        raise call.error(
+            PartnerHttpError, f"The partner answered HTTP {status}.", status_code=status
+        )
+
+    def _token_renewable(self, call: _Call, error: PartnerCallError, progress: _Progress) -> bool:
+        return (
+            call.connection.auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS
+            and isinstance(error, PartnerAuthFailed)
+            and error.status_code == 401
+            and not progress.token_renewed
+        )
+
+
+def _outcome_for(status: int) -> str:
+    if status == 404:
+        return Outcome.NOT_FOUND
+    return Outcome.HTTP_ERROR if status >= 400 else Outcome.OK
+
+
+def _deadline_message(connection: PartnerConnection) -> str:
+    total_ms = connection.connect_timeout_ms + connection.read_timeout_ms
+    return f"The answer did not arrive within {total_ms} ms (connect + read timeout)."
+
+
+def _discard(response: urllib3.BaseHTTPResponse) -> None:
+    """Give the connection back closed: an unread body must not be read by the next request."""
+    response.close()
+    response.release_conn()
+
+
+def _milliseconds_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+_shared_client: PartnerHttpClient | None = None
+_shared_client_lock = threading.Lock()
+
+
+def partner_http_client() -> PartnerHttpClient:
+    """The process-wide client (pools, breakers and caps are only useful shared)."""
+    global _shared_client
+    with _shared_client_lock:
+        if _shared_client is None:
+            _shared_client = PartnerHttpClient()
+        return _shared_client

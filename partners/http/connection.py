@@ -1,0 +1,68 @@
+"""Everything the HTTP client needs to reach one partner, read once from the database.
+
+A `PartnerConnection` is a plain frozen value so the client never touches the ORM on the hot
+path and a test can vary one setting with `dataclasses.replace`. It holds decrypted secrets,
+so it stays in the process that built it: its repr leaves them out, and tasks pass partner ids,
+never connections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from partners.crypto import credentials_decrypt
+from partners.models import Partner, PartnerCredentials
+
+
+@dataclass(frozen=True)
+class PartnerConnection:
+    """How to call one partner, as configured at `config_version`.
+
+    `credentials` keys by auth type: api key → `api_key`; basic → `username`, `password`;
+    OAuth2 → `client_id`, `client_secret`; HMAC → `secret` and optionally `key_id`.
+    """
+
+    partner_id: int
+    slug: str
+    base_url: str
+    auth_type: str
+    credentials: dict[str, str] = field(repr=False, compare=False)
+    api_key_name: str
+    oauth_token_url: str
+    oauth_scope: str
+    hmac_header_name: str
+    hmac_signed_parts: str
+    connect_timeout_ms: int
+    read_timeout_ms: int
+    max_concurrent_requests: int
+    max_response_kb: int
+    config_version: int
+
+
+def connection_for(partner: Partner) -> PartnerConnection:
+    """The partner's current settings with its credentials decrypted (none stored → empty)."""
+    try:
+        encrypted = partner.credentials.encrypted
+    except PartnerCredentials.DoesNotExist:
+        encrypted = ""
+    return PartnerConnection(
+        partner_id=partner.pk,
+        slug=partner.slug,
+        base_url=partner.base_url,
+        auth_type=partner.auth_type,
+        credentials=credentials_decrypt(encrypted),
+        api_key_name=partner.api_key_name,
+        # A path is relative to the base URL, so a configuration moves between environments.
+        oauth_token_url=urljoin(partner.base_url, partner.oauth_token_url)
+        if partner.oauth_token_url.startswith("/")
+        else partner.oauth_token_url,
+        oauth_scope=partner.oauth_scope,
+        hmac_header_name=partner.hmac_header_name,
+        hmac_signed_parts=partner.hmac_signed_parts,
+        connect_timeout_ms=partner.connect_timeout_ms,
+        read_timeout_ms=partner.read_timeout_ms,
+        max_concurrent_requests=partner.max_concurrent_requests,
+        max_response_kb=partner.max_response_kb,
+        config_version=partner.config_version,
+    )

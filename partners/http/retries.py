@@ -1,0 +1,55 @@
+"""When a failed partner call is sent again, and after how long.
+
+Only idempotent calls are retried (the client checks that): sending an order twice is the order
+pipeline's decision, never the HTTP layer's. Only transient failures are retried: timeouts,
+connection errors, 502/503/504 and 429. A 429 whose Retry-After is longer than
+`RETRY_AFTER_MAX_SECONDS` is not retried at all: waiting less than the partner asked would only
+earn another 429, and the caller (a page, a worker) can decide better what to do meanwhile.
+
+Worst case for one `send`: (1 + MAX_RETRIES) attempts of at most connect + read timeout each,
+plus MAX_RETRIES waits of at most max(BACKOFF_MAX_SECONDS, RETRY_AFTER_MAX_SECONDS).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from partners.http.errors import PartnerCallError, PartnerRateLimited
+
+MAX_RETRIES = 2
+BACKOFF_BASE_SECONDS = 0.2
+BACKOFF_MAX_SECONDS = 2.0
+RETRY_AFTER_MAX_SECONDS = 2.0
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+
+def retry_delay(error: PartnerCallError, *, retries_done: int) -> float | None:
+    """Seconds to wait before sending again, or None to give up and raise `error`."""
+    if not error.transient or retries_done >= MAX_RETRIES:
+        return None
+    # Exponential backoff with jitter, so clients that failed together do not retry together.
+    backoff = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2**retries_done)
+    backoff *= 0.5 + random.random() / 2  # noqa: S311 - jitter, not cryptography
+    if isinstance(error, PartnerRateLimited) and error.retry_after is not None:
+        if error.retry_after > RETRY_AFTER_MAX_SECONDS:
+            return None
+        return max(backoff, error.retry_after)
+    return backoff
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date; None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

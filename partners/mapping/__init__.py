@@ -1,0 +1,96 @@
+"""Declarative, sandboxed mappings between partner APIs and our canonical shapes.
+
+Merchandisers write one JSONata expression per operation and direction. `compile_mapping` parses
+it once; `CompiledMapping.evaluate` runs it within time, depth and size bounds; `validate_output`
+and `validate_request` turn the result into canonical objects or errors that name every wrong
+field. Pure Python: no Django imports, so everything here is tested without a database.
+"""
+
+from partners.mapping.canonical import (
+    Address,
+    ConfirmationLine,
+    Contact,
+    OrderConfirmation,
+    OrderLine,
+    OrderRequest,
+    OrderStatusUpdate,
+    Product,
+    SearchPage,
+    StatusLine,
+    Variant,
+    validate_order_confirmation,
+    validate_order_status_update,
+    validate_product,
+    validate_search_page,
+    validate_similar,
+    validate_variant,
+)
+from partners.mapping.engine import (
+    DIRECTIONS,
+    OPERATIONS,
+    CompiledMapping,
+    compile_mapping,
+    response_mapping_input,
+)
+from partners.mapping.errors import (
+    FieldProblem,
+    MappingError,
+    MappingLimitExceeded,
+    MappingRuntimeError,
+    MappingSyntaxError,
+    ShapeError,
+    XmlPayloadError,
+)
+from partners.mapping.gtin import gtin_check_digit, gtin_problem
+from partners.mapping.limits import DEFAULT_LIMITS, Limit, MappingLimits
+from partners.mapping.outputs import validate_output
+from partners.mapping.preview import PreviewError, PreviewResult, preview
+from partners.mapping.request_parts import RequestParts, validate_request
+from partners.mapping.values import to_json_friendly
+from partners.mapping.xml import data_to_xml, xml_to_data
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DIRECTIONS",
+    "OPERATIONS",
+    "Address",
+    "CompiledMapping",
+    "ConfirmationLine",
+    "Contact",
+    "FieldProblem",
+    "Limit",
+    "MappingError",
+    "MappingLimitExceeded",
+    "MappingLimits",
+    "MappingRuntimeError",
+    "MappingSyntaxError",
+    "OrderConfirmation",
+    "OrderLine",
+    "OrderRequest",
+    "OrderStatusUpdate",
+    "PreviewError",
+    "PreviewResult",
+    "Product",
+    "RequestParts",
+    "SearchPage",
+    "ShapeError",
+    "StatusLine",
+    "Variant",
+    "XmlPayloadError",
+    "compile_mapping",
+    "data_to_xml",
+    "gtin_check_digit",
+    "gtin_problem",
+    "preview",
+    "response_mapping_input",
+    "to_json_friendly",
+    "validate_order_confirmation",
+    "validate_order_status_update",
+    "validate_output",
+    "validate_product",
+    "validate_request",
+    "validate_search_page",
+    "validate_similar",
+    "validate_variant",
+    "xml_to_data",
+]

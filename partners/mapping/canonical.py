@@ -1,0 +1,294 @@
+"""Our canonical shapes: what response mappings must produce and what order mappings receive.
+
+Partners that send only part of the picture stay usable: only identifying fields are required,
+everything else may be absent. The `validate_*` functions turn a mapping's JSON result into these
+frozen objects, or raise ShapeError listing every wrong field with its path and value.
+"""
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from partners.mapping.fields import Fields, Problems
+from partners.mapping.values import to_mapping_value
+
+CONFIRMATION_STATUSES = ("accepted", "rejected", "pending")
+UPDATE_STATUSES = ("accepted", "shipped", "delivered", "cancelled", "rejected")
+_COUNTRY = re.compile(r"[A-Z]{2}", re.ASCII)
+_CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Variant:
+    partner_sku: str
+    gtin: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    price: Decimal | None = None
+    currency: str | None = None
+    available_quantity: int | None = None
+    delivery_days: int | None = None
+    delivery_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    partner_product_id: str
+    name: str | None = None
+    brand: str | None = None
+    description: str | None = None
+    category: str | None = None
+    images: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    similar: tuple[str, ...] = ()
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    products: tuple[Product, ...] = ()
+    next_page: str | int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderLine:
+    partner_sku: str
+    quantity: int
+    unit_price: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
+            raise ValueError(f"quantity must be an int, got {self.quantity!r}")
+        if self.quantity <= 0:
+            raise ValueError(f"quantity must be more than 0, got {self.quantity}")
+        if not isinstance(self.unit_price, Decimal) or not self.unit_price >= 0:
+            raise ValueError(f"unit_price must be a Decimal of 0 or more, got {self.unit_price!r}")
+        if not _CURRENCY.fullmatch(self.currency):
+            raise ValueError(f"currency must be an ISO 4217 code, got {self.currency!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Address:
+    name: str
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str
+    country: str
+
+    def __post_init__(self) -> None:
+        if not _COUNTRY.fullmatch(self.country):
+            raise ValueError(f"country must be ISO 3166 alpha-2, got {self.country!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contact:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRequest:
+    """What a place_order request mapping receives, as `to_mapping_input()`."""
+
+    reference: str
+    idempotency_key: str
+    lines: tuple[OrderLine, ...]
+    ship_to: Address
+    customer: Contact
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            raise ValueError("an order needs at least one line")
+
+    def to_mapping_input(self) -> dict[str, Any]:
+        """Plain JSON: prices as numbers, every field present (null when unknown)."""
+        return to_mapping_value(dataclasses.asdict(self), max_depth=4)
+
+
+@dataclass(frozen=True)
+class ConfirmationLine:
+    partner_sku: str
+    accepted: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderConfirmation:
+    """`duplicate` is true when the partner says it already had this order (e.g. a 409 answered
+    with the original id): the order was placed once, by the earlier attempt."""
+
+    partner_order_id: str
+    status: str
+    lines: tuple[ConfirmationLine, ...] = ()
+    expected_ship_date: date | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    partner_sku: str
+    quantity: int | None = None
+    accepted: bool | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderStatusUpdate:
+    partner_order_id: str
+    status: str
+    lines: tuple[StatusLine, ...] = ()
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    at: datetime | None = None
+
+
+def _known(shape: type) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclasses.fields(shape))
+
+
+def validate_variant(data: Any, *, operation: str) -> Variant:
+    problems = Problems(operation)
+    variant = _read_variant(data, "", problems, product_currency=None)
+    problems.raise_if_any("variant")
+    return variant
+
+
+def validate_product(data: Any, *, operation: str) -> Product:
+    problems = Problems(operation)
+    product = _read_product(data, "", problems)
+    problems.raise_if_any("product")
+    return product
+
+
+def validate_search_page(data: Any, *, operation: str) -> SearchPage:
+    """Also accepts a bare list of products, a lone product, and null (no results)."""
+    if data is None:
+        return SearchPage()
+    if isinstance(data, list) or (isinstance(data, dict) and "partner_product_id" in data):
+        data = {"products": data}
+    problems = Problems(operation)
+    fields = Fields(data, "", problems, known=_known(SearchPage))
+    next_page = fields.raw("next_page")
+    if isinstance(next_page, bool) or not isinstance(next_page, str | int | None):
+        fields.report("next_page", "must be text or a whole number", next_page)
+        next_page = None
+    page = SearchPage(
+        products=tuple(
+            _read_product(item, path, problems)
+            for path, item in fields.items("products", single=dict)
+        ),
+        next_page=next_page,
+        total=fields.integer("total", minimum=0),
+    )
+    problems.raise_if_any("search page")
+    return page
+
+
+def validate_similar(data: Any, *, operation: str) -> list[Product]:
+    """A list of products, or of bare partner product ids (each becomes a Product with only its
+    id); null means none."""
+    problems = Problems(operation)
+    products = []
+    for path, item in Fields({"similar": data}, "", problems, known=("similar",)).items(
+        "similar", single=(str, int, dict)
+    ):
+        if isinstance(item, dict):
+            products.append(_read_product(item, path, problems))
+        else:
+            products.append(_read_product({"partner_product_id": item}, path, problems))
+    problems.raise_if_any("list of similar products")
+    return products
+
+
+def validate_order_confirmation(data: Any, *, operation: str) -> OrderConfirmation:
+    problems = Problems(operation)
+    fields = Fields(data, "", problems, known=_known(OrderConfirmation))
+    lines = []
+    for path, item in fields.items("lines", single=dict):
+        line = Fields(item, path, problems, known=_known(ConfirmationLine))
+        lines.append(
+            ConfirmationLine(
+                partner_sku=line.identifier("partner_sku"),
+                accepted=line.boolean("accepted", required=True),
+                reason=line.text("reason"),
+            )
+        )
+    confirmation = OrderConfirmation(
+        partner_order_id=fields.identifier("partner_order_id"),
+        status=fields.choice("status", CONFIRMATION_STATUSES),
+        lines=tuple(lines),
+        expected_ship_date=fields.iso_date("expected_ship_date"),
+        duplicate=bool(fields.boolean("duplicate")),
+    )
+    problems.raise_if_any("order confirmation")
+    return confirmation
+
+
+def validate_order_status_update(data: Any, *, operation: str) -> OrderStatusUpdate:
+    problems = Problems(operation)
+    fields = Fields(data, "", problems, known=_known(OrderStatusUpdate))
+    lines = []
+    for path, item in fields.items("lines", single=dict):
+        line = Fields(item, path, problems, known=_known(StatusLine))
+        lines.append(
+            StatusLine(
+                partner_sku=line.identifier("partner_sku"),
+                quantity=line.integer("quantity", minimum=1),
+                accepted=line.boolean("accepted"),
+                reason=line.text("reason"),
+            )
+        )
+    update = OrderStatusUpdate(
+        partner_order_id=fields.identifier("partner_order_id"),
+        status=fields.choice("status", UPDATE_STATUSES),
+        lines=tuple(lines),
+        carrier=fields.text("carrier"),
+        tracking_number=fields.identifier("tracking_number", required=False),
+        tracking_url=fields.url("tracking_url"),
+        at=fields.iso_datetime("at"),
+    )
+    problems.raise_if_any("order status update")
+    return update
+
+
+def _read_product(data: Any, path: str, problems: Problems) -> Product:
+    fields = Fields(data, path, problems, known=_known(Product))
+    currency = fields.currency("currency")
+    return Product(
+        partner_product_id=fields.identifier("partner_product_id"),
+        name=fields.text("name"),
+        brand=fields.text("brand"),
+        description=fields.text("description"),
+        category=fields.text("category"),
+        images=fields.urls("images"),
+        variants=tuple(
+            _read_variant(item, item_path, problems, product_currency=currency)
+            for item_path, item in fields.items("variants", single=dict)
+        ),
+        similar=fields.identifiers("similar"),
+        currency=currency,
+    )
+
+
+def _read_variant(
+    data: Any, path: str, problems: Problems, *, product_currency: str | None
+) -> Variant:
+    fields = Fields(data, path, problems, known=_known(Variant))
+    return Variant(
+        partner_sku=fields.identifier("partner_sku"),
+        gtin=fields.gtin("gtin"),
+        attributes=fields.text_map("attributes"),
+        price=fields.decimal("price"),
+        currency=fields.currency("currency") or product_currency,
+        available_quantity=fields.integer("available_quantity", minimum=0),
+        delivery_days=fields.integer("delivery_days", minimum=0),
+        delivery_date=fields.iso_date("delivery_date"),
+    )

@@ -1,0 +1,211 @@
+from django.core.validators import (
+    FileExtensionValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from partners.operations import Operation
+
+
+def validate_url_or_path(value: str) -> None:
+    if not value.startswith("/"):
+        URLValidator(schemes=["http", "https"])(value)
+
+
+class Partner(models.Model):
+    """A drop-ship supplier and how to reach it. Secrets live in PartnerCredentials, encrypted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        TESTING = "testing", "Testing"
+        LIVE = "live", "Live"
+        PAUSED = "paused", "Paused"
+
+    class AuthType(models.TextChoices):
+        NONE = "none", "None"
+        API_KEY_HEADER = "api_key_header", "API key in a header"
+        API_KEY_QUERY = "api_key_query", "API key in a query parameter"
+        BASIC = "basic", "HTTP Basic"
+        OAUTH2_CLIENT_CREDENTIALS = "oauth2_client_credentials", "OAuth2 client credentials"
+        HMAC = "hmac", "HMAC-signed requests"
+
+    class Deduplication(models.TextChoices):
+        IDEMPOTENCY_KEY_HEADER = "idempotency_key_header", "Idempotency-key header"
+        REFERENCE_IN_BODY = "reference_in_body", "Our order reference, rejected when repeated"
+        NONE = "none", "None: an unknown outcome goes to review, never re-sent"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    categories = models.JSONField(
+        default=list, blank=True, help_text='Categories served, e.g. ["apparel", "footwear"].'
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="Lower comes first when partners offer the same item."
+    )
+    contact_email = models.EmailField(blank=True)
+    logo = models.FileField(
+        upload_to="partner-logos/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "svg"])],
+    )
+    adapter = models.CharField(
+        max_length=40,
+        default="declarative",
+        help_text="How calls are built: 'declarative' uses the operation mappings below.",
+    )
+    base_url = models.URLField(help_text="e.g. https://api.partner.example")
+    auth_type = models.CharField(max_length=30, choices=AuthType.choices, default=AuthType.NONE)
+    api_key_name = models.CharField(
+        max_length=100, blank=True, help_text="Header or query parameter that carries the API key."
+    )
+    oauth_token_url = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_url_or_path],
+        help_text="OAuth2 token endpoint: a full URL, or a path under the base URL (/oauth/token).",
+    )
+    oauth_scope = models.CharField(max_length=200, blank=True)
+    hmac_header_name = models.CharField(max_length=100, blank=True, default="X-Signature")
+    hmac_signed_parts = models.CharField(
+        max_length=100,
+        blank=True,
+        default="method,path,timestamp,body",
+        help_text="What is signed, in order, joined by newlines: method, path, timestamp, body.",
+    )
+    connect_timeout_ms = models.PositiveIntegerField(
+        default=1000, validators=[MinValueValidator(50), MaxValueValidator(30_000)]
+    )
+    read_timeout_ms = models.PositiveIntegerField(
+        default=3000, validators=[MinValueValidator(50), MaxValueValidator(60_000)]
+    )
+    max_concurrent_requests = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    max_response_kb = models.PositiveIntegerField(
+        default=2048, validators=[MinValueValidator(1), MaxValueValidator(51_200)]
+    )
+    deduplication = models.CharField(
+        max_length=30, choices=Deduplication.choices, default=Deduplication.IDEMPOTENCY_KEY_HEADER
+    )
+    idempotency_header_name = models.CharField(max_length=100, default="Idempotency-Key")
+    config_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up with every change to the partner or its mappings.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerCredentials(models.Model):
+    """Encrypted secrets (API key, password, client secret, HMAC secret). Never shown back."""
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="credentials")
+    encrypted = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "partner credentials"
+
+    def __str__(self) -> str:
+        return f"Credentials of {self.partner}"
+
+
+class OperationConfig(models.Model):
+    """How one operation maps to the partner's API: request, call and response mapping."""
+
+    class BodyFormat(models.TextChoices):
+        JSON = "json", "JSON"
+        XML = "xml", "XML"
+
+    class Method(models.TextChoices):
+        GET = "GET"
+        POST = "POST"
+        PUT = "PUT"
+        PATCH = "PATCH"
+        DELETE = "DELETE"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="operations")
+    operation = models.CharField(max_length=20, choices=Operation.choices)
+    method = models.CharField(max_length=6, choices=Method.choices, default=Method.GET)
+    path_template = models.CharField(
+        max_length=300, help_text="Path under the base URL, e.g. /v1/products/by-barcode/{code}."
+    )
+    headers = models.JSONField(default=dict, blank=True, help_text="Fixed headers to send.")
+    body_format = models.CharField(
+        max_length=4, choices=BodyFormat.choices, default=BodyFormat.JSON
+    )
+    request_mapping = models.TextField(
+        blank=True,
+        help_text="JSONata: from the operation input to {path, query, headers, body}.",
+    )
+    response_mapping = models.TextField(
+        help_text="JSONata: from {status, headers, body} to the canonical result."
+    )
+    accepted_statuses = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="HTTP statuses the response mapping handles besides 2xx, e.g. [404] or [409].",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partner", "operation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "operation"],
+                name="one_config_per_partner_operation",
+                violation_error_message="This partner already has a configuration for it.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.get_operation_display()}"
+
+
+class PartnerCall(models.Model):
+    """One outbound call: what, how long, how it ended. No secrets and no customer data."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        NOT_FOUND = "not_found", "Not carried / not found"
+        HTTP_ERROR = "http_error", "HTTP error"
+        TIMEOUT = "timeout", "Timeout"
+        UNAVAILABLE = "unavailable", "Unavailable"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        TOO_LARGE = "too_large", "Response too large"
+        BAD_RESPONSE = "bad_response", "Bad response"
+        MAPPING_ERROR = "mapping_error", "Mapping error"
+        AUTH_FAILED = "auth_failed", "Authentication failed"
+        CIRCUIT_OPEN = "circuit_open", "Circuit open"
+        REFUSED = "refused", "Refused by the SSRF guard"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="calls")
+    operation = models.CharField(max_length=30)
+    method = models.CharField(max_length=6)
+    path = models.CharField(max_length=300, help_text="Without the query string.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    error = models.CharField(max_length=500, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    config_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.operation} {self.outcome}"

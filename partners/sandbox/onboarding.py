@@ -1,0 +1,44 @@
+"""Onboard the three sandbox partners from their configuration files, as a merchandiser would:
+import, set credentials, test, go live. Used by `seed_demo` and by tests; never by product code."""
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from partners.config_files import partner_config_import
+from partners.models import Partner
+from partners.sandbox.catalog import PartnerName
+from partners.sandbox.hearth import HearthSandbox
+from partners.sandbox.stridewell import StridewellSandbox
+from partners.sandbox.threadline import ThreadlineSandbox
+from partners.services import partner_credentials_set, partner_status_change
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+
+SANDBOX_CREDENTIALS = {
+    PartnerName.THREADLINE: {"api_key": ThreadlineSandbox.api_key},
+    PartnerName.STRIDEWELL: {
+        "client_id": StridewellSandbox.client_id,
+        "client_secret": StridewellSandbox.client_secret,
+    },
+    PartnerName.HEARTH: {"username": HearthSandbox.username, "password": HearthSandbox.password},
+}
+
+
+def sandbox_config(name: PartnerName) -> dict:
+    return json.loads((CONFIG_DIR / f"{name.value}.json").read_text(encoding="utf-8"))
+
+
+def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partner]:
+    """Import each sandbox partner's file with its running base URL, store its credentials and
+    take it live (through the same status gate as the admin). Safe to run again."""
+    onboarded = []
+    for name, base_url in base_urls.items():
+        partner = partner_config_import(data=sandbox_config(name), base_url=base_url)
+        partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
+        if partner.status == Partner.Status.DRAFT:
+            partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
+        if partner.status != Partner.Status.LIVE:
+            partner = partner_status_change(partner=partner, status=Partner.Status.LIVE)
+        onboarded.append(partner)
+    return onboarded

@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from partners.crypto import credentials_decrypt, credentials_encrypt
+from partners.models import Partner, PartnerCall, PartnerCredentials
+from partners.operations import REQUIRED_TO_GO_LIVE
+from partners.validation import operation_config_problems
+
+# Which status a partner may move to from each status.
+ALLOWED_TRANSITIONS = {
+    Partner.Status.DRAFT: {Partner.Status.TESTING},
+    Partner.Status.TESTING: {Partner.Status.DRAFT, Partner.Status.LIVE},
+    Partner.Status.LIVE: {Partner.Status.PAUSED, Partner.Status.TESTING},
+    Partner.Status.PAUSED: {Partner.Status.LIVE, Partner.Status.TESTING},
+}
+
+# Credential fields each auth type needs; anything else is refused.
+CREDENTIAL_FIELDS = {
+    Partner.AuthType.NONE: (),
+    Partner.AuthType.API_KEY_HEADER: ("api_key",),
+    Partner.AuthType.API_KEY_QUERY: ("api_key",),
+    Partner.AuthType.BASIC: ("username", "password"),
+    Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS: ("client_id", "client_secret"),
+    Partner.AuthType.HMAC: ("key_id", "secret"),
+}
+
+
+def partner_config_bump(*, partner: Partner) -> None:
+    """Record that the partner's configuration changed; later calls carry the new version."""
+    Partner.objects.filter(pk=partner.pk).update(config_version=F("config_version") + 1)
+    partner.refresh_from_db(fields=["config_version"])
+
+
+def partner_go_live_problems(partner: Partner) -> list[str]:
+    """What stops the partner from going live: missing or invalid lookup / place-order configs."""
+    configs = {config.operation: config for config in partner.operations.all()}
+    problems = []
+    for operation in REQUIRED_TO_GO_LIVE:
+        config = configs.get(operation)
+        if config is None:
+            problems.append(f"{operation.label}: not configured")
+        else:
+            problems.extend(operation_config_problems(config))
+    return problems
+
+
+@transaction.atomic
+def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partner:
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if status not in ALLOWED_TRANSITIONS[partner.status]:
+        raise ValidationError(
+            f"A {partner.get_status_display().lower()} partner cannot move to "
+            f"{status.label.lower()}."
+        )
+    if status == Partner.Status.LIVE and (problems := partner_go_live_problems(partner)):
+        raise ValidationError(["Cannot go live:", *problems])
+    partner.status = status
+    partner.save(update_fields=["status", "updated_at"])
+    return partner
+
+
+@transaction.atomic
+def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None:
+    """Store the secrets for the partner's auth type. A blank value keeps the stored one."""
+    allowed = CREDENTIAL_FIELDS[Partner.AuthType(partner.auth_type)]
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise ValidationError(
+            f"{', '.join(unknown)} is not used by {partner.get_auth_type_display()}."
+        )
+    credentials, _ = PartnerCredentials.objects.select_for_update().get_or_create(partner=partner)
+    stored = credentials_decrypt(credentials.encrypted)
+    stored.update({name: value for name, value in values.items() if value})
+    credentials.encrypted = credentials_encrypt(
+        {name: value for name, value in stored.items() if name in allowed}
+    )
+    credentials.save()
+    partner_config_bump(partner=partner)
+
+
+def partner_calls_prune(*, older_than_days: int) -> int:
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = PartnerCall.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

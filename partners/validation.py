@@ -1,0 +1,49 @@
+"""Checks of an operation configuration that a merchandiser can act on, each naming the field."""
+
+import string
+
+from partners.mapping import MappingSyntaxError, compile_mapping
+from partners.models import OperationConfig
+
+
+def path_parameters(path_template: str) -> list[str]:
+    """The {names} in a path template; raises ValueError for a malformed template."""
+    return [name for _, name, _, _ in string.Formatter().parse(path_template) if name is not None]
+
+
+def operation_config_problems(config: OperationConfig) -> list[str]:
+    label = config.get_operation_display()
+    problems = []
+    try:
+        names = path_parameters(config.path_template)
+    except ValueError as error:
+        problems.append(f"{label} · path template: {error}")
+    else:
+        if not config.path_template.startswith("/"):
+            problems.append(f"{label} · path template: must start with /")
+        problems.extend(
+            f"{label} · path template: {{{name}}} must be a plain name"
+            for name in names
+            if not name.isidentifier()
+        )
+    if not isinstance(config.headers, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in config.headers.items()
+    ):
+        problems.append(f'{label} · headers: must be an object of texts, e.g. {{"Accept": "…"}}')
+    if not isinstance(config.accepted_statuses, list) or not all(
+        isinstance(code, int) and 100 <= code <= 599 for code in config.accepted_statuses
+    ):
+        problems.append(f"{label} · accepted statuses: must be a list of HTTP codes, e.g. [404]")
+    for direction, expression in (
+        ("request", config.request_mapping),
+        ("response", config.response_mapping),
+    ):
+        if not expression.strip():
+            if direction == "response":
+                problems.append(f"{label} · response mapping: required")
+            continue
+        try:
+            compile_mapping(expression, operation=config.operation, direction=direction)
+        except MappingSyntaxError as error:
+            problems.append(f"{label} · {direction} mapping: {error}")
+    return problems
