@@ -30,6 +30,10 @@ from partners.services import (
 )
 
 
+def _pretty(value) -> str:
+    return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
+
+
 class OperationConfigInline(admin.StackedInline):
     model = OperationConfig
     form = OperationConfigForm
@@ -211,6 +215,8 @@ class PartnerAdmin(SimpleHistoryAdmin):
             f"Preview mapping: {partner}",
             form=form,
             result=result,
+            output_text=_pretty(result.output) if result else "",
+            canonical_text=_pretty(result.result) if result else "",
         )
 
     def status_view(self, request, partner_id: int):

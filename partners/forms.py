@@ -22,8 +22,30 @@ SECRET_FIELDS = {
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
 
 
+def _secret_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
 class PartnerAdminForm(forms.ModelForm):
     """The partner plus write-only credential fields: stored values are never sent back."""
+
+    base_url = forms.URLField(
+        assume_scheme="https",
+        max_length=200,
+        help_text="e.g. https://api.partner.example (https is assumed when left out).",
+    )
+    secret_api_key = _secret_field(SECRET_FIELDS["api_key"])
+    secret_username = _secret_field(SECRET_FIELDS["username"])
+    secret_password = _secret_field(SECRET_FIELDS["password"])
+    secret_client_id = _secret_field(SECRET_FIELDS["client_id"])
+    secret_client_secret = _secret_field(SECRET_FIELDS["client_secret"])
+    secret_key_id = _secret_field(SECRET_FIELDS["key_id"])
+    secret_secret = _secret_field(SECRET_FIELDS["secret"])
 
     class Meta:
         model = Partner
@@ -38,13 +60,9 @@ class PartnerAdminForm(forms.ModelForm):
         stored = set()
         if self.instance.pk and hasattr(self.instance, "credentials"):
             stored = set(credentials_decrypt(self.instance.credentials.encrypted))
-        for name, label in SECRET_FIELDS.items():
-            self.fields[f"secret_{name}"] = forms.CharField(
-                label=label,
-                required=False,
-                strip=True,
-                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-                help_text="Stored — leave blank to keep it." if name in stored else "Not set.",
+        for name in SECRET_FIELDS:
+            self.fields[f"secret_{name}"].help_text = (
+                "Stored — leave blank to keep it." if name in stored else "Not set."
             )
 
     def secret_values(self) -> dict[str, str]:

@@ -5,15 +5,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 
 from endless_aisle.queues import queues_ensure
 from endless_aisle.sqs_emulator import sqs_emulator_start
+from partners.sandbox.onboarding import sandbox_partners_onboard
+from partners.sandbox.servers import sandbox_partners_start
 from stores.roles import Role
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
 
@@ -187,3 +191,26 @@ def screenshot(page, name: str) -> None:
     """Save a screenshot under docs/screenshots when SCREENSHOTS=1."""
     if os.environ.get("SCREENSHOTS") == "1":
         page.screenshot(path=str(REPO / "docs" / "screenshots" / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The three sandbox partners on free loopback ports, once per run."""
+    partners = sandbox_partners_start()
+    yield partners
+    partners.stop()
+
+
+@pytest.fixture
+def sandbox_allowed(settings, sandbox):
+    """Let the SSRF guard through to the sandbox's loopback ports, as the demo does."""
+    settings.PARTNER_HOST_ALLOWLIST = [urlsplit(partner.base_url).netloc for partner in sandbox]
+
+
+@pytest.fixture
+def onboarded(roles, sandbox, sandbox_allowed):
+    """The three sandbox partners onboarded from their configuration files as `seed_demo` does:
+    live, with credentials, keyed by slug."""
+    cache.clear()  # cached OAuth2 tokens are keyed by partner id, which a rollback reuses
+    partners = sandbox_partners_onboard({partner.name: partner.base_url for partner in sandbox})
+    return {partner.slug: partner for partner in partners}

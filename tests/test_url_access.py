@@ -32,6 +32,11 @@ ADMIN_EXPECTED = {
     "/admin/stores/store/": staff_only(anonymous=302, staff=200, others=302),
     "/admin/auth/user/": staff_only(anonymous=302, staff=403, others=302),
     "/admin/auth/group/": staff_only(anonymous=302, staff=403, others=302),
+    "/admin/partners/partner/": staff_only(anonymous=302, staff=200, others=302),
+    "/admin/partners/partner/add/": staff_only(anonymous=302, staff=200, others=302),
+    "/admin/partners/partner/import/": staff_only(anonymous=302, staff=200, others=302),
+    "/admin/partners/operationconfig/": staff_only(anonymous=302, staff=200, others=302),
+    "/admin/partners/partnercall/": staff_only(anonymous=302, staff=200, others=302),
 }
 
 

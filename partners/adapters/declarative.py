@@ -26,6 +26,7 @@ from partners.mapping import (
     SearchPage,
     compile_mapping,
     data_to_xml,
+    response_mapping_input,
     validate_output,
     validate_request,
     xml_to_data,
@@ -63,12 +64,6 @@ class CallTrace:
     error: PartnerCallError | None = None
     errors: list[str] = field(default_factory=list)
     call_id: int | None = None
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 @adapter_register("declarative")
@@ -128,7 +123,9 @@ class DeclarativeAdapter(PartnerAdapter):
                 config.response_mapping, operation=operation, direction="response"
             )
             trace.mapped = mapping.evaluate(
-                {"status": response.status, "headers": response.headers, "body": body},
+                response_mapping_input(
+                    status=response.status, headers=response.headers, body=body
+                ),
                 bindings={"input": data},
             )
             trace.result = validate_output(operation, trace.mapped)
@@ -136,7 +133,7 @@ class DeclarativeAdapter(PartnerAdapter):
             trace.error = PartnerMappingError(
                 str(error), operation=operation, partner=self.partner.slug
             )
-            trace.errors.extend(getattr(error, "problems", None) or [str(error)])
+            trace.errors.extend(map(str, getattr(error, "problems", None) or [error]))
             if trace.status is not None:
                 call_outcome_set(trace, PartnerCall.Outcome.MAPPING_ERROR, str(error))
         except PartnerCallError as error:
@@ -172,7 +169,7 @@ class DeclarativeAdapter(PartnerAdapter):
             if config.body_format == OperationConfig.BodyFormat.XML:
                 body, content_type = data_to_xml(parts.body).encode(), "application/xml"
             else:
-                body = json.dumps(parts.body, default=_json_default).encode()
+                body = json.dumps(parts.body).encode()
                 content_type = "application/json"
         trace.request_line = f"{config.method} {path}" + (
             f" ?{'&'.join(f'{name}=…' for name in parts.query)}" if parts.query else ""

@@ -24,7 +24,6 @@ from partners.http.breaker import CircuitBreaker
 from partners.http.client import PartnerHttpClient
 from partners.http.connection import PartnerConnection, connection_for
 from partners.models import Partner
-from partners.sandbox.servers import SandboxPartners, sandbox_partners_start
 from tests.partners.http.factories import PartnerFactory
 from tests.partners.http.local_server import Handler, LocalServer
 
@@ -101,19 +100,6 @@ def allow(settings) -> Callable[[str], None]:
         settings.PARTNER_HOST_ALLOWLIST = [*settings.PARTNER_HOST_ALLOWLIST, urlsplit(url).netloc]
 
     return add
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxPartners]:
-    partners = sandbox_partners_start()
-    yield partners
-    partners.stop()
-
-
-@pytest.fixture
-def fresh_sandbox(sandbox) -> SandboxPartners:
-    sandbox.reset()
-    return sandbox
 
 
 @pytest.fixture

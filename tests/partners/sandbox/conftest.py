@@ -1,22 +1,8 @@
-"""One set of sandbox partners for the whole run, reset before every test."""
+"""Raw HTTP clients for each sandbox partner (the partners themselves: tests/conftest.py)."""
 
 import pytest
 
-from partners.sandbox.servers import SandboxPartners, sandbox_partners_start
 from tests.partners.sandbox.client import PartnerClient, basic_auth, stridewell_token
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    partners = sandbox_partners_start()
-    yield partners
-    partners.stop()
-
-
-@pytest.fixture(autouse=True)
-def fresh_sandbox(sandbox: SandboxPartners) -> SandboxPartners:
-    sandbox.reset()
-    return sandbox
 
 
 @pytest.fixture
