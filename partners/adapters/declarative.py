@@ -123,9 +123,7 @@ class DeclarativeAdapter(PartnerAdapter):
                 config.response_mapping, operation=operation, direction="response"
             )
             trace.mapped = mapping.evaluate(
-                response_mapping_input(
-                    status=response.status, headers=response.headers, body=body
-                ),
+                response_mapping_input(status=response.status, headers=response.headers, body=body),
                 bindings={"input": data},
             )
             trace.result = validate_output(operation, trace.mapped)
