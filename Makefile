@@ -36,6 +36,7 @@ lock: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m bench.broker
+	$(PY) -m bench.partner_lookup
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/celerybeat-schedule* staticfiles
