@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from partners.adapters.registry import adapter_names
 from partners.models import OperationConfig, Partner
 from partners.services import partner_config_bump
 from partners.validation import operation_config_problems
@@ -89,6 +90,10 @@ def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
         partner.full_clean(validate_unique=False)
     except ValidationError as error:
         problems += _errors_of("partner", error)
+    if partner.adapter not in adapter_names():
+        problems.append(
+            f"partner · adapter: {partner.adapter!r} is not one of {', '.join(adapter_names())}"
+        )
     configs = []
     for position, item in enumerate(operations):
         label = f"operations[{position}]"

@@ -3,7 +3,8 @@
 import json
 from dataclasses import dataclass, field
 
-from partners.adapters.declarative import CallTrace, DeclarativeAdapter
+from partners.adapters.base import CallTrace
+from partners.adapters.registry import adapter_for
 from partners.mapping import to_json_friendly
 from partners.models import Partner
 from partners.operations import Operation
@@ -38,7 +39,7 @@ def partner_connection_test(
     *, partner: Partner, operation: str, value: str
 ) -> ConnectionTestResult:
     operation = Operation(operation)
-    trace: CallTrace = DeclarativeAdapter(partner).trace(operation, INPUT_OF[operation](value))
+    trace: CallTrace = adapter_for(partner).trace(operation, INPUT_OF[operation](value))
     if trace.error is not None:
         summary = str(trace.error)
     elif trace.result is None:

@@ -2,12 +2,11 @@
 all taken from the partner's OperationConfig rows. No code per partner."""
 
 import json
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from partners.adapters.base import PartnerAdapter
+from partners.adapters.base import CallTrace, PartnerAdapter
 from partners.adapters.registry import adapter_register
 from partners.http import (
     PartnerBadResponse,
@@ -48,22 +47,6 @@ class PartnerMappingError(PartnerCallError):
     """A mapping failed or produced something that is not our canonical shape."""
 
     outcome = PartnerCall.Outcome.MAPPING_ERROR
-
-
-@dataclass
-class CallTrace:
-    """Every step of one operation, for the admin's Test connection page and for errors."""
-
-    operation: str
-    request_line: str = ""
-    status: int | None = None
-    latency_ms: int | None = None
-    raw_body: str = ""
-    mapped: Any = None
-    result: Any = None
-    error: PartnerCallError | None = None
-    errors: list[str] = field(default_factory=list)
-    call_id: int | None = None
 
 
 @adapter_register("declarative")
