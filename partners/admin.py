@@ -169,7 +169,8 @@ class PartnerAdmin(SimpleHistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def test_connection_view(self, request, partner_id: int):
-        partner = self._partner(request, partner_id, change=False)
+        # Change permission: the test makes a real call and writes to the call log.
+        partner = self._partner(request, partner_id, change=True)
         form = ConnectionTestForm(request.POST or None)
         result = None
         if request.method == "POST" and form.is_valid():
@@ -269,6 +270,16 @@ class OperationConfigAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         partner_config_bump(partner=obj.partner)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        partner_config_bump(partner=obj.partner)
+
+    def delete_queryset(self, request, queryset):
+        partners = {config.partner for config in queryset.select_related("partner")}
+        super().delete_queryset(request, queryset)
+        for partner in partners:
+            partner_config_bump(partner=partner)
 
 
 @admin.register(PartnerCall)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from partners.adapters.registry import adapter_names
 from partners.models import OperationConfig, Partner
-from partners.services import partner_config_bump
+from partners.services import partner_config_bump, partner_go_live_problems
 from partners.validation import operation_config_problems
 
 FORMAT = "endless-aisle-partner/1"
@@ -120,5 +120,11 @@ def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
     for config in configs:
         config.partner = partner
         config.save()
+    if partner.status == Partner.Status.LIVE and (
+        live_problems := partner_go_live_problems(partner)
+    ):
+        raise ValidationError(
+            ["A live partner must keep what it needs to be live:", *live_problems]
+        )
     partner_config_bump(partner=partner)
     return partner

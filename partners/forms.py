@@ -9,6 +9,7 @@ from partners.crypto import credentials_decrypt
 from partners.models import OperationConfig, Partner
 from partners.operations import Operation
 from partners.services import CREDENTIAL_FIELDS
+from partners.validation import operation_config_problems
 
 SECRET_FIELDS = {
     "api_key": "API key",
@@ -104,6 +105,16 @@ class OperationConfigForm(forms.ModelForm):
             "response_mapping",
         ]
         widgets = {"request_mapping": CODE_WIDGET, "response_mapping": CODE_WIDGET}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            candidate = OperationConfig(
+                **{name: cleaned.get(name) for name in self.Meta.fields if name in cleaned}
+            )
+            for problem in operation_config_problems(candidate):
+                self.add_error(None, problem)
+        return cleaned
 
 
 class ConnectionTestForm(forms.Form):

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from partners.crypto import credentials_decrypt, credentials_encrypt
@@ -29,10 +28,16 @@ CREDENTIAL_FIELDS = {
 }
 
 
+@transaction.atomic
 def partner_config_bump(*, partner: Partner) -> None:
-    """Record that the partner's configuration changed; later calls carry the new version."""
-    Partner.objects.filter(pk=partner.pk).update(config_version=F("config_version") + 1)
-    partner.refresh_from_db(fields=["config_version"])
+    """Record that the partner's configuration changed; later calls carry the new version.
+
+    Saved (not a bare UPDATE) so the partner's history shows the version it moved to.
+    """
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    locked.config_version += 1
+    locked.save(update_fields=["config_version", "updated_at"])
+    partner.config_version = locked.config_version
 
 
 def partner_go_live_problems(partner: Partner) -> list[str]:
@@ -70,7 +75,8 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
     unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise ValidationError(
-            f"{', '.join(unknown)} is not used by {partner.get_auth_type_display()}."
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not used by "
+            f"{partner.get_auth_type_display()}."
         )
     credentials, _ = PartnerCredentials.objects.select_for_update().get_or_create(partner=partner)
     stored = credentials_decrypt(credentials.encrypted)

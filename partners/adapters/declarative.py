@@ -49,6 +49,14 @@ class PartnerMappingError(PartnerCallError):
     outcome = PartnerCall.Outcome.MAPPING_ERROR
 
 
+def _without_values(error: MappingError) -> str:
+    """The error for the call log: field paths and messages, never the values (customer data)."""
+    problems = getattr(error, "problems", None)
+    if not problems:
+        return type(error).__name__
+    return "; ".join(f"{problem.path or 'result'}: {problem.message}" for problem in problems)
+
+
 @adapter_register("declarative")
 class DeclarativeAdapter(PartnerAdapter):
     def __init__(self, partner: Partner) -> None:
@@ -116,7 +124,7 @@ class DeclarativeAdapter(PartnerAdapter):
             )
             trace.errors.extend(map(str, getattr(error, "problems", None) or [error]))
             if trace.status is not None:
-                call_outcome_set(trace, PartnerCall.Outcome.MAPPING_ERROR, str(error))
+                call_outcome_set(trace, PartnerCall.Outcome.MAPPING_ERROR, _without_values(error))
         except PartnerCallError as error:
             trace.error = error
             trace.errors.append(str(error))
