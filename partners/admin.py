@@ -9,13 +9,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from partners.config_files import partner_config_export, partner_config_import
-from partners.connection_test import partner_connection_test
+from partners.config_files import PARTNER_FIELDS, partner_config_export, partner_config_import
+from partners.connection_test import partner_connection_test, pretty_json
 from partners.forms import (
     SECRET_FIELDS,
     ConnectionTestForm,
     MappingPreviewForm,
     OperationConfigForm,
+    OperationConfigFormSet,
     PartnerAdminForm,
     PartnerImportForm,
 )
@@ -30,20 +31,28 @@ from partners.services import (
 )
 
 
-def _pretty(value) -> str:
-    return "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
+class ReadOnlyHistoryMixin:
+    """History is for reading and diffs: reverting would skip the services (permissions, the
+    go-live gate, the configuration version), so a revert POST is refused."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History is read-only: change the partner instead.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class OperationConfigInline(admin.StackedInline):
     model = OperationConfig
     form = OperationConfigForm
+    formset = OperationConfigFormSet
     extra = 0
     show_change_link = True
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     form = PartnerAdminForm
+    prepopulated_fields = {"slug": ["name"]}
     inlines = [OperationConfigInline]
     list_display = ["name", "slug", "status", "priority", "auth_type", "config_version", "actions_"]
     list_filter = ["status", "auth_type"]
@@ -87,11 +96,20 @@ class PartnerAdmin(SimpleHistoryAdmin):
         ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Only what the form edits: status and configuration version belong to the services,
+        # and writing back the values read when the page opened would undo their changes.
+        obj.save(update_fields=[*PARTNER_FIELDS, "logo", "updated_at"])
+
     @admin.display(description="")
     def actions_(self, partner: Partner) -> str:
         return format_html(
-            '<a href="{}">Test connection</a> · <a href="{}">Export</a>',
+            '<a href="{}">Test connection</a> · <a href="{}">Calls</a> · <a href="{}">Export</a>',
             reverse("admin:partners_partner_test_connection", args=[partner.pk]),
+            reverse("admin:partners_partnercall_changelist") + f"?partner__id__exact={partner.pk}",
             reverse("admin:partners_partner_export", args=[partner.pk]),
         )
 
@@ -163,7 +181,7 @@ class PartnerAdmin(SimpleHistoryAdmin):
         partner = Partner.objects.filter(pk=object_id).first()
         if partner is not None:
             extra_context["next_statuses"] = [
-                Partner.Status(status) for status in ALLOWED_TRANSITIONS[partner.status]
+                status for status in Partner.Status if status in ALLOWED_TRANSITIONS[partner.status]
             ]
             extra_context["go_live_problems"] = partner_go_live_problems(partner)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -190,13 +208,15 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
     def preview_mapping_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
-        initial = {"operation": request.GET.get("operation", "lookup"), "status": 200}
-        config = partner.operations.filter(operation=initial["operation"]).first()
+        operation = request.GET.get("operation", "lookup")
+        direction = "request" if request.GET.get("direction") == "request" else "response"
+        initial = {"operation": operation, "direction": direction, "status": 200}
+        config = partner.operations.filter(operation=operation).first()
         if config is not None:
-            initial |= {
-                "expression": config.response_mapping,
-                "input_format": config.body_format,
-            }
+            initial["expression"] = (
+                config.request_mapping if direction == "request" else config.response_mapping
+            )
+            initial["input_format"] = config.body_format if direction == "response" else "json"
         form = MappingPreviewForm(request.POST or None, initial=initial)
         result = None
         if request.method == "POST" and form.is_valid():
@@ -206,7 +226,8 @@ class PartnerAdmin(SimpleHistoryAdmin):
                 data["sample"],
                 operation=data["operation"],
                 direction=data["direction"],
-                input_format=data["input_format"],
+                # A request mapping's input is the operation input, always JSON.
+                input_format=data["input_format"] if data["direction"] == "response" else "json",
                 status=data["status"],
             )
         return self._page(
@@ -216,8 +237,8 @@ class PartnerAdmin(SimpleHistoryAdmin):
             f"Preview mapping: {partner}",
             form=form,
             result=result,
-            output_text=_pretty(result.output) if result else "",
-            canonical_text=_pretty(result.result) if result else "",
+            output_text=pretty_json(result.output) if result else "",
+            canonical_text=pretty_json(result.result) if result else "",
         )
 
     def status_view(self, request, partner_id: int):
@@ -262,24 +283,21 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OperationConfig)
-class OperationConfigAdmin(SimpleHistoryAdmin):
-    form = OperationConfigForm
+class OperationConfigAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
+    """Read-only, for each configuration's history with diffs. Configurations are edited on
+    their partner's page, where the go-live gate and the configuration version are kept."""
+
     list_display = ["partner", "operation", "method", "path_template"]
     list_filter = ["operation", "partner"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        partner_config_bump(partner=obj.partner)
+    def has_add_permission(self, request):
+        return False
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        partner_config_bump(partner=obj.partner)
+    def has_change_permission(self, request, obj=None):
+        return False
 
-    def delete_queryset(self, request, queryset):
-        partners = {config.partner for config in queryset.select_related("partner")}
-        super().delete_queryset(request, queryset)
-        for partner in partners:
-            partner_config_bump(partner=partner)
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PartnerCall)

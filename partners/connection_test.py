@@ -31,7 +31,10 @@ class ConnectionTestResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _pretty(value) -> str:
+def pretty_json(value) -> str:
+    """Indented JSON for the admin's pages; nothing for no value."""
+    if value is None:
+        return ""
     return json.dumps(to_json_friendly(value), indent=2, ensure_ascii=False)
 
 
@@ -53,7 +56,7 @@ def partner_connection_test(
         status=trace.status,
         latency_ms=trace.latency_ms,
         raw_body=trace.raw_body,
-        mapped="" if trace.mapped is None else _pretty(trace.mapped),
-        canonical="" if trace.result is None else _pretty(trace.result),
+        mapped="" if trace.mapped is None else pretty_json(trace.mapped),
+        canonical="" if trace.result is None else pretty_json(trace.result),
         errors=trace.errors,
     )

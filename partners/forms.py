@@ -2,13 +2,14 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet
 
 from partners.adapters.registry import adapter_names
 from partners.config_files import PARTNER_FIELDS
-from partners.crypto import credentials_decrypt
+from partners.crypto import CredentialsUnreadable, credentials_decrypt
 from partners.models import OperationConfig, Partner
-from partners.operations import Operation
-from partners.services import CREDENTIAL_FIELDS
+from partners.operations import REQUIRED_TO_GO_LIVE, Operation
+from partners.services import CREDENTIAL_FIELDS, DECLARATIVE
 from partners.validation import operation_config_problems
 
 SECRET_FIELDS = {
@@ -36,6 +37,7 @@ class PartnerAdminForm(forms.ModelForm):
     """The partner plus write-only credential fields: stored values are never sent back."""
 
     base_url = forms.URLField(
+        label="Base URL",
         assume_scheme="https",
         max_length=200,
         help_text="e.g. https://api.partner.example (https is assumed when left out).",
@@ -58,12 +60,19 @@ class PartnerAdminForm(forms.ModelForm):
             choices=[(name, name) for name in adapter_names()],
             help_text="'declarative' uses the operation mappings below; others are code adapters.",
         )
-        stored = set()
+        stored, unreadable = set(), False
         if self.instance.pk and hasattr(self.instance, "credentials"):
-            stored = set(credentials_decrypt(self.instance.credentials.encrypted))
+            try:
+                stored = set(credentials_decrypt(self.instance.credentials.encrypted))
+            except CredentialsUnreadable:
+                unreadable = True
         for name in SECRET_FIELDS:
             self.fields[f"secret_{name}"].help_text = (
-                "Stored — leave blank to keep it." if name in stored else "Not set."
+                "Unreadable with the current keys: enter it again."
+                if unreadable
+                else "Stored — leave blank to keep it."
+                if name in stored
+                else "Not set."
             )
 
     def secret_values(self) -> dict[str, str]:
@@ -80,14 +89,6 @@ class PartnerAdminForm(forms.ModelForm):
         for name in set(SECRET_FIELDS) - set(wanted):
             if cleaned.get(f"secret_{name}"):
                 self.add_error(f"secret_{name}", "Not used by the chosen authentication.")
-        if auth_type in {Partner.AuthType.API_KEY_HEADER, Partner.AuthType.API_KEY_QUERY} and not (
-            cleaned.get("api_key_name")
-        ):
-            self.add_error("api_key_name", "Name the header or query parameter for the API key.")
-        if auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS and not cleaned.get(
-            "oauth_token_url"
-        ):
-            self.add_error("oauth_token_url", "OAuth2 needs the token endpoint.")
         return cleaned
 
 
@@ -117,6 +118,26 @@ class OperationConfigForm(forms.ModelForm):
         return cleaned
 
 
+class OperationConfigFormSet(BaseInlineFormSet):
+    """A live partner keeps the operations it went live with: pause it to take them away."""
+
+    def clean(self):
+        super().clean()
+        partner = self.instance
+        if partner.status != Partner.Status.LIVE or partner.adapter != DECLARATIVE:
+            return
+        kept = {
+            form.cleaned_data.get("operation")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        }
+        missing = [operation.label for operation in REQUIRED_TO_GO_LIVE if operation not in kept]
+        if missing:
+            raise ValidationError(
+                f"A live partner needs {' and '.join(missing)}: pause it before removing them."
+            )
+
+
 class ConnectionTestForm(forms.Form):
     operation = forms.ChoiceField(
         choices=[
@@ -134,7 +155,10 @@ class MappingPreviewForm(forms.Form):
     direction = forms.ChoiceField(
         choices=[("response", "Response: partner answer → our shape"), ("request", "Request")]
     )
-    input_format = forms.ChoiceField(choices=[("json", "JSON"), ("xml", "XML")])
+    input_format = forms.ChoiceField(
+        choices=[("json", "JSON"), ("xml", "XML")],
+        help_text="Of the sample answer. A request mapping's input is always JSON.",
+    )
     status = forms.IntegerField(
         min_value=100, max_value=599, initial=200, help_text="HTTP status of the sample answer."
     )

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import (
     FileExtensionValidator,
     MaxValueValidator,
@@ -11,8 +12,13 @@ from partners.operations import Operation
 
 
 def validate_url_or_path(value: str) -> None:
+    if value.startswith("//"):
+        raise ValidationError("Give a full URL (https://…) or a path starting with a single /.")
     if not value.startswith("/"):
         URLValidator(schemes=["http", "https"])(value)
+
+
+HMAC_PARTS = frozenset({"method", "path", "timestamp", "body"})
 
 
 class Partner(models.Model):
@@ -57,20 +63,28 @@ class Partner(models.Model):
         default="declarative",
         help_text="How calls are built: 'declarative' uses the operation mappings below.",
     )
-    base_url = models.URLField(help_text="e.g. https://api.partner.example")
+    base_url = models.URLField("base URL", help_text="e.g. https://api.partner.example")
     auth_type = models.CharField(max_length=30, choices=AuthType.choices, default=AuthType.NONE)
     api_key_name = models.CharField(
-        max_length=100, blank=True, help_text="Header or query parameter that carries the API key."
+        "API key name",
+        max_length=100,
+        blank=True,
+        help_text="Header or query parameter that carries the API key.",
     )
     oauth_token_url = models.CharField(
+        "OAuth2 token URL",
         max_length=300,
         blank=True,
         validators=[validate_url_or_path],
-        help_text="OAuth2 token endpoint: a full URL, or a path under the base URL (/oauth/token).",
+        help_text="OAuth2 token endpoint: a full URL, or a path appended to the base URL "
+        "(/oauth/token).",
     )
-    oauth_scope = models.CharField(max_length=200, blank=True)
-    hmac_header_name = models.CharField(max_length=100, blank=True, default="X-Signature")
+    oauth_scope = models.CharField("OAuth2 scope", max_length=200, blank=True)
+    hmac_header_name = models.CharField(
+        "HMAC header name", max_length=100, blank=True, default="X-Signature"
+    )
     hmac_signed_parts = models.CharField(
+        "HMAC signed parts",
         max_length=100,
         blank=True,
         default="method,path,timestamp,body",
@@ -107,6 +121,25 @@ class Partner(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Settings each auth type needs; checked for the admin and for imports alike."""
+        errors = {}
+        api_key = {self.AuthType.API_KEY_HEADER, self.AuthType.API_KEY_QUERY}
+        if self.auth_type in api_key and not self.api_key_name:
+            errors["api_key_name"] = "Name the header or query parameter for the API key."
+        if self.auth_type == self.AuthType.OAUTH2_CLIENT_CREDENTIALS and not self.oauth_token_url:
+            errors["oauth_token_url"] = "OAuth2 needs the token endpoint."  # noqa: S105
+        if self.auth_type == self.AuthType.HMAC:
+            parts = [part.strip() for part in self.hmac_signed_parts.split(",") if part.strip()]
+            if not parts or not set(parts) <= HMAC_PARTS:
+                errors["hmac_signed_parts"] = (
+                    f"List what is signed, from: {', '.join(sorted(HMAC_PARTS))}."
+                )
+            if not self.hmac_header_name:
+                errors["hmac_header_name"] = "Name the header that carries the signature."
+        if errors:
+            raise ValidationError(errors)
+
 
 class PartnerCredentials(models.Model):
     """Encrypted secrets (API key, password, client secret, HMAC secret). Never shown back."""
@@ -130,11 +163,11 @@ class OperationConfig(models.Model):
         XML = "xml", "XML"
 
     class Method(models.TextChoices):
-        GET = "GET"
-        POST = "POST"
-        PUT = "PUT"
-        PATCH = "PATCH"
-        DELETE = "DELETE"
+        GET = "GET", "GET"
+        POST = "POST", "POST"
+        PUT = "PUT", "PUT"
+        PATCH = "PATCH", "PATCH"
+        DELETE = "DELETE", "DELETE"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="operations")
     operation = models.CharField(max_length=20, choices=Operation.choices)

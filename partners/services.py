@@ -4,10 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partners.crypto import credentials_decrypt, credentials_encrypt
+from partners.crypto import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 from partners.models import Partner, PartnerCall, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE
 from partners.validation import operation_config_problems
+
+DECLARATIVE = "declarative"
 
 # Which status a partner may move to from each status.
 ALLOWED_TRANSITIONS = {
@@ -41,7 +43,20 @@ def partner_config_bump(*, partner: Partner) -> None:
 
 
 def partner_go_live_problems(partner: Partner) -> list[str]:
-    """What stops the partner from going live: missing or invalid lookup / place-order configs."""
+    """What stops the partner from going live: missing or invalid lookup / place-order configs
+    (for a code adapter: the operations it does not support)."""
+    from partners.adapters.registry import adapter_for
+
+    if partner.adapter != DECLARATIVE:
+        try:
+            adapter = adapter_for(partner)
+        except LookupError as error:
+            return [str(error)]
+        return [
+            f"{operation.label}: not supported by the {partner.adapter} adapter"
+            for operation in REQUIRED_TO_GO_LIVE
+            if not adapter.supports(operation)
+        ]
     configs = {config.operation: config for config in partner.operations.all()}
     problems = []
     for operation in REQUIRED_TO_GO_LIVE:
@@ -64,7 +79,8 @@ def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partne
     if status == Partner.Status.LIVE and (problems := partner_go_live_problems(partner)):
         raise ValidationError(["Cannot go live:", *problems])
     partner.status = status
-    partner.save(update_fields=["status", "updated_at"])
+    partner.config_version += 1  # a status change is a configuration change too
+    partner.save(update_fields=["status", "config_version", "updated_at"])
     return partner
 
 
@@ -79,7 +95,10 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
             f"{partner.get_auth_type_display()}."
         )
     credentials, _ = PartnerCredentials.objects.select_for_update().get_or_create(partner=partner)
-    stored = credentials_decrypt(credentials.encrypted)
+    try:
+        stored = credentials_decrypt(credentials.encrypted)
+    except CredentialsUnreadable:
+        stored = {}  # the key was lost: what is entered now replaces the whole set
     stored.update({name: value for name, value in values.items() if value})
     credentials.encrypted = credentials_encrypt(
         {name: value for name, value in stored.items() if name in allowed}

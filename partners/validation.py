@@ -2,7 +2,7 @@
 
 import string
 
-from partners.mapping import MappingSyntaxError, compile_mapping
+from partners.mapping import MappingSyntaxError, ShapeError, compile_mapping, validate_request
 from partners.models import OperationConfig
 
 
@@ -30,6 +30,13 @@ def operation_config_problems(config: OperationConfig) -> list[str]:
         isinstance(key, str) and isinstance(value, str) for key, value in config.headers.items()
     ):
         problems.append(f'{label} · headers: must be an object of texts, e.g. {{"Accept": "…"}}')
+    else:
+        try:
+            validate_request(config.operation, {"headers": config.headers})
+        except ShapeError as error:
+            problems.extend(
+                f"{label} · {problem.path}: {problem.message}" for problem in error.problems
+            )
     if not isinstance(config.accepted_statuses, list) or not all(
         isinstance(code, int) and 100 <= code <= 599 for code in config.accepted_statuses
     ):
@@ -45,5 +52,5 @@ def operation_config_problems(config: OperationConfig) -> list[str]:
         try:
             compile_mapping(expression, operation=config.operation, direction=direction)
         except MappingSyntaxError as error:
-            problems.append(f"{label} · {direction} mapping: {error}")
+            problems.append(str(error))  # it names the operation and direction itself
     return problems

@@ -71,6 +71,9 @@ def roles(db):
     """The role groups. Transactional tests flush the tables the data migration filled."""
     if not Group.objects.exists():
         importlib.import_module("stores.migrations.0002_roles").create_roles(apps, None)
+        importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(
+            apps, None
+        )
 
 
 @pytest.fixture

@@ -185,6 +185,12 @@ class DeclarativeAdapter(PartnerAdapter):
             name: str(value) for name, value in data.items() if isinstance(value, str | int)
         } | mapped
         missing = [name for name in path_parameters(config.path_template) if name not in values]
+        if any(values.get(name) in {".", ".."} for name in path_parameters(config.path_template)):
+            raise PartnerMappingError(
+                "A path value cannot be . or ..",
+                operation=config.operation,
+                partner=self.partner.slug,
+            )
         if missing:
             raise PartnerMappingError(
                 f"The path template needs {', '.join(missing)}: add it to the request mapping's "

@@ -277,7 +277,7 @@ class PartnerHttpClient:
             raise
         call_id = record(
             latency_ms=_milliseconds_since(started),
-            outcome=_outcome_for(answer.status),
+            outcome=_outcome_for(answer.status, call.accepted_statuses),
             status_code=answer.status,
         )
         return answer, call_id
@@ -426,6 +426,11 @@ class PartnerHttpClient:
             )
         except urllib3.exceptions.HTTPError as error:
             raise self._transport_error(call, error, status=None) from error
+        except ValueError as error:
+            # http.client refuses a bad header name or value; its message may quote the value.
+            raise call.error(
+                PartnerHttpError, "The request has an invalid header name or value."
+            ) from error
 
     def _read(self, call: _Call, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
         try:
@@ -548,10 +553,11 @@ class PartnerHttpClient:
         )
 
 
-def _outcome_for(status: int) -> str:
+def _outcome_for(status: int, accepted: frozenset[int]) -> str:
+    """A status the caller handles (e.g. 409 answered with the original order) is not an error."""
     if status == 404:
         return Outcome.NOT_FOUND
-    return Outcome.HTTP_ERROR if status >= 400 else Outcome.OK
+    return Outcome.HTTP_ERROR if status >= 400 and status not in accepted else Outcome.OK
 
 
 def _deadline_message(connection: PartnerConnection) -> str:

@@ -9,7 +9,6 @@ never connections.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 from partners.crypto import credentials_decrypt
 from partners.models import Partner, PartnerCredentials
@@ -53,8 +52,9 @@ def connection_for(partner: Partner) -> PartnerConnection:
         auth_type=partner.auth_type,
         credentials=credentials_decrypt(encrypted),
         api_key_name=partner.api_key_name,
-        # A path is relative to the base URL, so a configuration moves between environments.
-        oauth_token_url=urljoin(partner.base_url, partner.oauth_token_url)
+        # A path is appended to the base URL, as operation paths are, so a configuration moves
+        # between environments.
+        oauth_token_url=partner.base_url.rstrip("/") + partner.oauth_token_url
         if partner.oauth_token_url.startswith("/")
         else partner.oauth_token_url,
         oauth_scope=partner.oauth_scope,

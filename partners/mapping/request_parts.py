@@ -71,7 +71,7 @@ def _text(value: Any) -> str | None:
 
 def _path_values(fields: Fields) -> dict[str, str]:
     values = {}
-    for name, value in _object(fields, "path", '{"sku": $input.code}').items():
+    for name, value in _object(fields, "path", '{"sku": code}').items():
         path = child_path(fields.path_of("path"), name)
         text = _text(value) if not isinstance(value, bool) else None
         if text is None:
@@ -85,7 +85,7 @@ def _path_values(fields: Fields) -> dict[str, str]:
 
 def _query_values(fields: Fields) -> dict[str, str | list[str]]:
     values: dict[str, str | list[str]] = {}
-    for name, value in _object(fields, "query", '{"q": $input.query}').items():
+    for name, value in _object(fields, "query", '{"q": query}').items():
         path = child_path(fields.path_of("query"), name)
         if value is None:  # null leaves the parameter out, e.g. no page on the first call
             continue

@@ -22,6 +22,7 @@ Regular expressions run in C and cannot be interrupted: patterns with nested rep
 a pattern only runs on text up to `max_regex_subject_chars` long.
 """
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -65,6 +66,7 @@ class EvaluationGuard:
         self.stopped: Limit | None = None
         self.refused: str | None = None
         self._deadline = time.thread_time() + limits.timeout_ms / 1000
+        self._collection_started: float | None = None
         self._depth = 0
         self._built = 0
         self._steps = 0
@@ -129,6 +131,22 @@ class EvaluationGuard:
         self._steps += 1
         if self._steps % _STEPS_PER_CLOCK_READ == 0 and time.thread_time() > self._deadline:
             self.stop(Limit.TIMEOUT)
+
+
+def _garbage_collection_not_charged(phase: str, info: dict) -> None:
+    """A collection of the whole process can run inside any evaluation and take longer than the
+    time limit in a large process; it is not the mapping's work, so its time is not charged."""
+    guard = getattr(_active, "guard", None)
+    if guard is None:
+        return
+    if phase == "start":
+        guard._collection_started = time.thread_time()
+    elif guard._collection_started is not None:
+        guard._deadline += time.thread_time() - guard._collection_started
+        guard._collection_started = None
+
+
+gc.callbacks.append(_garbage_collection_not_charged)
 
 
 def current_guard() -> EvaluationGuard:

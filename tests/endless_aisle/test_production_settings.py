@@ -1,6 +1,7 @@
 """Production settings: refuse to start on missing or insecure values; pass check --deploy."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -135,3 +136,42 @@ def test_safe_values_have_no_problems():
 )
 def test_each_insecure_value_is_named(override, problem):
     assert insecure_settings(**{**SAFE, **override}) == [problem]
+
+
+def test_the_docker_build_environment_loads_production_settings():
+    """deploy/Dockerfile collects static files with production settings and throwaway values:
+    every variable production requires must be among them."""
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    build_step = dockerfile[
+        dockerfile.index("RUN DJANGO_SECRET_KEY") : dockerfile.index("collectstatic")
+    ]
+    names = re.findall(r"(?:RUN |^\s+)([A-Z_]+)=", build_step, flags=re.MULTILINE)
+    generated = {
+        "DJANGO_SECRET_KEY": REALISTIC_ENVIRONMENT["DJANGO_SECRET_KEY"],
+        "PARTNER_CREDENTIAL_KEYS": REALISTIC_ENVIRONMENT["PARTNER_CREDENTIAL_KEYS"],
+    }
+    build_environment = {name: generated.get(name, "build") for name in names}
+    build_environment["DATABASE_URL"] = "postgres://build@build.invalid/build"
+    build_environment["CACHE_URL"] = "rediscache://build.invalid:6379/0"
+    removed = {name: None for name in REALISTIC_ENVIRONMENT if name not in build_environment}
+
+    result = run_manage(
+        "check",
+        **{
+            **removed,
+            **build_environment,
+            "DJANGO_SETTINGS_MODULE": "endless_aisle.settings.production",
+        },
+    )
+
+    assert sorted(names) == sorted(
+        [
+            "DJANGO_SECRET_KEY",
+            "DJANGO_ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "CACHE_URL",
+            "AWS_STORAGE_BUCKET_NAME",
+            "PARTNER_CREDENTIAL_KEYS",
+        ]
+    )
+    assert result.returncode == 0, result.stderr

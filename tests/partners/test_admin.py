@@ -7,9 +7,10 @@ from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from partners.config_files import partner_config_export, partner_config_import
+from partners.config_files import PARTNER_FIELDS, partner_config_export, partner_config_import
 from partners.crypto import credentials_decrypt
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
 from partners.sandbox.catalog import PartnerName
@@ -416,7 +417,7 @@ def test_import_of_a_bad_file_shows_errors_naming_the_fields_and_creates_nothing
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
         "partner · base_url: Enter a valid URL.",
-        "Look up by code · response mapping: lookup response mapping: syntax error at line 1, "
+        "lookup response mapping: syntax error at line 1, "
         "column 11 (position 10): Expected ) before end of expression",
     ]
     assert "partner · base_url: Enter a valid URL." in page_text(response)
@@ -500,43 +501,113 @@ def operation_config_form(config: OperationConfig, **changes) -> dict:
     }
 
 
-@pytest.mark.parametrize("how", ["delete view", "delete_selected action"])
-def test_deleting_an_operation_config_in_the_admin_bumps_the_config_version(
-    merchandiser, draft_threadline, how
+def change_page_form(partner: Partner, *, delete=(), **mapping_changes) -> dict:
+    """The partner's change page as the browser posts it, with every operation in the inline;
+    `delete` names operations ticked for deletion, `mapping_changes` maps operation → response
+    mapping."""
+    data = {
+        name: json.dumps(value) if name == "categories" else ("" if value is None else value)
+        for name, value in model_to_dict(partner, fields=PARTNER_FIELDS).items()
+    }
+    configs = list(partner.operations.order_by("pk"))
+    data |= {
+        "operations-TOTAL_FORMS": str(len(configs)),
+        "operations-INITIAL_FORMS": str(len(configs)),
+        "operations-MIN_NUM_FORMS": "0",
+        "operations-MAX_NUM_FORMS": "1000",
+        "_continue": "Save and continue editing",
+    }
+    for index, config in enumerate(configs):
+        prefix = f"operations-{index}-"
+        data |= {
+            prefix + "id": str(config.pk),
+            prefix + "partner": str(partner.pk),
+            **{
+                prefix + key: value
+                for key, value in operation_config_form(config).items()
+                if key not in {"partner", "_save"}
+            },
+        }
+        if config.operation in mapping_changes:
+            data[prefix + "response_mapping"] = mapping_changes[config.operation]
+        if config.operation in delete:
+            data[prefix + "DELETE"] = "on"
+    return data
+
+
+def test_operation_configs_are_read_only_outside_their_partners_page(merchandiser, onboarded):
+    config = onboarded["threadline"].operations.get(operation="similar")
+
+    delete = merchandiser.post(url_of_config("delete", config.pk), {"post": "yes"})
+    change = merchandiser.post(url_of_config("change", config.pk), operation_config_form(config))
+    add = merchandiser.get(reverse("admin:partners_operationconfig_add"))
+    history = merchandiser.get(url_of_config("history", config.pk))
+
+    assert (delete.status_code, change.status_code, add.status_code) == (403, 403, 403)
+    assert history.status_code == 200
+    assert OperationConfig.objects.filter(pk=config.pk).exists()
+
+
+def test_removing_an_operation_on_the_partners_page_bumps_the_config_version(
+    merchandiser, draft_threadline
 ):
-    config = draft_threadline.operations.get(operation="similar")
     version = draft_threadline.config_version
 
-    if how == "delete view":
-        merchandiser.post(
-            reverse("admin:partners_operationconfig_delete", args=[config.pk]), {"post": "yes"}
-        )
-    else:
-        merchandiser.post(
-            reverse("admin:partners_operationconfig_changelist"),
-            {"action": "delete_selected", "_selected_action": [str(config.pk)], "post": "yes"},
-        )
+    response = merchandiser.post(
+        url("change", draft_threadline.pk), change_page_form(draft_threadline, delete=["similar"])
+    )
 
     draft_threadline.refresh_from_db()
-    assert not OperationConfig.objects.filter(pk=config.pk).exists()
+    assert response.status_code == 302
+    assert not draft_threadline.operations.filter(operation="similar").exists()
     assert draft_threadline.config_version == version + 1
+
+
+def test_a_live_partner_keeps_lookup_while_live(merchandiser, onboarded):
+    partner = onboarded["threadline"]
+
+    response = merchandiser.post(
+        url("change", partner.pk), change_page_form(partner, delete=["lookup"])
+    )
+
+    assert response.status_code == 200
+    assert "A live partner needs Look up by code: pause it before removing them." in page_text(
+        response
+    )
+    assert partner.operations.filter(operation="lookup").exists()
 
 
 def test_a_live_partners_mapping_cannot_be_replaced_by_one_that_does_not_compile(
     merchandiser, onboarded
 ):
-    config = onboarded["threadline"].operations.get(operation="lookup")
-    mapping = config.response_mapping
+    partner = onboarded["threadline"]
+    mapping = partner.operations.get(operation="lookup").response_mapping
 
     response = merchandiser.post(
-        reverse("admin:partners_operationconfig_change", args=[config.pk]),
-        operation_config_form(config, response_mapping="body.(name"),
+        url("change", partner.pk), change_page_form(partner, lookup="body.(name")
     )
 
-    config.refresh_from_db()
-    assert config.response_mapping == mapping
     assert response.status_code == 200
-    assert "syntax error" in page_text(response)
+    assert "lookup response mapping: syntax error" in page_text(response)
+    assert partner.operations.get(operation="lookup").response_mapping == mapping
+
+
+def test_history_cannot_revert_a_partner(merchandiser, onboarded):
+    partner = onboarded["threadline"]
+    first = partner.history.earliest("history_date")
+
+    response = merchandiser.post(
+        reverse("admin:partners_partner_simple_history", args=[partner.pk, first.history_id]),
+        {"name": "Reverted"},
+    )
+
+    partner.refresh_from_db()
+    assert response.status_code == 403
+    assert (partner.name, partner.status) == ("Threadline", Partner.Status.LIVE)
+
+
+def url_of_config(view: str, pk: int) -> str:
+    return reverse(f"admin:partners_operationconfig_{view}", args=[pk])
 
 
 def test_the_history_shows_the_config_version_the_partner_is_at(merchandiser):

@@ -147,7 +147,7 @@ def test_going_live_with_a_mapping_that_does_not_compile_names_operation_and_fie
     partner.refresh_from_db()
     assert refused.value.messages == [
         "Cannot go live:",
-        "Look up by code · response mapping: lookup response mapping: syntax error at line 1, "
+        "lookup response mapping: syntax error at line 1, "
         "column 11 (position 10): Expected ) before end of expression",
     ]
     assert partner.status == Status.TESTING

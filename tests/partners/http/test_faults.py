@@ -185,9 +185,7 @@ def test_404_not_accepted_is_an_http_error_and_not_retried(client, threadline, s
     assert calls_recorded() == [("lookup", 404, "http_error", 1)]
 
 
-def test_accepted_409_is_returned_and_logged_as_an_http_error(
-    client, serve, allow, make_connection
-):
+def test_an_accepted_409_is_returned_and_logged_as_ok(client, serve, allow, make_connection):
     server = serve(lambda request: Reply(409, body=b'{"error": "duplicate"}'))
     allow(server.base_url)
     connection = make_connection(server.base_url)
@@ -203,7 +201,7 @@ def test_accepted_409_is_returned_and_logged_as_an_http_error(
     )
 
     assert response.status == 409
-    assert calls_recorded() == [("place_order", 409, "http_error", 1)]
+    assert calls_recorded() == [("place_order", 409, "ok", 1)]
 
 
 def test_an_order_is_never_retried_after_a_5xx(client, threadline, fresh_sandbox, sleeps):

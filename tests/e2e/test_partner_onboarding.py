@@ -1,0 +1,474 @@
+"""A merchandiser connects a partner nobody wrote code for, through the Django admin alone.
+
+The partner (tests/e2e/fourth_partner.py) runs on a loopback port next to the three sandbox
+partners; both are allow-listed for the SSRF guard through the `settings` fixture, which the
+live server sees because it runs in a thread of this process.
+"""
+
+import importlib
+import json
+from decimal import Decimal
+from itertools import groupby
+
+import pytest
+from django.apps import apps
+from playwright.sync_api import expect
+
+from partners.adapters.registry import adapter_for
+from partners.crypto import credentials_decrypt
+from partners.mapping import Address, Contact, OrderConfirmation, OrderLine, OrderRequest
+from partners.models import Partner, PartnerCall
+from stores.roles import Role
+from tests.conftest import screenshot
+from tests.e2e.fourth_partner import (
+    API_KEY,
+    API_KEY_PARAMETER,
+    JACKET_EAN,
+    REQUEST_REF_HEADER,
+    UNKNOWN_EAN,
+    fourth_partner_start,
+    fourth_partner_stop,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 900}
+NAME = "Quayside Supply"
+SLUG = "quayside"
+
+LOOKUP_RESPONSE_MAPPING = """status = 404 ? null : body.result.{
+  "partner_product_id": ref,
+  "name": label,
+  "brand": maker,
+  "currency": "GBP",
+  "images": pics[],
+  "variants": skus.{
+    "partner_sku": id,
+    "gtin": ean,
+    "attributes": dims,
+    "price": gbp,
+    "available_quantity": on_hand
+  }[]
+}"""
+ORDER_REQUEST_MAPPING = """{
+  "body": {
+    "ref": reference,
+    "lines": lines.{"sku": partner_sku, "qty": quantity}[],
+    "ship": {
+      "name": ship_to.name,
+      "line1": ship_to.line1,
+      "city": ship_to.city,
+      "postcode": ship_to.postal_code,
+      "country": ship_to.country
+    }
+  }
+}"""
+ORDER_RESPONSE_MAPPING = """{
+  "partner_order_id": body.po,
+  "status": body.state = "OK" ? "accepted" : "rejected",
+  "duplicate": status = 200
+}"""
+
+LOOKUP = {
+    "operation": "Look up by code",
+    "method": "GET",
+    "path_template": "/catalogue/ean/{code}",
+    "accepted_statuses": "[404]",
+    "request_mapping": "",
+    "response_mapping": LOOKUP_RESPONSE_MAPPING,
+}
+PLACE_ORDER = {
+    "operation": "Place order",
+    "method": "POST",
+    "path_template": "/purchase-orders",
+    "accepted_statuses": "[]",
+    "request_mapping": ORDER_REQUEST_MAPPING,
+    "response_mapping": ORDER_RESPONSE_MAPPING,
+}
+
+JACKET = {
+    "partner_product_id": "QS-100",
+    "name": "Waxed Cotton Field Jacket",
+    "brand": "Quayside",
+    "description": None,
+    "category": None,
+    "images": ["https://img.quayside.example/qs-100.jpg"],
+    "variants": [
+        {
+            "partner_sku": "QS-100-M-OLV",
+            "gtin": JACKET_EAN,
+            "attributes": {"size": "M", "colour": "Olive"},
+            "price": "89.50",
+            "currency": "GBP",
+            "available_quantity": 4,
+            "delivery_days": None,
+            "delivery_date": None,
+        },
+        {
+            "partner_sku": "QS-100-L-OLV",
+            "gtin": "5060123450026",
+            "attributes": {"size": "L", "colour": "Olive"},
+            "price": "89.50",
+            "currency": "GBP",
+            "available_quantity": 0,
+            "delivery_days": None,
+            "delivery_date": None,
+        },
+    ],
+    "similar": [],
+    "currency": "GBP",
+}
+# A sample answer from the partner's documentation: one SKU only, which JSONata would turn into
+# a lone object without the [] suffix in the mapping.
+BEANIE_SAMPLE = {
+    "result": {
+        "ref": "QS-200",
+        "label": "Merino Beanie",
+        "maker": "Quayside",
+        "pics": ["https://img.quayside.example/qs-200.jpg"],
+        "skus": [
+            {
+                "id": "QS-200-OS-NVY",
+                "ean": "5060123450033",
+                "dims": {"size": "One size", "colour": "Navy"},
+                "gbp": "24.00",
+                "on_hand": 12,
+            }
+        ],
+    }
+}
+BEANIE = {
+    "partner_product_id": "QS-200",
+    "name": "Merino Beanie",
+    "brand": "Quayside",
+    "description": None,
+    "category": None,
+    "images": ["https://img.quayside.example/qs-200.jpg"],
+    "variants": [
+        {
+            "partner_sku": "QS-200-OS-NVY",
+            "gtin": "5060123450033",
+            "attributes": {"size": "One size", "colour": "Navy"},
+            "price": "24.00",
+            "currency": "GBP",
+            "available_quantity": 12,
+            "delivery_days": None,
+            "delivery_date": None,
+        }
+    ],
+    "similar": [],
+    "currency": "GBP",
+}
+ORDER = OrderRequest(
+    reference="EA-LDN-01-000123",
+    idempotency_key="5b0e7f52-2f7e-4d0c-9d55-0c1f6f3a9e10",
+    lines=(
+        OrderLine(
+            partner_sku="QS-100-M-OLV", quantity=2, unit_price=Decimal("89.50"), currency="GBP"
+        ),
+    ),
+    ship_to=Address(
+        name="Alex Doe", line1="1 Quay Street", city="Bristol", postal_code="BS1 4DJ", country="GB"
+    ),
+    customer=Contact(name="Alex Doe", email="alex@example.com"),
+)
+
+
+@pytest.fixture(scope="module")
+def fourth_partner():
+    partner = fourth_partner_start()
+    yield partner
+    fourth_partner_stop(partner)
+
+
+@pytest.fixture
+def partners_reachable(settings, onboarded, fourth_partner):
+    """The three sandbox partners live, as in the demo, and the fourth one reachable."""
+    fourth_partner.reset()
+    settings.PARTNER_HOST_ALLOWLIST = [*settings.PARTNER_HOST_ALLOWLIST, fourth_partner.netloc]
+    return fourth_partner
+
+
+@pytest.fixture
+def merchandiser(roles, user_in_role):
+    # `roles` rebuilds the groups from the stores migration only; the Merchandiser group's
+    # partner permissions come from the partners app's own data migration, replayed here.
+    importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(apps, None)
+    return user_in_role(Role.MERCHANDISER, username="mei", stores=[])
+
+
+@pytest.fixture
+def admin_page(chromium, live_server, merchandiser):
+    """A desktop-sized page, logged in to the admin as the merchandiser."""
+    context = chromium.new_context(viewport=DESKTOP, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("mei")
+    page.get_by_label("Password").fill("test-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Stores, staff and partners")).to_be_visible()
+    yield page
+    context.close()
+
+
+def field(scope, label: str):
+    """A form field by its admin label ("Name:"); exact, since labels contain one another."""
+    return scope.get_by_label(label, exact=True)
+
+
+def add_operation(page, index: int, config: dict) -> None:
+    page.get_by_role("button", name="Add another Operation config").click()
+    form = page.locator(f"#operations-{index}")
+    field(form, "Operation:").select_option(label=config["operation"])
+    field(form, "Method:").select_option(config["method"])
+    field(form, "Path template:").fill(config["path_template"])
+    field(form, "Accepted statuses:").fill(config["accepted_statuses"])
+    field(form, "Request mapping:").fill(config["request_mapping"])
+    field(form, "Response mapping:").fill(config["response_mapping"])
+
+
+def add_partner(page, partner_api, *, operations, screenshot_name: str = "") -> Partner:
+    """Fill in the admin's add form for the fourth partner and save it; the saved partner."""
+    page.goto("/admin/partners/partner/")
+    page.get_by_role("link", name="Add partner").click()
+    # The slug first: once typed, the admin stops deriving it from the name.
+    field(page, "Slug:").fill(SLUG)
+    field(page, "Name:").fill(NAME)
+    field(page, "Categories:").fill('["apparel"]')
+    field(page, "Base URL:").fill(partner_api.base_url)
+    field(page, "Auth type:").select_option(label="API key in a query parameter")
+    field(page, "API key name:").fill(API_KEY_PARAMETER)
+    field(page, "API key:").fill(API_KEY)
+    field(page, "Deduplication:").select_option(label="Idempotency-key header")
+    field(page, "Idempotency header name:").fill(REQUEST_REF_HEADER)
+    for index, config in enumerate(operations):
+        add_operation(page, index, config)
+    if screenshot_name:
+        screenshot(page, screenshot_name)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_have_text(
+        f"The partner “{NAME}” was added successfully. You may edit it again below."
+    )
+    return Partner.objects.get(slug=SLUG)
+
+
+def click_status_button(page, label: str) -> None:
+    button = page.get_by_test_id("partner-status").get_by_role("button", name=label)
+    # A submit button whose form="…" names no form in the page does nothing at all when clicked.
+    assert button.evaluate("button => button.form !== null"), f"{label!r} submits no form"
+    button.click()
+
+
+def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, partners_reachable):
+    page = admin_page
+    page.locator("#partners-partner").get_by_role("link", name="Partners").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    screenshot(page, "onboarding-partner-list")
+
+    partner = add_partner(
+        page,
+        partners_reachable,
+        operations=[LOOKUP, PLACE_ORDER],
+        screenshot_name="onboarding-add-form",
+    )
+
+    status_box = page.get_by_test_id("partner-status")
+    expect(status_box.get_by_role("heading")).to_have_text("Status: Draft")
+    expect(page.get_by_test_id("go-live-problems")).to_have_count(0)
+    expect(status_box.get_by_role("button")).to_have_text(["Move to testing"])
+    expect(page.locator(".field-secret_api_key")).to_contain_text(
+        "Stored — leave blank to keep it."
+    )
+    screenshot(page, "onboarding-status-draft")
+    assert API_KEY not in page.content()
+    assert (partner.status, partner.auth_type, partner.api_key_name) == (
+        Partner.Status.DRAFT,
+        Partner.AuthType.API_KEY_QUERY,
+        API_KEY_PARAMETER,
+    )
+    assert API_KEY not in partner.credentials.encrypted
+    assert credentials_decrypt(partner.credentials.encrypted) == {"api_key": API_KEY}
+    assert sorted(partner.operations.values_list("operation", "method", "accepted_statuses")) == [
+        ("lookup", "GET", [404]),
+        ("place_order", "POST", []),
+    ]
+
+    page.get_by_role("link", name="Test connection").click()
+    field(page, "Operation:").select_option(label="Look up a barcode / code")
+    field(page, "Value:").fill(JACKET_EAN)
+    page.get_by_role("button", name="Run test").click()
+
+    expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
+        f"Passed: {NAME} answered and the mapping fits."
+    )
+    expect(page.get_by_test_id("test-request")).to_have_text(f"GET /catalogue/ean/{JACKET_EAN}")
+    assert json.loads(page.get_by_test_id("test-canonical").inner_text()) == JACKET
+    assert API_KEY not in page.content()
+    screenshot(page, "onboarding-test-connection")
+
+    field(page, "Value:").fill(UNKNOWN_EAN)
+    page.get_by_role("button", name="Run test").click()
+
+    expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
+        f"Passed: {NAME} answered: {UNKNOWN_EAN} is not carried."
+    )
+    expect(page.get_by_test_id("test-canonical")).to_have_count(0)
+    assert partners_reachable.lookups == [JACKET_EAN, UNKNOWN_EAN]
+    assert list(
+        PartnerCall.objects.filter(partner=partner)
+        .order_by("pk")
+        .values_list("operation", "path", "status_code", "outcome")
+    ) == [
+        ("lookup", f"/catalogue/ean/{JACKET_EAN}", 200, PartnerCall.Outcome.OK),
+        ("lookup", f"/catalogue/ean/{UNKNOWN_EAN}", 404, PartnerCall.Outcome.NOT_FOUND),
+    ]
+    assert partners_reachable.orders_created == 0
+
+    page.get_by_role("link", name=NAME, exact=True).click()
+    page.get_by_role("link", name="Preview mapping").click()
+    expect(field(page, "Expression:")).to_have_value(LOOKUP_RESPONSE_MAPPING)
+    field(page, "Sample:").fill(json.dumps(BEANIE_SAMPLE, indent=2))
+    page.get_by_role("button", name="Preview").click()
+
+    expect(page.get_by_test_id("preview-result").get_by_role("heading", level=2)).to_have_text(
+        "The mapping fits"
+    )
+    assert json.loads(page.get_by_test_id("preview-canonical").inner_text()) == BEANIE
+    screenshot(page, "onboarding-preview-mapping")
+    assert partners_reachable.lookups == [JACKET_EAN, UNKNOWN_EAN]  # a preview calls nobody
+
+
+def test_a_merchandiser_takes_the_new_partner_live_with_the_status_buttons(
+    admin_page, partners_reachable
+):
+    page = admin_page
+    partner = add_partner(page, partners_reachable, operations=[LOOKUP, PLACE_ORDER])
+    status_box = page.get_by_test_id("partner-status")
+
+    click_status_button(page, "Move to testing")
+
+    expect(page.locator(".messagelist")).to_have_text(f"{NAME} is now testing.")
+    expect(status_box.get_by_role("heading")).to_have_text("Status: Testing")
+    expect(status_box.get_by_role("button")).to_have_count(2)
+
+    click_status_button(page, "Move to live")
+
+    expect(page.locator(".messagelist")).to_have_text(f"{NAME} is now live.")
+    expect(status_box.get_by_role("heading")).to_have_text("Status: Live")
+    screenshot(page, "onboarding-status-live")
+    partner.refresh_from_db()
+    assert partner.status == Partner.Status.LIVE
+    # Every configuration change is a history record too; the status moved draft → testing → live.
+    statuses = partner.history.order_by("history_date").values_list("status", flat=True)
+    assert [status for status, _ in groupby(statuses)] == ["draft", "testing", "live"]
+
+
+def test_the_status_box_lists_what_stops_a_partner_going_live(admin_page, partners_reachable):
+    page = admin_page
+
+    add_partner(page, partners_reachable, operations=[LOOKUP])
+
+    expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
+        ["Place order: not configured"]
+    )
+    screenshot(page, "onboarding-go-live-problems")
+
+
+def test_the_go_live_gate_keeps_a_partner_without_place_order_in_testing(
+    admin_page, partners_reachable
+):
+    page = admin_page
+    partner = add_partner(page, partners_reachable, operations=[LOOKUP])
+    click_status_button(page, "Move to testing")
+    expect(page.get_by_test_id("partner-status").get_by_role("heading")).to_have_text(
+        "Status: Testing"
+    )
+    expect(page.get_by_test_id("go-live-problems")).to_have_text("Place order: not configured")
+
+    click_status_button(page, "Move to live")
+
+    expect(page.locator(".messagelist")).to_have_text("Cannot go live: Place order: not configured")
+    expect(page.get_by_test_id("partner-status").get_by_role("heading")).to_have_text(
+        "Status: Testing"
+    )
+    partner.refresh_from_db()
+    assert partner.status == Partner.Status.TESTING
+    assert not partner.history.filter(status=Partner.Status.LIVE).exists()
+
+
+def test_an_order_sent_twice_with_the_mapping_typed_in_the_admin_reaches_the_partner_once(
+    admin_page, partners_reachable
+):
+    partner = add_partner(admin_page, partners_reachable, operations=[LOOKUP, PLACE_ORDER])
+    # The declarative adapter is what sends every order to a partner.
+    adapter = adapter_for(Partner.objects.get(pk=partner.pk))
+
+    first = adapter.place_order(ORDER)
+    repeat = adapter.place_order(ORDER)
+
+    assert first == OrderConfirmation(partner_order_id="PO-1", status="accepted", duplicate=False)
+    assert repeat == OrderConfirmation(partner_order_id="PO-1", status="accepted", duplicate=True)
+    assert partners_reachable.orders_created == 1
+    assert partners_reachable.orders == {
+        ORDER.idempotency_key: {
+            "po": "PO-1",
+            "order": {
+                "ref": "EA-LDN-01-000123",
+                "lines": [{"sku": "QS-100-M-OLV", "qty": 2}],
+                "ship": {
+                    "name": "Alex Doe",
+                    "line1": "1 Quay Street",
+                    "city": "Bristol",
+                    "postcode": "BS1 4DJ",
+                    "country": "GB",
+                },
+            },
+        }
+    }
+    assert list(
+        PartnerCall.objects.filter(partner=partner)
+        .order_by("pk")
+        .values_list("operation", "path", "status_code", "outcome")
+    ) == [
+        ("place_order", "/purchase-orders", 201, PartnerCall.Outcome.OK),
+        ("place_order", "/purchase-orders", 200, PartnerCall.Outcome.OK),
+    ]
+
+
+def test_a_merchandiser_previews_the_order_request_of_an_xml_partner(
+    admin_page, partners_reachable, onboarded
+):
+    page = admin_page
+    hearth = onboarded["hearth"]
+    request_mapping = hearth.operations.get(operation="place_order").request_mapping
+    page.goto(f"/admin/partners/partner/{hearth.pk}/preview-mapping/?operation=place_order")
+
+    field(page, "Direction:").select_option(label="Request")
+    field(page, "Expression:").fill(request_mapping)
+    field(page, "Sample:").fill(json.dumps(ORDER.to_mapping_input(), indent=2))
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="Preview").click()
+
+    assert answer.value.status == 200
+    expect(page.get_by_test_id("preview-result").get_by_role("heading", level=2)).to_have_text(
+        "The mapping fits"
+    )
+    assert json.loads(page.get_by_test_id("preview-canonical").inner_text()) == {
+        "path": {},
+        "query": {},
+        "headers": {},
+        "body": {
+            "Order": {
+                "OrderRef": "EA-LDN-01-000123",
+                "DeliverTo": {
+                    "Name": "Alex Doe",
+                    "Line1": "1 Quay Street",
+                    "City": "Bristol",
+                    "PostCode": "BS1 4DJ",
+                    "Country": "GB",
+                },
+                "Lines": {"Line": [{"@code": "QS-100-M-OLV", "@qty": "2"}]},
+            }
+        },
+    }
