@@ -1,0 +1,97 @@
+"""Edge cases found in review: each was a way to a 500, a gap in a check, or a silent failure."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from partners.adapters import registry
+from partners.adapters.declarative import PartnerMappingError
+from partners.config_files import partner_config_import
+from partners.crypto import credentials_decrypt
+from partners.forms import PartnerAdminForm
+from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
+from partners.operations import Operation
+from partners.sandbox.catalog import PartnerName
+from partners.sandbox.onboarding import sandbox_config
+from partners.services import partner_credentials_set, partner_go_live_problems
+from partners.validation import operation_config_problems
+from tests.partners.http.factories import PartnerFactory
+from tests.partners.test_adapter_registry import FixedCatalogueAdapter
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [
+        ({"X-A": "a\r\nX-Injected: 1"}, "Look up by code · headers.X-A: must not contain line breaks"),
+        ({"Bad Header": "x"}, "Look up by code · headers.Bad Header: is not a valid header name"),
+        ({"Host": "evil.example"}, "Look up by code · headers.Host: is set by the HTTP client and cannot be mapped"),
+    ],
+)  # fmt: skip
+def test_fixed_headers_get_the_same_checks_as_mapped_ones(headers, problem):
+    config = OperationConfig(
+        operation=Operation.LOOKUP, path_template="/x", headers=headers, response_mapping="body"
+    )
+
+    assert operation_config_problems(config) == [problem]
+
+
+@pytest.mark.django_db
+def test_an_oauth2_partner_without_a_token_url_is_not_imported():
+    data = sandbox_config(PartnerName.STRIDEWELL)
+    data["partner"]["oauth_token_url"] = ""
+
+    with pytest.raises(ValidationError) as refused:
+        partner_config_import(data=data)
+
+    assert refused.value.messages == ["partner · oauth_token_url: OAuth2 needs the token endpoint."]
+    assert not Partner.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_token_url_starting_with_two_slashes_is_refused():
+    partner = PartnerFactory.build(
+        auth_type=Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS, oauth_token_url="//evil.example/t"
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        partner.full_clean()
+
+    assert refused.value.message_dict == {
+        "oauth_token_url": ["Give a full URL (https://…) or a path starting with a single /."]
+    }
+
+
+@pytest.mark.django_db
+def test_lost_keys_show_unreadable_and_new_credentials_replace_the_set(settings):
+    partner = PartnerFactory(auth_type=Partner.AuthType.BASIC, credentials={"username": "u"})
+    settings.PARTNER_CREDENTIAL_KEYS = ["J2n5bXGx9vbr1fOg0S4M6kJ9R3KCxDqXgT3k2cR7Xyk="]
+
+    form = PartnerAdminForm(instance=partner)
+    partner_credentials_set(partner=partner, values={"username": "new", "password": "pw"})
+
+    assert form.fields["secret_password"].help_text == (
+        "Unreadable with the current keys: enter it again."
+    )
+    stored = PartnerCredentials.objects.get(partner=partner).encrypted
+    assert credentials_decrypt(stored) == {"username": "new", "password": "pw"}
+
+
+@pytest.mark.django_db
+def test_a_code_adapter_partner_goes_live_on_what_its_adapter_supports(monkeypatch):
+    monkeypatch.setitem(registry._ADAPTERS, "fixed-catalogue", FixedCatalogueAdapter)
+    partner = PartnerFactory(adapter="fixed-catalogue", status=Partner.Status.TESTING)
+
+    assert partner_go_live_problems(partner) == [
+        "Place order: not supported by the fixed-catalogue adapter"
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", [".", ".."])
+def test_a_dot_path_value_is_refused_before_any_call(onboarded, code):
+    adapter = registry.adapter_for(onboarded["threadline"])
+
+    with pytest.raises(PartnerMappingError, match=r"A path value cannot be \. or \.\."):
+        adapter.lookup(code)
+
+    assert not PartnerCall.objects.exists()
