@@ -56,7 +56,7 @@ class Command(BaseCommand):
             name: subprocess.Popen(command)  # noqa: S603
             for name, command in commands.items()
         }
-        self._announce(port)
+        self._announce(port, sandbox)
         try:
             while all(process.poll() is None for process in processes.values()):
                 time.sleep(0.5)
@@ -69,13 +69,14 @@ class Command(BaseCommand):
             sandbox.stop()
             sqs.stop()
 
-    def _announce(self, port: int) -> None:
+    def _announce(self, port: int, sandbox) -> None:
         logins = ", ".join([*DEMO_USERS, DEMO_SUPERUSER])
+        partners = ", ".join(f"{partner.name} {partner.base_url}" for partner in sandbox)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nEndless Aisle demo: http://127.0.0.1:{port}/\n"
                 f"Log in as {logins} with the password {settings.DEMO_PASSWORD!r} "
-                "(DEMO_PASSWORD).\nPress Ctrl-C to stop.\n"
+                f"(DEMO_PASSWORD).\nSandbox partners: {partners}.\nPress Ctrl-C to stop.\n"
             )
         )
 
