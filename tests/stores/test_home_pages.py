@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 
@@ -70,6 +72,27 @@ def test_the_shell_shows_the_store_and_the_user(client, user_in_role):
     assert '<span class="store-name" data-testid="store-name">London Oxford Street</span>' in html
     assert '<span class="user-name" data-testid="user-name">Sam</span>' in html
     assert 'href="/admin/"' not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "sections"),
+    [
+        (Role.ASSOCIATE, ["Home"]),
+        (Role.MANAGER, ["Home"]),
+        (Role.KIOSK, ["Home"]),
+        (Role.MERCHANDISER, ["Home", "Partners", "Admin"]),
+    ],
+)
+def test_the_navigation_shows_only_the_sections_the_role_may_open(
+    client, user_in_role, role, sections
+):
+    client.force_login(user_in_role(role))
+
+    html = client.get("/").content.decode()
+    nav = html[html.index('<nav class="sections"') : html.index("</nav>")]
+
+    assert re.findall(r">([^<>]+)</a>", nav) == sections
 
 
 @pytest.mark.django_db
