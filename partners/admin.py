@@ -35,6 +35,9 @@ class ReadOnlyHistoryMixin:
     """History is for reading and diffs: reverting would skip the services (permissions, the
     go-live gate, the configuration version), so a revert POST is refused."""
 
+    def revert_disabled(self, request, obj=None):
+        return True
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied("History is read-only: change the partner instead.")
@@ -178,7 +181,7 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        partner = Partner.objects.filter(pk=object_id).first()
+        partner = Partner.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         if partner is not None:
             extra_context["next_statuses"] = [
                 status for status in Partner.Status if status in ALLOWED_TRANSITIONS[partner.status]

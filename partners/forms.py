@@ -9,7 +9,7 @@ from partners.config_files import PARTNER_FIELDS
 from partners.crypto import CredentialsUnreadable, credentials_decrypt
 from partners.models import OperationConfig, Partner
 from partners.operations import REQUIRED_TO_GO_LIVE, Operation
-from partners.services import CREDENTIAL_FIELDS, DECLARATIVE
+from partners.services import CREDENTIAL_FIELDS, DECLARATIVE, partner_go_live_problems
 from partners.validation import operation_config_problems
 
 SECRET_FIELDS = {
@@ -60,16 +60,16 @@ class PartnerAdminForm(forms.ModelForm):
             choices=[(name, name) for name in adapter_names()],
             help_text="'declarative' uses the operation mappings below; others are code adapters.",
         )
-        stored, unreadable = set(), False
+        stored, self.credentials_unreadable = set(), False
         if self.instance.pk and hasattr(self.instance, "credentials"):
             try:
                 stored = set(credentials_decrypt(self.instance.credentials.encrypted))
             except CredentialsUnreadable:
-                unreadable = True
+                self.credentials_unreadable = True
         for name in SECRET_FIELDS:
             self.fields[f"secret_{name}"].help_text = (
                 "Unreadable with the current keys: enter it again."
-                if unreadable
+                if self.credentials_unreadable
                 else "Stored — leave blank to keep it."
                 if name in stored
                 else "Not set."
@@ -89,6 +89,12 @@ class PartnerAdminForm(forms.ModelForm):
         for name in set(SECRET_FIELDS) - set(wanted):
             if cleaned.get(f"secret_{name}"):
                 self.add_error(f"secret_{name}", "Not used by the chosen authentication.")
+        if self.credentials_unreadable:
+            for name in wanted:
+                if not cleaned.get(f"secret_{name}"):
+                    self.add_error(
+                        f"secret_{name}", "The stored secrets are unreadable: enter all."
+                    )
         return cleaned
 
 
@@ -124,7 +130,11 @@ class OperationConfigFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
         partner = self.instance
-        if partner.status != Partner.Status.LIVE or partner.adapter != DECLARATIVE:
+        if partner.status != Partner.Status.LIVE:
+            return
+        if partner.adapter != DECLARATIVE:
+            if problems := partner_go_live_problems(partner):
+                raise ValidationError(["A live partner must keep what it needs:", *problems])
             return
         kept = {
             form.cleaned_data.get("operation")

@@ -123,6 +123,8 @@ class Partner(models.Model):
 
     def clean(self) -> None:
         """Settings each auth type needs; checked for the admin and for imports alike."""
+        if self.auth_type not in self.AuthType.values:
+            return  # the field's own check reports it
         errors = {}
         api_key = {self.AuthType.API_KEY_HEADER, self.AuthType.API_KEY_QUERY}
         if self.auth_type in api_key and not self.api_key_name:
@@ -130,7 +132,8 @@ class Partner(models.Model):
         if self.auth_type == self.AuthType.OAUTH2_CLIENT_CREDENTIALS and not self.oauth_token_url:
             errors["oauth_token_url"] = "OAuth2 needs the token endpoint."  # noqa: S105
         if self.auth_type == self.AuthType.HMAC:
-            parts = [part.strip() for part in self.hmac_signed_parts.split(",") if part.strip()]
+            signed = str(self.hmac_signed_parts or "")
+            parts = [part.strip() for part in signed.split(",") if part.strip()]
             if not parts or not set(parts) <= HMAC_PARTS:
                 errors["hmac_signed_parts"] = (
                     f"List what is signed, from: {', '.join(sorted(HMAC_PARTS))}."

@@ -53,7 +53,8 @@ def _without_values(error: MappingError) -> str:
     """The error for the call log: field paths and messages, never the values (customer data)."""
     problems = getattr(error, "problems", None)
     if not problems:
-        return type(error).__name__
+        detail = getattr(error, "limit", None) or getattr(error, "code", None)
+        return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
     return "; ".join(f"{problem.path or 'result'}: {problem.message}" for problem in problems)
 
 

@@ -137,8 +137,8 @@ def _garbage_collection_not_charged(phase: str, info: dict) -> None:
     """A collection of the whole process can run inside any evaluation and take longer than the
     time limit in a large process; it is not the mapping's work, so its time is not charged."""
     guard = getattr(_active, "guard", None)
-    if guard is None:
-        return
+    if guard is None or info.get("generation") != OLDEST_GENERATION:
+        return  # young collections follow the mapping's own allocations: they are its work
     if phase == "start":
         guard._collection_started = time.thread_time()
     elif guard._collection_started is not None:
@@ -146,6 +146,7 @@ def _garbage_collection_not_charged(phase: str, info: dict) -> None:
         guard._collection_started = None
 
 
+OLDEST_GENERATION = 2
 gc.callbacks.append(_garbage_collection_not_charged)
 
 

@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from partners.adapters import registry
 from partners.adapters.declarative import PartnerMappingError
-from partners.config_files import partner_config_import
+from partners.config_files import PARTNER_FIELDS, partner_config_import
 from partners.crypto import credentials_decrypt
 from partners.forms import PartnerAdminForm
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
@@ -14,6 +15,7 @@ from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
 from partners.services import partner_credentials_set, partner_go_live_problems
 from partners.validation import operation_config_problems
+from stores.roles import Role
 from tests.partners.http.factories import PartnerFactory
 from tests.partners.test_adapter_registry import FixedCatalogueAdapter
 
@@ -95,3 +97,72 @@ def test_a_dot_path_value_is_refused_before_any_call(onboarded, code):
         adapter.lookup(code)
 
     assert not PartnerCall.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [{"auth_type": ["hmac"]}, {"auth_type": "hmac", "hmac_signed_parts": None}],
+)
+def test_import_with_values_of_the_wrong_type_is_refused_not_a_crash(changes):
+    data = sandbox_config(PartnerName.THREADLINE)
+    data["partner"] |= changes
+
+    with pytest.raises(ValidationError):
+        partner_config_import(data=data)
+
+    assert not Partner.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_live_partner_cannot_switch_to_an_adapter_that_cannot_place_orders(
+    client, user_in_role, onboarded, monkeypatch
+):
+    from tests.partners.test_admin import change_page_form, url
+
+    monkeypatch.setitem(registry._ADAPTERS, "fixed-catalogue", FixedCatalogueAdapter)
+    partner = onboarded["threadline"]
+    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
+    data = change_page_form(partner, delete=["lookup", "place_order"]) | {
+        "adapter": "fixed-catalogue"
+    }
+
+    response = client.post(url("change", partner.pk), data)
+
+    partner.refresh_from_db()
+    assert response.status_code == 200
+    assert "Place order: not supported by the fixed-catalogue adapter" in response.content.decode()
+    assert (partner.adapter, partner.operations.count()) == ("declarative", 6)
+
+
+@pytest.mark.django_db
+def test_the_history_page_offers_no_revert_and_a_bad_id_is_not_found(
+    client, user_in_role, onboarded
+):
+    partner = onboarded["threadline"]
+    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
+    record = partner.history.earliest("history_date")
+
+    page = client.get(
+        reverse("admin:partners_partner_simple_history", args=[partner.pk, record.history_id])
+    )
+    bad_id = client.get("/admin/partners/partner/abc/change/")
+
+    assert page.status_code == 200
+    assert 'value="Revert' not in page.content.decode()
+    assert bad_id.status_code in {302, 404}
+
+
+@pytest.mark.django_db
+def test_lost_keys_mean_every_secret_must_be_entered_again(settings):
+    partner = PartnerFactory(
+        auth_type=Partner.AuthType.BASIC, credentials={"username": "u", "password": "p"}
+    )
+    settings.PARTNER_CREDENTIAL_KEYS = ["J2n5bXGx9vbr1fOg0S4M6kJ9R3KCxDqXgT3k2cR7Xyk="]
+    data = {field: getattr(partner, field) for field in PARTNER_FIELDS}
+    data |= {"categories": "[]", "secret_password": "new-password"}
+
+    form = PartnerAdminForm(data, instance=partner)
+
+    assert form.is_valid() is False
+    assert form.errors["secret_username"] == ["The stored secrets are unreadable: enter all."]
