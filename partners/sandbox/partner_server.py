@@ -40,6 +40,7 @@ from partners.sandbox.http_io import (
 from partners.sandbox.images import image_svg
 from partners.sandbox.orders import (
     Carrier,
+    LineRequest,
     Order,
     OrderBook,
     OrderCounters,
@@ -53,6 +54,29 @@ logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.05
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
+def json_order_lines(
+    payload: object, *, list_key: str, sku_key: str, quantity_key: str, noun: str
+) -> list[LineRequest]:
+    """The order lines of a JSON order body; a 422 naming the first bad line otherwise."""
+    items = payload.get(list_key) if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items:
+        raise HttpError(
+            422, f'Give at least one {noun}: {{"{list_key}": [{{"{sku_key}", "{quantity_key}"}}]}}'
+        )
+    requested = []
+    for number, item in enumerate(items, start=1):
+        sku = item.get(sku_key) if isinstance(item, dict) else None
+        quantity = item.get(quantity_key) if isinstance(item, dict) else None
+        if not isinstance(sku, str) or type(quantity) is not int or quantity < 1:
+            raise HttpError(
+                422,
+                f"{noun.capitalize()} {number} needs a {sku_key} and a positive integer "
+                f"{quantity_key}",
+            )
+        requested.append(LineRequest(sku, quantity))
+    return requested
 
 
 class PartnerSandbox(ABC):

@@ -37,13 +37,12 @@ from partners.sandbox.http_io import (
 )
 from partners.sandbox.orders import (
     Carrier,
-    LineRequest,
     Order,
     OrderStatus,
     RejectReason,
     UnknownSkuError,
 )
-from partners.sandbox.partner_server import PartnerSandbox
+from partners.sandbox.partner_server import PartnerSandbox, json_order_lines
 
 CLIENT_ID = "endless-aisle-demo"
 CLIENT_SECRET = "sw_demo_secret_8d31c0"  # noqa: S105 - fixed demo credential, loopback sandbox only
@@ -323,16 +322,9 @@ class StridewellSandbox(PartnerSandbox):
         reference = payload.get("client_reference")
         if not isinstance(reference, str) or not reference.strip():
             raise HttpError(422, "client_reference is required")
-        items = payload.get("items")
-        if not isinstance(items, list) or not items:
-            raise HttpError(422, 'Give at least one item: {"items": [{"sku_code", "qty"}]}')
-        requested = []
-        for number, item in enumerate(items, start=1):
-            sku = item.get("sku_code") if isinstance(item, dict) else None
-            quantity = item.get("qty") if isinstance(item, dict) else None
-            if not isinstance(sku, str) or type(quantity) is not int or quantity < 1:
-                raise HttpError(422, f"Item {number} needs a sku_code and a positive integer qty")
-            requested.append(LineRequest(sku, quantity))
+        requested = json_order_lines(
+            payload, list_key="items", sku_key="sku_code", quantity_key="qty", noun="item"
+        )
         delivery = payload.get("delivery")
         if delivery is not None and not isinstance(delivery, dict):
             raise HttpError(422, "delivery must be an object")

@@ -27,8 +27,8 @@ from partners.sandbox.http_io import (
     json_response,
     route,
 )
-from partners.sandbox.orders import Carrier, LineRequest, Order, RejectReason, UnknownSkuError
-from partners.sandbox.partner_server import PartnerSandbox
+from partners.sandbox.orders import Carrier, Order, RejectReason, UnknownSkuError
+from partners.sandbox.partner_server import PartnerSandbox, json_order_lines
 
 API_KEY = "tl_demo_4f9c2a7e1b55"  # fixed demo credential, loopback sandbox only
 SEARCH_LIMIT_DEFAULT = 20
@@ -171,16 +171,9 @@ class ThreadlineSandbox(PartnerSandbox):
                 400, "An Idempotency-Key header is required", code="idempotency_key_missing"
             )
         payload = request.json()
-        lines = payload.get("lines") if isinstance(payload, dict) else None
-        if not isinstance(lines, list) or not lines:
-            raise HttpError(422, 'Give at least one line: {"lines": [{"sku", "quantity"}]}')
-        requested = []
-        for number, line in enumerate(lines, start=1):
-            sku = line.get("sku") if isinstance(line, dict) else None
-            quantity = line.get("quantity") if isinstance(line, dict) else None
-            if not isinstance(sku, str) or type(quantity) is not int or quantity < 1:
-                raise HttpError(422, f"Line {number} needs a sku and a positive integer quantity")
-            requested.append(LineRequest(sku, quantity))
+        requested = json_order_lines(
+            payload, list_key="lines", sku_key="sku", quantity_key="quantity", noun="line"
+        )
         ship_to = payload.get("ship_to")
         if ship_to is not None and not isinstance(ship_to, dict):
             raise HttpError(422, "ship_to must be an object")
