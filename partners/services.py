@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from partners.adapters.registry import adapter_for
 from partners.crypto import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 from partners.models import Partner, PartnerCall, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE
@@ -45,8 +46,6 @@ def partner_config_bump(*, partner: Partner) -> None:
 def partner_go_live_problems(partner: Partner) -> list[str]:
     """What stops the partner from going live: missing or invalid lookup / place-order configs
     (for a code adapter: the operations it does not support)."""
-    from partners.adapters.registry import adapter_for
-
     if partner.adapter != DECLARATIVE:
         try:
             adapter = adapter_for(partner)

@@ -3,6 +3,7 @@ all taken from the partner's OperationConfig rows. No code per partner."""
 
 import json
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from partners.adapters.registry import adapter_register
 from partners.http import (
     PartnerBadResponse,
     PartnerCallError,
+    PartnerConnection,
     PartnerResponse,
     call_outcome_set,
     connection_for,
@@ -63,6 +65,11 @@ class DeclarativeAdapter(PartnerAdapter):
     def __init__(self, partner: Partner) -> None:
         super().__init__(partner)
         self.configs = {config.operation: config for config in partner.operations.all()}
+
+    @cached_property
+    def _connection(self) -> PartnerConnection:
+        """Read and decrypt once per adapter, not once per call."""
+        return connection_for(self.partner)
 
     def supports(self, operation: Operation) -> bool:
         return operation in self.configs
@@ -165,7 +172,7 @@ class DeclarativeAdapter(PartnerAdapter):
             f" ?{'&'.join(f'{name}=…' for name in parts.query)}" if parts.query else ""
         )
         response = partner_http_client().send(
-            connection_for(self.partner),
+            self._connection,
             operation=config.operation,
             method=config.method,
             path=path,
