@@ -2,6 +2,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from partners.crypto import credentials_encrypt
+from partners.models import Partner, PartnerCredentials
 from stores.models import StaffMembership, Store
 from stores.roles import Role
 
@@ -48,3 +50,21 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     store = factory.SubFactory(StoreFactory)
     is_primary = True
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+    status = Partner.Status.LIVE
+    base_url = "https://api.partner.example"
+
+    @factory.post_generation
+    def credentials(partner, create, extracted: dict[str, str] | None, **kwargs):
+        if extracted is not None:
+            PartnerCredentials.objects.create(
+                partner=partner, encrypted=credentials_encrypt(extracted)
+            )

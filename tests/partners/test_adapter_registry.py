@@ -10,7 +10,7 @@ from partners.http import PartnerUnavailable
 from partners.mapping import Product
 from partners.models import PartnerCall
 from partners.operations import Operation
-from tests.partners.http.factories import PartnerFactory
+from tests.factories import PartnerFactory
 
 
 class FixedCatalogueAdapter(PartnerAdapter):

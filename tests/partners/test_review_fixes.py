@@ -16,7 +16,8 @@ from partners.sandbox.onboarding import sandbox_config
 from partners.services import partner_credentials_set, partner_go_live_problems
 from partners.validation import operation_config_problems
 from stores.roles import Role
-from tests.partners.http.factories import PartnerFactory
+from tests.factories import PartnerFactory
+from tests.partners.admin_pages import change_page_form, url
 from tests.partners.test_adapter_registry import FixedCatalogueAdapter
 
 
@@ -118,8 +119,6 @@ def test_import_with_values_of_the_wrong_type_is_refused_not_a_crash(changes):
 def test_a_live_partner_cannot_switch_to_an_adapter_that_cannot_place_orders(
     client, user_in_role, onboarded, monkeypatch
 ):
-    from tests.partners.test_admin import change_page_form, url
-
     monkeypatch.setitem(registry._ADAPTERS, "fixed-catalogue", FixedCatalogueAdapter)
     partner = onboarded["threadline"]
     client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))

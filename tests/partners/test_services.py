@@ -19,7 +19,7 @@ from partners.services import (
     partner_status_change,
 )
 from partners.tasks import partner_calls_prune_old
-from tests.partners.http.factories import PartnerFactory
+from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from partners.http.breaker import CircuitBreaker
 from partners.http.client import PartnerHttpClient
 from partners.http.connection import PartnerConnection, connection_for
 from partners.models import Partner
-from tests.partners.http.factories import PartnerFactory
+from tests.factories import PartnerFactory
 from tests.partners.http.local_server import Handler, LocalServer
 
 

@@ -11,7 +11,7 @@ from partners.http.client import PartnerHttpClient, partner_http_client
 from partners.http.connection import connection_for
 from partners.http.errors import PartnerCallError, PartnerUnavailable
 from partners.models import Partner, PartnerCall
-from tests.partners.http.factories import PartnerFactory
+from tests.factories import PartnerFactory
 from tests.partners.http.helpers import assert_no_secrets, calls_recorded, capture_all_logs
 from tests.partners.http.local_server import Reply
 
