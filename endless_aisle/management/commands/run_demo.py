@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from endless_aisle.queues import queues_ensure
+from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
 from stores.demo import DEMO_SUPERUSER, DEMO_USERS
 
 STOP_GRACE_SECONDS = 10
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args, port: int, **options):
+        # moto is a development dependency: the production image does not have it.
         from endless_aisle.sqs_emulator import sqs_emulator_start
 
         try:
@@ -35,8 +37,6 @@ class Command(BaseCommand):
                 "running? Stop it or set SQS_ENDPOINT_URL to another port."
             ) from error
         queues_ensure()
-        from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
-
         try:
             sandbox = sandbox_partners_start("127.0.0.1", DEMO_PORTS, status_advance_seconds=30)
         except OSError as error:
