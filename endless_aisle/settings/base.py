@@ -4,6 +4,7 @@ The defaults here run the local demo with nothing installed: a SQLite file, the 
 by moto on loopback, mail on the console. `production.py` removes every default that is not safe.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -187,6 +188,15 @@ PARTNER_HOST_ALLOWLIST = env.list(
     "PARTNER_HOST_ALLOWLIST", default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303"]
 )
 PARTNER_CALL_RETENTION_DAYS = env.int("PARTNER_CALL_RETENTION_DAYS", default=30)
+
+# --- Mappings -----------------------------------------------------------------------------------
+# Every mapping runs in an evaluator process (partners/mapping/evaluator_pool.py): at most this
+# many per web or worker process, started on demand, each killed past its time or memory bound.
+MAPPING_TIMEOUT_MS = env.int("MAPPING_TIMEOUT_MS", default=200)
+MAPPING_EVALUATOR_PROCESSES = env.int(
+    "MAPPING_EVALUATOR_PROCESSES", default=max(1, min(4, os.cpu_count() or 1))
+)
+MAPPING_EVALUATOR_MEMORY_MB = env.int("MAPPING_EVALUATOR_MEMORY_MB", default=256)
 
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True

@@ -1,7 +1,8 @@
 """Declarative, sandboxed mappings between partner APIs and our canonical shapes.
 
 Merchandisers write one JSONata expression per operation and direction. `compile_mapping` parses
-it once; `CompiledMapping.evaluate` runs it within time, depth and size bounds; `validate_output`
+it once; `CompiledMapping.evaluate` runs it in an evaluator process within time, depth, size and
+memory bounds; `validate_output`
 and `validate_request` turn the result into canonical objects or errors that name every wrong
 field. Pure Python: no Django imports, so everything here is tested without a database.
 """
@@ -33,6 +34,7 @@ from partners.mapping.engine import (
     response_mapping_input,
 )
 from partners.mapping.errors import (
+    EvaluatorUnavailable,
     FieldProblem,
     MappingError,
     MappingLimitExceeded,
@@ -42,7 +44,7 @@ from partners.mapping.errors import (
     XmlPayloadError,
 )
 from partners.mapping.gtin import gtin_check_digit, gtin_problem
-from partners.mapping.limits import DEFAULT_LIMITS, Limit, MappingLimits
+from partners.mapping.limits import Limit, MappingLimits, default_limits, default_limits_set
 from partners.mapping.outputs import validate_output
 from partners.mapping.preview import PreviewError, PreviewResult, preview
 from partners.mapping.request_parts import RequestParts, validate_request
@@ -50,13 +52,13 @@ from partners.mapping.values import to_json_friendly
 from partners.mapping.xml import data_to_xml, xml_to_data
 
 __all__ = [
-    "DEFAULT_LIMITS",
     "DIRECTIONS",
     "OPERATIONS",
     "Address",
     "CompiledMapping",
     "ConfirmationLine",
     "Contact",
+    "EvaluatorUnavailable",
     "FieldProblem",
     "Limit",
     "MappingError",
@@ -79,6 +81,8 @@ __all__ = [
     "XmlPayloadError",
     "compile_mapping",
     "data_to_xml",
+    "default_limits",
+    "default_limits_set",
     "gtin_check_digit",
     "gtin_problem",
     "preview",

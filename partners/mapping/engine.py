@@ -1,46 +1,34 @@
 """Compile a merchandiser's JSONata mapping once, then evaluate it many times, safely.
 
-Thread safety, checked in jsonata-python 0.7.1's source and by test: one compiled `Jsonata` may be
-evaluated from many threads at once provided each evaluation gets its own frame. The interpreter
-keeps its working state on a per-thread copy of the expression (`Jsonata.CURRENT`, a thread-local)
-and does not modify the parsed tree. But `Jsonata.evaluate(input)` *without* bindings binds the
-input as `$` in the expression's single shared frame, where another thread can overwrite it
-(measured: 109 wrong results out of 2,400 evaluations from 8 threads). We always pass bindings (at
-least the guard's hooks), and jsonata then creates a fresh frame for that evaluation.
+Parsing and evaluation both run in evaluator processes (`partners.mapping.evaluator_pool`), never
+in the process that asks: no expression, however written, can stall it or its other requests.
+This module checks what can be checked cheaply here first (the expression's length, the depth of
+the data), sends the work, and turns the evaluator's answer into a result or one of the errors of
+`partners.mapping.errors`, each naming the operation and direction.
 """
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonata import Jsonata
-from jsonata.jexception import JException
-
 from partners.mapping.errors import (
+    EvaluatorUnavailable,
     MappingError,
     MappingLimitExceeded,
     MappingRuntimeError,
     MappingSyntaxError,
 )
-from partners.mapping.limits import DEFAULT_LIMITS, Limit, MappingLimits
-from partners.mapping.sandbox import (
-    RESERVED_NAMES,
-    EvaluationGuard,
-    UnsafeRegex,
-    safe_regex_engine,
-)
-from partners.mapping.values import (
-    TooDeep,
-    UnsupportedValue,
-    from_mapping_value,
-    json_size_exceeds,
-    to_mapping_value,
-)
+from partners.mapping.evaluator_pool import KILL_MARGIN_SECONDS, EvaluatorFailed, evaluator_pool
+from partners.mapping.limits import Limit, MappingLimits, default_limits
+from partners.mapping.sandbox import RESERVED_NAMES
+from partners.mapping.values import TooDeep, to_mapping_value
 
 OPERATIONS = ("lookup", "search", "similar", "place_order", "order_status", "cancel_order")
 DIRECTIONS = ("request", "response")
+# Real mappings are a few hundred to a few thousand characters; a long text costs parse time and
+# parse-tree memory in every evaluator before any bound applies to it.
+MAX_EXPRESSION_CHARS = 20_000
 
 
 def checked_operation(operation: str) -> str:
@@ -62,91 +50,99 @@ def response_mapping_input(*, status: int, headers: Mapping[str, str], body: Any
     }
 
 
-@functools.lru_cache(maxsize=512)
-def _parse(expression: str) -> Jsonata:
-    """Parsing costs as much as evaluating a small mapping (0.6-0.7 ms measured for our example
-    mappings), so each text is parsed once per process."""
-    return Jsonata(expression, regex_engine=safe_regex_engine)
+@dataclass(frozen=True)
+class _Where:
+    """The mapping an answer belongs to, for the errors it becomes."""
+
+    operation: str
+    direction: str
+    limits: MappingLimits
+    expression: str = field(repr=False)
+
+    def error(self, reply: dict[str, Any]) -> MappingError:
+        kind = reply["kind"]
+        if kind == "syntax":
+            return self.syntax_error(reply["message"], reply["position"])
+        if kind == "limit":
+            return self.limit_exceeded(Limit(reply["limit"]))
+        return MappingRuntimeError(
+            reply["message"],
+            operation=self.operation,
+            direction=self.direction,
+            code=reply["code"],
+            position=reply["position"],
+        )
+
+    def syntax_error(self, message: str, position: int | None = None) -> MappingSyntaxError:
+        line = column = None
+        if position is not None:
+            before = self.expression[:position]
+            line = before.count("\n") + 1
+            column = position - (before.rfind("\n") + 1) + 1
+        return MappingSyntaxError(
+            message,
+            operation=self.operation,
+            direction=self.direction,
+            position=position,
+            line=line,
+            column=column,
+        )
+
+    def limit_exceeded(self, limit: Limit) -> MappingLimitExceeded:
+        return MappingLimitExceeded(
+            limit, operation=self.operation, direction=self.direction, limits=self.limits
+        )
+
+    def ask(self, request: tuple) -> dict[str, Any]:
+        """The evaluator's reply to `request`; raises what the pool's failures mean here."""
+        try:
+            return evaluator_pool().run(
+                request, hard_seconds=self.limits.timeout_ms / 1000 + KILL_MARGIN_SECONDS
+            )
+        except EvaluatorFailed as failure:
+            # An evaluator that outlived its alarm was ended by the kernel: it ran out of time.
+            if failure.reason == "timeout" or "SIGALRM" in failure.detail:
+                raise self.limit_exceeded(Limit.TIMEOUT) from None
+            if failure.reason == "memory":
+                raise self.limit_exceeded(Limit.MEMORY) from None
+            raise EvaluatorUnavailable(
+                failure.reason, failure.detail, operation=self.operation, direction=self.direction
+            ) from None
 
 
 @dataclass(frozen=True)
 class CompiledMapping:
-    """A parsed mapping for one operation and direction. Create it with `compile_mapping`."""
+    """A mapping whose text has been read without errors. Create it with `compile_mapping`."""
 
     expression: str
     operation: str
     direction: str
     limits: MappingLimits
-    _parsed: Jsonata = field(repr=False, compare=False)
 
     def evaluate(self, data: Any, *, bindings: Mapping[str, Any] | None = None) -> Any:
         """Run the mapping on `data` with variables `bindings` (`{"input": …}` is `$input`).
 
         Returns plain JSON values with numbers that had a fraction as Decimal. Raises
-        MappingRuntimeError when the expression fails and MappingLimitExceeded when a bound
-        stops it; the result is never bigger than `limits.max_output_bytes` as JSON.
+        MappingRuntimeError when the expression fails, MappingLimitExceeded when a bound
+        stops it (the result is never bigger than `limits.max_output_bytes` as JSON) and
+        EvaluatorUnavailable when no evaluator could run it.
         """
-        depth = self.limits.max_depth
+        where = _Where(self.operation, self.direction, self.limits, self.expression)
         variables = dict(bindings or {})
         if reserved := RESERVED_NAMES.intersection(variables):
             raise ValueError(f"binding names reserved by the sandbox: {sorted(reserved)}")
+        depth = self.limits.max_depth
         try:
             frame = {
                 name: to_mapping_value(value, max_depth=depth) for name, value in variables.items()
             }
             root = to_mapping_value(data, max_depth=depth)
         except TooDeep as error:
-            raise self._limit_exceeded(Limit.DEPTH) from error
-        guard = EvaluationGuard(self.limits)
-        with guard.active():
-            try:
-                raw = self._parsed.evaluate(root, frame | guard.bindings())
-            except Exception as error:  # the expression is user text: any failure is theirs
-                raise self._failure(error, guard) from error
-        if guard.stopped is not None or guard.refused is not None:
-            raise self._failure(None, guard)
-        return self._output(raw)
-
-    def _output(self, raw: Any) -> Any:
-        try:
-            result = from_mapping_value(raw, max_depth=self.limits.max_depth)
-        except TooDeep as error:
-            raise self._limit_exceeded(Limit.DEPTH) from error
-        except UnsupportedValue as error:
-            raise self._runtime_error(str(error)) from error
-        if json_size_exceeds(result, self.limits.max_output_bytes):
-            raise self._limit_exceeded(Limit.OUTPUT_SIZE)
-        return result
-
-    def _failure(self, error: Exception | None, guard: EvaluationGuard) -> MappingError:
-        if guard.stopped is not None:
-            return self._limit_exceeded(guard.stopped)
-        if guard.refused is not None:
-            return self._runtime_error(guard.refused)
-        if isinstance(error, RecursionError):
-            return self._limit_exceeded(Limit.DEPTH)
-        if isinstance(error, JException):
-            position = error.location if error.location >= 0 else None
-            return self._runtime_error(str(error), code=error.error, position=position)
-        # jsonata-python sometimes fails with a plain Python error (KeyError, TypeError) where it
-        # should raise a JSONata one: still the expression's failure.
-        return self._runtime_error(f"{type(error).__name__}: {error}")
-
-    def _limit_exceeded(self, limit: Limit) -> MappingLimitExceeded:
-        return MappingLimitExceeded(
-            limit, operation=self.operation, direction=self.direction, limits=self.limits
-        )
-
-    def _runtime_error(
-        self, message: str, *, code: str | None = None, position: int | None = None
-    ) -> MappingRuntimeError:
-        return MappingRuntimeError(
-            message,
-            operation=self.operation,
-            direction=self.direction,
-            code=code,
-            position=position,
-        )
+            raise where.limit_exceeded(Limit.DEPTH) from error
+        reply = where.ask(("evaluate", self.expression, root, frame, vars(self.limits)))
+        if reply["kind"] != "ok":
+            raise where.error(reply)
+        return reply["value"]
 
 
 def compile_mapping(
@@ -154,52 +150,39 @@ def compile_mapping(
     *,
     operation: str,
     direction: str,
-    limits: MappingLimits = DEFAULT_LIMITS,
+    limits: MappingLimits | None = None,
 ) -> CompiledMapping:
-    """Parse `expression` (cached by its text) for `operation` in `direction`.
+    """Read `expression` for `operation` in `direction` (each text is read once per process).
 
     Raises MappingSyntaxError naming the operation, direction and the position the parser stopped
-    at; ValueError for an unknown operation or direction.
+    at, MappingLimitExceeded when reading it took too long or too much memory, and ValueError for
+    an unknown operation or direction.
     """
     operation = checked_operation(operation)
     direction = str(getattr(direction, "value", direction))
     if direction not in DIRECTIONS:
         raise ValueError(f"unknown direction {direction!r}; expected one of {DIRECTIONS}")
+    limits = limits or default_limits()
+    where = _Where(operation, direction, limits, expression)
     if not expression.strip():
-        raise MappingSyntaxError("the mapping is empty", operation=operation, direction=direction)
-    try:
-        parsed = _parse(expression)
-    except Exception as error:  # the expression is user text: any failure to read it is theirs
-        raise _syntax_error(error, expression, operation, direction) from error
-    return CompiledMapping(expression, operation, direction, limits, parsed)
+        raise where.syntax_error("the mapping is empty")
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise where.syntax_error(
+            f"the mapping is {len(expression):,} characters long; at most "
+            f"{MAX_EXPRESSION_CHARS:,} are allowed (map only the fields we use)"
+        )
+    reply = _read(expression, where)
+    if reply["kind"] != "ok":
+        raise where.error(reply)
+    return CompiledMapping(expression, operation, direction, limits)
 
 
-def _syntax_error(
-    error: Exception, expression: str, operation: str, direction: str
-) -> MappingSyntaxError:
-    position: int | None = None
-    if isinstance(error, JException):
-        message, position = str(error), error.location
-    elif isinstance(error, UnsafeRegex):
-        message, position = str(error), expression.find(f"/{error.pattern}/")
-    elif isinstance(error, RecursionError):
-        message = "the expression is nested too deeply"
-    elif isinstance(error, re.error):
-        message = f"invalid regular expression: {error}"
-    else:  # jsonata-python's parser trips over some text instead of reporting it
-        message = f"the expression could not be read ({type(error).__name__}: {error})"
-    line = column = None
-    if position is not None and position >= 0:
-        before = expression[:position]
-        line = before.count("\n") + 1
-        column = position - (before.rfind("\n") + 1) + 1
-    else:
-        position = None
-    return MappingSyntaxError(
-        message,
-        operation=operation,
-        direction=direction,
-        position=position,
-        line=line,
-        column=column,
-    )
+@functools.lru_cache(maxsize=512)
+def _read(expression: str, where: _Where) -> dict[str, Any]:
+    """Whether the text reads, remembered per process: an adapter compiles its mappings on every
+    call. Only readable texts and syntax errors are remembered, not a parse stopped by a bound
+    (a loaded machine may read it in time later)."""
+    reply = where.ask(("parse", expression))
+    if reply["kind"] not in ("ok", "syntax"):
+        raise where.error(reply)
+    return {key: reply[key] for key in ("kind", "message", "position")}

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from partners.mapping.limits import Limit, MappingLimits
 
 LIMIT_HINTS = {
-    Limit.TIMEOUT: "look for a function that calls itself without end, or work over huge lists",
+    Limit.TIMEOUT: "look for a function that calls itself without end, work over huge lists, or "
+    "a regular expression that can match the same text in many ways, such as (a|a)* or .*.*X",
     Limit.DEPTH: "usually a function that calls itself without a condition that ends it",
     Limit.OUTPUT_SIZE: "map only the fields we use",
     Limit.INTERMEDIATE_SIZE: "look for a huge range such as [1..10000000] or lists growing in $map",
     Limit.REGEX_SUBJECT: "use $contains, $split or $replace with plain text instead of a pattern",
+    Limit.MEMORY: "look for huge ranges, long lists or texts built in a loop",
 }
 
 
@@ -77,6 +79,21 @@ class MappingLimitExceeded(MappingError):
             f"({LIMIT_HINTS[limit]})."
         )
         self.limit = limit
+        self.operation = operation
+        self.direction = direction
+
+
+class EvaluatorUnavailable(MappingError):
+    """No evaluator process could run the mapping: all stayed busy, none could be started, or
+    one died for a reason that is not the mapping's (`reason`: busy, start or lost). Not the
+    merchandiser's mistake: the mapping itself may be fine."""
+
+    def __init__(self, reason: str, detail: str, *, operation: str, direction: str) -> None:
+        super().__init__(
+            f"{operation} {direction} mapping could not be run: no mapping evaluator was "
+            f"available ({reason}{': ' + detail if detail else ''})."
+        )
+        self.reason = reason
         self.operation = operation
         self.direction = direction
 

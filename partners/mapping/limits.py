@@ -5,13 +5,15 @@ from enum import StrEnum
 
 
 class Limit(StrEnum):
-    """Which bound stopped an evaluation; each value is the `MappingLimits` field that set it."""
+    """Which bound stopped an evaluation; each value but `memory` is the `MappingLimits` field
+    that set it. `memory` is the evaluator process's cap (`MAPPING_EVALUATOR_MEMORY_MB`)."""
 
     TIMEOUT = "timeout_ms"
     DEPTH = "max_depth"
     OUTPUT_SIZE = "max_output_bytes"
     INTERMEDIATE_SIZE = "max_intermediate_size"
     REGEX_SUBJECT = "max_regex_subject_chars"
+    MEMORY = "memory"
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,11 @@ class MappingLimits:
     (measured: 2 ms, depth 11, 3,362 items and characters built) while stopping a runaway
     expression well within a partner call's own timeout.
 
-    - `timeout_ms`: CPU time the evaluating thread spends on one evaluation. Not wall-clock time:
-      mappings of concurrent partner calls share the GIL, and a healthy mapping must not be stopped
-      for waiting its turn (measured: with 8 threads evaluating a 2 ms mapping, single evaluations
-      took up to 192 ms of wall time but at most 3 ms of CPU time). A mapping does no I/O, so CPU
-      time is all a runaway one can consume.
+    - `timeout_ms`: how long one evaluation, parsing included, may compute. Each evaluation runs
+      alone in an evaluator process: the guard checks the process's CPU time from jsonata's hooks
+      and stops a runaway expression cleanly; the pool kills the evaluator when `timeout_ms` plus a
+      small margin of wall time has passed, which also stops work the hooks never see (a
+      backtracking regex, a slow native, parsing). Either way the report names `timeout_ms`.
     - `max_depth`: nesting of expression evaluation (a function calling itself adds a few levels per
       call) and nesting of the data going in and coming out.
     - `max_output_bytes`: size of the result serialised as JSON, counted in characters; also the
@@ -33,8 +35,9 @@ class MappingLimits:
     - `max_intermediate_size`: everything the evaluation builds, summed over every sub-expression
       (array items + object keys + string characters). It stops exploding work such as
       `[1..10000000]` or lists multiplying inside `$map` before the memory is spent.
-    - `max_regex_subject_chars`: longest text a regular expression is run on. Python's regex engine
-      cannot be interrupted, so this bounds the time of a slow (backtracking) pattern.
+    - `max_regex_subject_chars`: longest text a regular expression is run on. A backtracking
+      pattern on a long text is the common way to run out of time; this answers it at once with a
+      clearer message (the deadline still bounds a bad pattern on a short text).
     """
 
     timeout_ms: int = 200
@@ -45,6 +48,8 @@ class MappingLimits:
 
     def describe(self, limit: Limit) -> str:
         """The bound in words a merchandiser can act on."""
+        if limit is Limit.MEMORY:
+            return "used more memory than a mapping may"
         value = getattr(self, limit.value)
         return {
             Limit.TIMEOUT: f"computed for more than {value} ms",
@@ -55,4 +60,15 @@ class MappingLimits:
         }[limit]
 
 
-DEFAULT_LIMITS = MappingLimits()
+_defaults = MappingLimits()
+
+
+def default_limits() -> MappingLimits:
+    """The limits mappings run under unless a caller passes its own."""
+    return _defaults
+
+
+def default_limits_set(limits: MappingLimits) -> None:
+    """Set from the Django settings at start-up (`PartnersConfig.ready`)."""
+    global _defaults
+    _defaults = limits

@@ -18,7 +18,7 @@ from partners.mapping.errors import (
     MappingSyntaxError,
     ShapeError,
 )
-from partners.mapping.limits import DEFAULT_LIMITS, MappingLimits
+from partners.mapping.limits import MappingLimits, default_limits
 from partners.mapping.outputs import validate_output
 from partners.mapping.request_parts import validate_request
 from partners.mapping.values import TooDeep, to_json_friendly, to_mapping_value
@@ -63,7 +63,7 @@ def preview(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
     operation_input: Mapping[str, Any] | None = None,
-    limits: MappingLimits = DEFAULT_LIMITS,
+    limits: MappingLimits | None = None,
 ) -> PreviewResult:
     """Run `expression` on `sample_payload`.
 
@@ -71,6 +71,7 @@ def preview(
     {"status", "headers", "body"} with `operation_input` as $input. For a request mapping the
     sample is the operation's input as JSON.
     """
+    limits = limits or default_limits()
     if input_format not in INPUT_FORMATS or direction not in DIRECTIONS:
         raise ValueError(f"unknown input format {input_format!r} or direction {direction!r}")
     if direction == "request" and input_format != "json":

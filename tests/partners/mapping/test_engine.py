@@ -6,12 +6,14 @@ from decimal import Decimal
 import pytest
 
 from partners.mapping import (
+    EvaluatorUnavailable,
     MappingRuntimeError,
     MappingSyntaxError,
     compile_mapping,
     response_mapping_input,
     validate_output,
 )
+from partners.mapping.evaluator_pool import evaluator_pool
 from tests.partners.mapping.examples import CENTS_LOOKUP_MAPPING, cents_partner_body
 
 
@@ -89,12 +91,15 @@ def test_eval_is_refused():
         lookup('$eval("1 + 1")').evaluate({})
 
 
-def test_compiled_once_per_text():
-    first = lookup("body.id")
-    again = compile_mapping("body.id", operation="search", direction="response")
+def test_each_text_is_read_once_per_process(evaluators):
+    lookup("body.id")
+    evaluator_pool().shutdown()  # from now on, anything sent to an evaluator fails
 
-    assert again._parsed is first._parsed
-    assert (again.operation, first.operation) == ("search", "lookup")
+    again = lookup("body.id")
+    with pytest.raises(EvaluatorUnavailable, match="shut down"):
+        lookup("body.name")
+
+    assert again.expression == "body.id"
 
 
 def test_decimal_in_input_is_a_number_and_fractions_come_back_as_decimal():

@@ -1,0 +1,87 @@
+"""An evaluator process: `python -m partners.mapping.evaluator MEMORY_MB`, started by the pool.
+
+It caps its own address space (twice the pool's memory cap), says it is ready, then answers one
+request at a time from its standard input on its standard output (frames of
+`partners.mapping.wire`, each request sent as `(hard_seconds, request)`):
+
+    ("parse", expression)                                  -> reply
+    ("evaluate", expression, data, bindings, limits)       -> "started", then reply
+
+("started" is left out when the request itself does not fit in memory.)
+A reply is the `Outcome` of `partners.mapping.interpreter` as a dict, plus the process's resident
+memory in KB (`rss_kb`) so that the pool can replace an evaluator that has grown.
+
+It never outlives its purpose: it exits when its standard input closes (the pool, or the process
+that held it, has gone), and for each request it arms an alarm with the default action, so the
+kernel ends it `hard_seconds` later even when the pool was killed mid-evaluation and nobody is
+left to kill it. A regex stuck in C cannot delay a signal's default action.
+"""
+
+import os
+import resource
+import signal
+import sys
+from typing import Any
+
+from partners.mapping import wire
+from partners.mapping.interpreter import Outcome, evaluate, parse
+from partners.mapping.limits import Limit, MappingLimits
+
+READY = "ready"
+STARTED = "started"
+ADDRESS_SPACE_FACTOR = 2
+
+
+def _resident_kb() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() // 1024
+
+
+def _reply(outcome: Outcome) -> dict[str, Any]:
+    return {
+        **vars(outcome),
+        "limit": None if outcome.limit is None else str(outcome.limit),
+        "rss_kb": _resident_kb(),
+    }
+
+
+def _answer(request: tuple, out: int) -> dict[str, Any]:
+    kind, expression, *rest = request
+    if kind == "parse":
+        return _reply(parse(expression))
+    data, bindings, limits = rest
+    wire.send(out, STARTED)
+    return _reply(evaluate(expression, data, bindings, MappingLimits(**limits)))
+
+
+def serve(memory_mb: int) -> None:
+    # The pool ends an evaluator whose resident memory passes memory_mb; the address-space cap
+    # is the backstop for a burst of allocation between two of its checks.
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024,) * 2)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends us
+    source, out = sys.stdin.fileno(), sys.stdout.fileno()
+    wire.send(out, READY)
+    out_of_memory = _reply(Outcome("limit", limit=Limit.MEMORY))  # built while there is room
+    while True:
+        try:
+            payload = wire.receive(source)
+        except wire.WireClosed:
+            return
+        try:
+            hard_seconds, request = wire.data_loads(payload)
+            del payload
+            signal.setitimer(signal.ITIMER_REAL, hard_seconds)
+            reply = _answer(request, out)
+        except MemoryError:  # the request or its result does not fit in the cap
+            reply = out_of_memory
+        try:
+            wire.send(out, reply)
+        except MemoryError:
+            wire.send(out, out_of_memory)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
+    os._exit(0)
