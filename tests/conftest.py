@@ -1,3 +1,4 @@
+import dataclasses
 import importlib
 import os
 import shutil
@@ -16,6 +17,8 @@ from django.db import connection
 
 from endless_aisle.queues import queues_ensure
 from endless_aisle.sqs_emulator import sqs_emulator_start
+from partners.mapping import default_limits, default_limits_set
+from partners.mapping.evaluator_pool import evaluator_pool, evaluator_pool_configure
 from partners.sandbox.onboarding import sandbox_partners_onboard
 from partners.sandbox.servers import sandbox_partners_start
 from stores.roles import Role
@@ -100,45 +103,50 @@ def database_url(settings_dict: dict) -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A real Celery worker process on the test SQS server and the test database."""
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "endless_aisle.settings.test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "SQS_ENDPOINT_URL": settings.SQS_ENDPOINT_URL,
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "endless_aisle",
-                "worker",
-                "--pool",
-                "solo",
-                "-l",
-                "INFO",
-                "-n",
-                f"test-worker-{os.getpid()}@%h",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while "ready." not in log_path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+def celery_workers(transactional_db, tmp_path):
+    """Start real Celery worker processes on the test SQS server and the test database:
+    `celery_workers("--pool", "prefork", env={...})`. Those still running are stopped after."""
+    started: list[subprocess.Popen] = []
+
+    def start(*options: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "endless_aisle.settings.test",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "SQS_ENDPOINT_URL": settings.SQS_ENDPOINT_URL,
+            **(env or {}),
+        }
+        name = f"test-worker-{os.getpid()}-{len(started)}@%h"
+        command = [sys.executable, "-m", "celery", "-A", "endless_aisle", "worker", "-l", "INFO"]
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [*command, "-n", name, *options],
+                cwd=REPO,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(process)
+        deadline = time.monotonic() + WORKER_START_SECONDS
+        while "ready." not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def celery_worker(celery_workers):
+    """A real Celery worker process (one process: the solo pool)."""
+    return celery_workers("--pool", "solo")
 
 
 def wait_for(condition, *, seconds: float = 30, interval: float = 0.2):
@@ -217,3 +225,19 @@ def onboarded(roles, sandbox, sandbox_allowed):
     cache.clear()  # cached OAuth2 tokens are keyed by partner id, which a rollback reuses
     partners = sandbox_partners_onboard({partner.name: partner.base_url for partner in sandbox})
     return {partner.slug: partner for partner in partners}
+
+
+@pytest.fixture
+def evaluators():
+    """Give this test mapping evaluators of its own (`evaluators(processes=1, …)`) and, with
+    `evaluators(timeout_ms=…)`, another default mapping time bound; the usual ones after."""
+    usual_pool, usual_limits = evaluator_pool().settings, default_limits()
+
+    def configure(*, timeout_ms: int | None = None, **pool_changes) -> None:
+        if timeout_ms is not None:
+            default_limits_set(dataclasses.replace(usual_limits, timeout_ms=timeout_ms))
+        evaluator_pool_configure(dataclasses.replace(usual_pool, **pool_changes))
+
+    yield configure
+    default_limits_set(usual_limits)
+    evaluator_pool_configure(usual_pool)
