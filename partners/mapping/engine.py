@@ -97,11 +97,10 @@ class _Where:
         """The evaluator's reply to `request`; raises what the pool's failures mean here."""
         try:
             return evaluator_pool().run(
-                request, hard_seconds=self.limits.timeout_ms / 1000 + KILL_MARGIN_SECONDS
+                request, cpu_seconds=self.limits.timeout_ms / 1000 + KILL_MARGIN_SECONDS
             )
         except EvaluatorFailed as failure:
-            # An evaluator that outlived its alarm was ended by the kernel: it ran out of time.
-            if failure.reason == "timeout" or "SIGALRM" in failure.detail:
+            if failure.reason == "timeout":
                 raise self.limit_exceeded(Limit.TIMEOUT) from None
             if failure.reason == "memory":
                 raise self.limit_exceeded(Limit.MEMORY) from None

@@ -2,7 +2,7 @@
 
 It caps its own address space (twice the pool's memory cap), says it is ready, then answers one
 request at a time from its standard input on its standard output (frames of
-`partners.mapping.wire`, each request sent as `(hard_seconds, request)`):
+`partners.mapping.wire`, each request sent as `(cpu_seconds, request)`):
 
     ("parse", expression)                                  -> reply
     ("evaluate", expression, data, bindings, limits)       -> "started", then reply
@@ -11,10 +11,13 @@ request at a time from its standard input on its standard output (frames of
 A reply is the `Outcome` of `partners.mapping.interpreter` as a dict, plus the process's resident
 memory in KB (`rss_kb`) so that the pool can replace an evaluator that has grown.
 
-It never outlives its purpose: it exits when its standard input closes (the pool, or the process
-that held it, has gone), and for each request it arms an alarm with the default action, so the
-kernel ends it `hard_seconds` later even when the pool was killed mid-evaluation and nobody is
-left to kill it. A regex stuck in C cannot delay a signal's default action.
+Its time bound is CPU time, enforced by the kernel: for each request it arms a profiling timer
+whose signal (SIGPROF) keeps its default action, so the kernel ends the process once it has spent
+`cpu_seconds` of CPU on the request, whatever it is doing: a regex stuck in C cannot delay a
+signal's default action. CPU time, not wall time, so that a healthy mapping on a loaded machine
+is never stopped for waiting its turn. And it never outlives its purpose: it exits when its
+standard input closes (the pool, or the process that held it, has gone), and a request in progress
+when that happens ends at its timer with nobody left to kill it.
 """
 
 import os
@@ -58,7 +61,7 @@ def serve(memory_mb: int) -> None:
     # The pool ends an evaluator whose resident memory passes memory_mb; the address-space cap
     # is the backstop for a burst of allocation between two of its checks.
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024,) * 2)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends us
     source, out = sys.stdin.fileno(), sys.stdout.fileno()
     wire.send(out, READY)
@@ -69,9 +72,9 @@ def serve(memory_mb: int) -> None:
         except wire.WireClosed:
             return
         try:
-            hard_seconds, request = wire.data_loads(payload)
+            cpu_seconds, request = wire.data_loads(payload)
             del payload
-            signal.setitimer(signal.ITIMER_REAL, hard_seconds)
+            signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
             reply = _answer(request, out)
         except MemoryError:  # the request or its result does not fit in the cap
             reply = out_of_memory
@@ -79,7 +82,7 @@ def serve(memory_mb: int) -> None:
             wire.send(out, reply)
         except MemoryError:
             wire.send(out, out_of_memory)
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 if __name__ == "__main__":

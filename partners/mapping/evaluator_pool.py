@@ -1,12 +1,13 @@
-"""Evaluator processes: where every mapping is parsed and evaluated, under a hard deadline.
+"""Evaluator processes: where every mapping is parsed and evaluated, under hard bounds.
 
 A merchandiser's expression can spend its time where no in-process check can stop it: a
 backtracking regex or a quadratic native runs in C holding the GIL (freezing every thread of the
 process), and parsing happens before any hook is called. So each parse and evaluation is sent to
 an evaluator process (`partners.mapping.evaluator`), one at a time per evaluator; the asking
 thread waits on a pipe without the GIL, and the process it lives in keeps serving. When the
-evaluation's `timeout_ms` plus `KILL_MARGIN_SECONDS` has passed, the evaluator is killed and
-replaced, and the evaluation is reported as stopped by `timeout_ms`. Likewise an evaluator whose
+evaluator has spent the evaluation's `timeout_ms` plus `KILL_MARGIN_SECONDS` of CPU time, the
+kernel ends it (see `partners.mapping.evaluator`); the pool replaces it and reports the evaluation
+as stopped by `timeout_ms`. Likewise an evaluator whose
 resident memory passes `memory_mb` during an evaluation is killed (reported as `memory`), and one
 that has grown past `recycle_rss_mb` is replaced after its answer, so a huge parse or a
 fragmented heap does not stay.
@@ -35,12 +36,13 @@ from partners.mapping import wire
 from partners.mapping.evaluator import READY, STARTED
 from partners.mapping.limits import Limit
 
-# Wall time past an evaluation's timeout_ms before its evaluator is killed: the evaluator's own
-# CPU-time check normally ends a runaway expression first, with a clean answer.
+# CPU time past an evaluation's timeout_ms before the kernel ends its evaluator: the guard's own
+# check of the same clock normally stops a runaway expression first, with a clean answer.
 KILL_MARGIN_SECONDS = 0.1
-# An evaluator whose pool was killed mid-evaluation ends itself this long after the pool would
-# have killed it.
-SELF_ALARM_MARGIN_SECONDS = 1.0
+# The CPU clock is the bound; wall time only guards against an evaluator that stops using the CPU
+# without answering, with room for a machine so loaded that an evaluator gets a tenth of a core.
+WALL_BACKSTOP_FACTOR = 10
+WALL_BACKSTOP_GRACE_SECONDS = 5.0
 # Starting an evaluator (Python and jsonata's imports) takes about 0.2 s; a loaded machine may
 # take far longer, and a slow start is not the mapping's fault.
 START_SECONDS = 30.0
@@ -64,7 +66,7 @@ class PoolSettings:
 
 
 class EvaluatorFailed(Exception):
-    """The evaluator could not answer: `reason` is "timeout" (killed at the deadline), "memory"
+    """The evaluator could not answer: `reason` is "timeout" (it ran out of time), "memory"
     (killed over its memory cap), "busy" (none free in time), "start" (none could be started)
     or "lost" (it died)."""
 
@@ -102,19 +104,19 @@ class _Evaluator:
     def pid(self) -> int:
         return self.process.pid
 
-    def ask(self, hard_seconds: float, request: tuple) -> dict[str, Any]:
+    def ask(self, cpu_seconds: float, request: tuple) -> dict[str, Any]:
         """Send one request and return the reply; raises EvaluatorFailed (then kill this one)."""
         try:
             if not self.ready:
                 self._expect(READY, START_SECONDS, "start")
                 self.ready = True
-            alarm_seconds = hard_seconds + SELF_ALARM_MARGIN_SECONDS
-            wire.send(self.process.stdin.fileno(), (alarm_seconds, request))
+            wire.send(self.process.stdin.fileno(), (cpu_seconds, request))
             reply = None
             if request[0] == "evaluate":
                 reply = self._receive(HANDOVER_SECONDS, "lost")
             if reply is None or reply == STARTED:  # else the request did not fit in memory
-                reply = self._receive(hard_seconds, "timeout")
+                backstop = cpu_seconds * WALL_BACKSTOP_FACTOR + WALL_BACKSTOP_GRACE_SECONDS
+                reply = self._receive(backstop, "timeout")
         except EvaluatorFailed:
             raise
         except Exception as error:  # a broken pipe, or a malformed answer from an evaluator
@@ -135,7 +137,8 @@ class _Evaluator:
         except wire.WireTimeout:
             raise EvaluatorFailed(reason_at_deadline) from None
         except wire.WireClosed:
-            self.process.wait()
+            if self.process.wait() == -signal.SIGPROF:  # its CPU timer ended it
+                raise EvaluatorFailed("timeout") from None
             raise EvaluatorFailed("lost", _exit_description(self.process.returncode)) from None
         return wire.data_loads(payload)
 
@@ -210,11 +213,11 @@ class EvaluatorPool:
         with self._changed:
             return sorted(evaluator.pid for evaluator in self._all)
 
-    def run(self, request: tuple, *, hard_seconds: float) -> dict[str, Any]:
+    def run(self, request: tuple, *, cpu_seconds: float) -> dict[str, Any]:
         """The reply to `request`; raises EvaluatorFailed."""
         evaluator = self._take()
         try:
-            reply = evaluator.ask(hard_seconds, request)
+            reply = evaluator.ask(cpu_seconds, request)
         except BaseException:
             self._replace(evaluator)
             raise

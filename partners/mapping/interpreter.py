@@ -2,8 +2,9 @@
 
 Only an evaluator process (`partners.mapping.evaluator`) calls this: the bounds here are checked
 from jsonata's evaluation hooks, which cannot interrupt work done in C (a backtracking regex, a
-quadratic native such as `$distinct`) or outside evaluation (parsing). The evaluator's parent
-enforces the hard deadline and the memory cap around it; see `partners.mapping.evaluator_pool`.
+quadratic native such as `$distinct`) or outside evaluation (parsing). The evaluator's CPU timer
+and its pool enforce the hard time bound and the memory cap around it; see
+`partners.mapping.evaluator` and `partners.mapping.evaluator_pool`.
 
 Results and failures are plain data (`Outcome`), so they cross the pipe back to the parent,
 which turns them into the exceptions of `partners.mapping.errors`.

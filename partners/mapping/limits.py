@@ -22,11 +22,13 @@ class MappingLimits:
     (measured: 2 ms, depth 11, 3,362 items and characters built) while stopping a runaway
     expression well within a partner call's own timeout.
 
-    - `timeout_ms`: how long one evaluation, parsing included, may compute. Each evaluation runs
-      alone in an evaluator process: the guard checks the process's CPU time from jsonata's hooks
-      and stops a runaway expression cleanly; the pool kills the evaluator when `timeout_ms` plus a
-      small margin of wall time has passed, which also stops work the hooks never see (a
-      backtracking regex, a slow native, parsing). Either way the report names `timeout_ms`.
+    - `timeout_ms`: CPU time one evaluation, parsing included, may take. Each evaluation runs
+      alone in an evaluator process: the guard reads the CPU clock from jsonata's hooks and stops
+      a runaway expression cleanly; the kernel ends the evaluator once it has spent `timeout_ms`
+      plus a small margin, which also stops work the hooks never see (a backtracking regex, a
+      slow native, parsing). Either way the report names `timeout_ms`. CPU time, not wall time:
+      on a loaded machine a healthy mapping waits for a core, and must not be stopped for that
+      (measured: a 4 ms mapping took up to 360 ms of wall time at a load of 8 on 2 cores).
     - `max_depth`: nesting of expression evaluation (a function calling itself adds a few levels per
       call) and nesting of the data going in and coming out.
     - `max_output_bytes`: size of the result serialised as JSON, counted in characters; also the

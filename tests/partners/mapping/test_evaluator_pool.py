@@ -173,7 +173,7 @@ threading.Event().wait()
 
 
 def test_no_evaluator_outlives_a_process_killed_with_sigkill():
-    """The idle evaluator sees its pipe close; the busy one ends itself at its alarm, 10 s into
+    """The idle evaluator sees its pipe close; the busy one is ended by its CPU timer, 10 s into
     a regex that would run for years, with nobody left to kill it."""
     owner = subprocess.Popen(
         [sys.executable, "-c", OWNER, HOSTILE_REGEX], cwd=REPO, stdout=subprocess.PIPE, text=True
