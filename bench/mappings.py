@@ -149,7 +149,9 @@ def demo_under_attack(probes: int) -> None:
     }
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run([*manage, *command], cwd=REPO, env=env, check=True, capture_output=True)
+        subprocess.run(  # noqa: S603 - our own fixed commands
+            [*manage, *command], cwd=REPO, env=env, check=True, capture_output=True
+        )
     server = subprocess.Popen(  # noqa: S603 - our own fixed command
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=REPO,
