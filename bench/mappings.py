@@ -198,8 +198,10 @@ def demo_under_attack(probes: int) -> None:
             stop.set()
             attacker.join(120)
             print(f"  during {name:<28}{_summary(during)}")
-            print(f"    each attack request (GET + POST Preview): median "
-                  f"{statistics.median(attack_ms):.0f} ms over {len(attack_ms)}")
+            print(
+                f"    each attack request (GET + POST Preview): median "
+                f"{statistics.median(attack_ms):.0f} ms over {len(attack_ms)}"
+            )
     finally:
         server.terminate()
         server.wait(30)
