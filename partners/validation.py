@@ -2,7 +2,7 @@
 
 import string
 
-from partners.mapping import MappingSyntaxError, ShapeError, compile_mapping, validate_request
+from partners.mapping import MappingError, ShapeError, compile_mapping, validate_request
 from partners.models import OperationConfig
 
 
@@ -51,6 +51,6 @@ def operation_config_problems(config: OperationConfig) -> list[str]:
             continue
         try:
             compile_mapping(expression, operation=config.operation, direction=direction)
-        except MappingSyntaxError as error:
+        except MappingError as error:  # unreadable, too long, or too slow or big to read
             problems.append(str(error))  # it names the operation and direction itself
     return problems

@@ -17,12 +17,14 @@ versions that check the size first. `$eval` is refused: a mapping is fixed text 
 `$now` and `$millis` read the evaluation's start time (the library's read a per-thread copy of the
 expression that goes stale after its first evaluation in a thread).
 
-Regular expressions run in C and cannot be interrupted: patterns with nested repetition such as
-`(a+)+` (the shape behind catastrophic backtracking) are refused when the mapping is compiled, and
-a pattern only runs on text up to `max_regex_subject_chars` long.
+This guard is the soft bound, checked from inside the evaluation, and gives a clean answer. It
+cannot see work done in C (a backtracking regex, a slow native) or parsing: the evaluator process
+this runs in has a CPU timer that the kernel enforces (`partners.mapping.evaluator`). Two checks
+answer common cases early with a clearer message: patterns with nested repetition such as `(a+)+`
+(the usual shape of catastrophic backtracking) are refused when the mapping is compiled, and a
+pattern only runs on text up to `max_regex_subject_chars` long.
 """
 
-import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -66,7 +68,6 @@ class EvaluationGuard:
         self.stopped: Limit | None = None
         self.refused: str | None = None
         self._deadline = time.thread_time() + limits.timeout_ms / 1000
-        self._collection_started: float | None = None
         self._depth = 0
         self._built = 0
         self._steps = 0
@@ -131,23 +132,6 @@ class EvaluationGuard:
         self._steps += 1
         if self._steps % _STEPS_PER_CLOCK_READ == 0 and time.thread_time() > self._deadline:
             self.stop(Limit.TIMEOUT)
-
-
-def _garbage_collection_not_charged(phase: str, info: dict) -> None:
-    """A collection of the whole process can run inside any evaluation and take longer than the
-    time limit in a large process; it is not the mapping's work, so its time is not charged."""
-    guard = getattr(_active, "guard", None)
-    if guard is None or info.get("generation") != OLDEST_GENERATION:
-        return  # young collections follow the mapping's own allocations: they are its work
-    if phase == "start":
-        guard._collection_started = time.thread_time()
-    elif guard._collection_started is not None:
-        guard._deadline += time.thread_time() - guard._collection_started
-        guard._collection_started = None
-
-
-OLDEST_GENERATION = 2
-gc.callbacks.append(_garbage_collection_not_charged)
 
 
 def current_guard() -> EvaluationGuard:
