@@ -37,6 +37,7 @@ lock: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) -m bench.broker
 	$(PY) -m bench.partner_lookup
+	$(PY) -m bench.mappings
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/celerybeat-schedule* staticfiles
