@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from endless_aisle.queues import sqs_client
 from partners.models import PartnerCall
 from tests.conftest import wait_for
 from tests.partners.mapping.evaluator_processes import (
@@ -73,10 +74,20 @@ def test_a_hostile_place_order_mapping_is_stopped_in_the_worker_which_goes_on(
     assert worker.poll() is None
 
 
-def test_no_evaluator_outlives_a_worker_killed_mid_evaluation(prefork_worker, onboarded, sandbox):
-    # The killed task's message stays in flight and comes back later: on a queue of its own,
-    # no later test's worker receives it.
-    queue = f"test-killed-worker-{os.getpid()}"
+@pytest.fixture
+def queue_of_its_own():
+    """A queue for a task whose worker is killed: its message stays in flight and would come
+    back to a later test's worker; the queue is deleted after the test, message and all."""
+    name = f"test-killed-worker-{os.getpid()}"
+    yield name
+    client = sqs_client()
+    client.delete_queue(QueueUrl=client.get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def test_no_evaluator_outlives_a_worker_killed_mid_evaluation(
+    prefork_worker, onboarded, sandbox, queue_of_its_own
+):
+    queue = queue_of_its_own
     worker = prefork_worker("--queues", queue, MAPPING_TIMEOUT_MS="10000")
     threadline = onboarded["threadline"]
     hostile_place_order(threadline)
