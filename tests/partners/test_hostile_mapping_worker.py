@@ -103,5 +103,5 @@ def test_no_evaluator_outlives_a_worker_killed_mid_evaluation(
         os.kill(pid, signal.SIGKILL)
     worker.wait()
 
-    assert not any(running(pid) for pid in worker_processes)
+    wait_for(lambda: not any(running(pid) for pid in worker_processes))  # SIGKILL is async
     wait_for(lambda: not any(running(pid) for pid in evaluators), seconds=60)
