@@ -70,7 +70,7 @@ class Misbehaviour:
     issuer: str | None = None  # `iss` of tokens instead of the issuer
     clock_offset_seconds: int = 0  # the provider's clock, moved
     sign_with_unpublished_key: bool = False  # a key that is not in the key set
-    replay_previous_nonce: bool = False  # the nonce of the sign-in before this one
+    replay_previous_nonce: bool = False  # the nonce of the authorization request before
     alter_claims: dict | None = None  # claims changed after signing, keeping the signature
 
 
@@ -187,6 +187,8 @@ class OidcProvider:
         """The redirect back to the client with a fresh one-time code."""
         code = secrets.token_urlsafe(24)
         with self._lock:
+            if query.get("nonce"):
+                self._nonces.append(query["nonce"])
             self._codes[code] = _Code(
                 client_id=query["client_id"],
                 redirect_uri=query["redirect_uri"],
@@ -235,10 +237,8 @@ class OidcProvider:
     def _tokens(self, user: ProviderUser, client: ProviderClient, nonce: str | None) -> dict:
         odd = self.misbehaviour
         now = int(time.time()) + odd.clock_offset_seconds
-        replayed = odd.replay_previous_nonce and self._nonces
-        token_nonce = self._nonces[-1] if replayed else nonce
-        if nonce:
-            self._nonces.append(nonce)
+        replayed = odd.replay_previous_nonce and len(self._nonces) > 1
+        token_nonce = self._nonces[-2] if replayed else nonce
         common = {
             "sub": user.sub,
             "iss": odd.issuer or self.issuer,
