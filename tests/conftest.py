@@ -19,6 +19,7 @@ from endless_aisle.sqs_emulator import sqs_emulator_start
 from partners.sandbox.onboarding import sandbox_partners_onboard
 from partners.sandbox.servers import sandbox_partners_start
 from stores.roles import Role
+from stores.sandbox.oidc_provider import OidcProvider
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -217,3 +218,11 @@ def onboarded(roles, sandbox, sandbox_allowed):
     cache.clear()  # cached OAuth2 tokens are keyed by partner id, which a rollback reuses
     partners = sandbox_partners_onboard({partner.name: partner.base_url for partner in sandbox})
     return {partner.slug: partner for partner in partners}
+
+
+@pytest.fixture
+def oidc_provider():
+    """A real OpenID Connect provider (Cognito-shaped) on a free loopback port."""
+    provider = OidcProvider()
+    yield provider
+    provider.stop()

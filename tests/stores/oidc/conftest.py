@@ -23,13 +23,6 @@ OIDC_BACKEND = "stores.oidc.backend.StaffOidcBackend"
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-@pytest.fixture
-def oidc_provider():
-    provider = OidcProvider()
-    yield provider
-    provider.stop()
-
-
 def oidc_settings(settings, provider: OidcProvider, *, break_glass: bool = False) -> None:
     """What the OIDC_* variables produce in settings/base.py, pointed at `provider`."""
     settings.OIDC_ISSUER_URL = provider.issuer
