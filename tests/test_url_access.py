@@ -4,7 +4,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from stores.roles import Role
-from tests.stores.oidc.conftest import OIDC_BACKEND, oidc_settings
+from tests.conftest import OIDC_BACKEND, oidc_settings
 
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role]

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 
 from stores.models import StaffMembership
 from stores.roles import Role
+from tests.conftest import OIDC_BACKEND, oidc_settings
 from tests.factories import UserFactory
-from tests.stores.oidc.conftest import OIDC_BACKEND, oidc_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY, authenticate
 
 from stores.roles import Role
-from tests.stores.oidc.conftest import oidc_settings
+from tests.conftest import oidc_settings
 
 pytestmark = pytest.mark.django_db
 
