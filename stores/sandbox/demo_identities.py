@@ -8,7 +8,6 @@ from stores.demo import DEMO_USERS
 from stores.roles import Role
 from stores.sandbox.oidc_provider import OidcProvider, ProviderClient, ProviderUser
 
-DEMO_OIDC_PORT = 8400
 DEMO_CLIENT_ID = "endless-aisle-demo"
 DEMO_CLIENT_SECRET = "demo-client-secret-not-a-secret"  # noqa: S105 - a public demo value
 # Fixed subjects, so the demo's provider users stay the same accounts across restarts.
@@ -24,7 +23,7 @@ def demo_group(role: Role) -> str:
 
 
 def demo_oidc_provider_start(
-    *, app_urls: list[str], password: str, host: str = "127.0.0.1", port: int = DEMO_OIDC_PORT
+    *, app_urls: list[str], password: str, port: int, host: str = "127.0.0.1"
 ) -> OidcProvider:
     """A provider that knows the demo users (same names and password as the password login)
     and lets the app at `app_urls` sign them in."""
