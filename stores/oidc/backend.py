@@ -54,6 +54,11 @@ class StaffOidcBackend(OIDCAuthenticationBackend):
             setattr(request, REFUSAL_ATTRIBUTE, provider_unreachable("the token request failed"))
         return None
 
+    def get_user(self, user_id):
+        """The session's user, unless switched off since (the library's version skips that)."""
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def verify_token(self, token, **kwargs):
         return id_token_claims(token, nonce=kwargs.get("nonce"))
 

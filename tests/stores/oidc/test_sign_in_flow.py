@@ -154,3 +154,16 @@ def test_logging_out_ends_the_session_here_and_at_the_provider(
     assert oidc_on.signed_in_user is None
     home = browser_client.get(f"{live_server.url}/", allow_redirects=False)
     assert home.status_code == 302
+
+
+def test_switching_an_account_off_ends_its_session_at_once(
+    oidc_on, provider_user, browser_client, live_server, store
+):
+    person = provider_user()
+    sign_in(browser_client, live_server)
+
+    get_user_model().objects.filter(username=person.sub).update(is_active=False)
+    home = browser_client.get(f"{live_server.url}/", allow_redirects=False)
+
+    assert home.status_code == 302
+    assert home.headers["Location"] == "/accounts/login/?next=/"
