@@ -36,10 +36,8 @@ class StoreMembershipInline(ProviderManagedInline):
 
 
 class UserMembershipInline(ProviderManagedInline):
-    extra = 0
     autocomplete_fields = ["store"]
     fields = ["store", "is_primary", "created_at"]
-    readonly_fields = ["created_at"]
 
 
 @admin.register(Store)

@@ -35,6 +35,7 @@ class StaffOidcBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_IDP_SIGN_KEY = None
         self.UserModel = get_user_model()
 
+    # The library reads this attribute; a property defers discovery to the first code exchange.
     @property
     def OIDC_OP_TOKEN_ENDPOINT(self) -> str:
         return provider_metadata()["token_endpoint"]

@@ -456,7 +456,7 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: int, body: bytes, content_type: str, headers: list[tuple[str, str]] = ()
     ) -> None:
         """Status line, headers and body in one write, so a keep-alive client never waits on
-        Nagle's algorithm (see docs/stack-notes.md)."""
+        Nagle's algorithm (STACK-FACTS: http.server sends headers and body apart)."""
         lines = [
             f"HTTP/1.0 {int(status)} {HTTPStatus(status).phrase}",
             f"Content-Type: {content_type}",

@@ -29,7 +29,6 @@ def test_a_manager_signs_in_at_the_provider_and_out_again(
     expect(tablet.get_by_role("heading", name="Team at London Oxford Street")).to_be_visible()
     expect(tablet.get_by_test_id("user-name")).to_have_text("Marek Patel")
     assert tablet.get_by_test_id("store-switch").input_value() == "LDN-01"
-    screenshot(tablet, "home-manager-after-oidc-tablet")
 
     # And logging out goes through the provider's logout back to the sign-in page
     tablet.get_by_role("button", name="Log out").click()
