@@ -131,7 +131,6 @@ OIDC_GROUP_ROLES = env.dict(
 )
 OIDC_CLOCK_LEEWAY_SECONDS = env.int("OIDC_CLOCK_LEEWAY_SECONDS", default=60)
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)
-OIDC_RP_SIGN_ALGO = "RS256"
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_USE_NONCE = True
 OIDC_USE_PKCE = True
