@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint format lock bench clean
+.PHONY: demo demo-oidc test lint format lock bench clean
 
 $(INSTALLED): requirements/development.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -16,6 +16,12 @@ demo: $(INSTALLED)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_demo
+
+# The demo with staff signing in through a loopback OpenID Connect provider, as with Cognito.
+demo-oidc: $(INSTALLED)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_demo --oidc
 
 test: $(INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)

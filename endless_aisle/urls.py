@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from endless_aisle.health import healthz
+from stores.views import StaffLoginView, StaffLogoutView, admin_login
 
 admin.site.site_header = "Endless Aisle back office"
 admin.site.site_title = "Endless Aisle"
@@ -10,12 +10,10 @@ admin.site.index_title = "Stores, staff and partners"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", StaffLoginView.as_view(), name="login"),
+    path("accounts/logout/", StaffLogoutView.as_view(), name="logout"),
+    path("oidc/", include("stores.oidc.urls")),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),
 ]

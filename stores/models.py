@@ -91,3 +91,29 @@ class StaffMembership(models.Model):
     def __str__(self) -> str:
         primary = " (primary)" if self.is_primary else ""
         return f"{self.user} at {self.store.code}{primary}"
+
+
+class StaffIdentity(models.Model):
+    """Links a user to their account at the identity provider, by issuer and `sub`.
+
+    Users are matched on this pair only, never on e-mail: an address can change hands, a `sub`
+    cannot.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity"
+    )
+    issuer = models.URLField(max_length=300)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "staff identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="one_user_per_provider_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

@@ -21,6 +21,13 @@ class Perm(StrEnum):
     ONBOARD_PARTNERS = "stores.onboard_partners"
 
 
+def role_from_key(key: str) -> Role:
+    """A role by its short name in configuration: associate, manager, merchandiser, kiosk."""
+    return Role[key.upper()]
+
+
+ROLE_KEYS = tuple(role.name.lower() for role in Role)
+
 # When a user holds several roles, the home page of the first one here is shown.
 HOME_PRECEDENCE = (Role.MANAGER, Role.ASSOCIATE, Role.MERCHANDISER, Role.KIOSK)
 

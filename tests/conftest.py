@@ -22,6 +22,7 @@ from partners.mapping.evaluator_pool import evaluator_pool, evaluator_pool_confi
 from partners.sandbox.onboarding import sandbox_partners_onboard
 from partners.sandbox.servers import sandbox_partners_start
 from stores.roles import Role
+from stores.sandbox.oidc_provider import OidcProvider, ProviderClient, ProviderUser
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -241,3 +242,74 @@ def evaluators():
     yield configure
     default_limits_set(usual_limits)
     evaluator_pool_configure(usual_pool)
+
+
+OIDC_CLIENT_ID = "endless-aisle-tests"
+OIDC_CLIENT_SECRET = "tests-client-secret"
+OIDC_BACKEND = "stores.oidc.backend.StaffOidcBackend"
+PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.fixture
+def oidc_provider():
+    """A real OpenID Connect provider (Cognito-shaped) on a free loopback port."""
+    provider = OidcProvider()
+    yield provider
+    provider.stop()
+
+
+def oidc_settings(settings, provider: OidcProvider, *, break_glass: bool = False) -> None:
+    """What the OIDC_* variables produce in settings/base.py, pointed at `provider`."""
+    settings.OIDC_ISSUER_URL = provider.issuer
+    settings.OIDC_ENABLED = True
+    settings.OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+    settings.OIDC_HOSTED_UI_URL = provider.base_url
+    settings.BREAK_GLASS_LOGIN = break_glass
+    settings.PASSWORD_LOGIN_ENABLED = break_glass
+    settings.AUTHENTICATION_BACKENDS = [OIDC_BACKEND, *([PASSWORD_BACKEND] if break_glass else [])]
+    # Discovery and keys are cached by address; a new provider has a new one, but start clean.
+    cache.clear()
+
+
+@pytest.fixture
+def oidc_on(settings, oidc_provider, live_server, roles):
+    """OIDC on (password login off), our app registered as a client of the provider."""
+    oidc_provider.add_client(
+        ProviderClient(
+            client_id=OIDC_CLIENT_ID,
+            client_secret=OIDC_CLIENT_SECRET,
+            redirect_uris=[f"{live_server.url}/oidc/callback/"],
+            logout_uris=[f"{live_server.url}/accounts/login/"],
+        )
+    )
+    oidc_settings(settings, oidc_provider)
+    return oidc_provider
+
+
+@pytest.fixture
+def provider_user(oidc_provider):
+    """Add a user to the provider's pool and sign them in at its hosted UI."""
+
+    def make(
+        username: str = "asha",
+        *,
+        groups: list[str] | None = None,
+        store_codes: str = "LDN-01",
+        signed_in: bool = True,
+    ) -> ProviderUser:
+        user = oidc_provider.add_user(
+            ProviderUser(
+                username=username,
+                password="provider-password",
+                given_name=username.capitalize(),
+                family_name="Patel",
+                groups=["store-associate"] if groups is None else groups,
+                store_codes=store_codes,
+            )
+        )
+        if signed_in:
+            oidc_provider.signed_in_user = username
+        return user
+
+    return make

@@ -4,6 +4,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from stores.roles import Role
+from tests.conftest import OIDC_BACKEND, oidc_settings
 
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role]
@@ -25,6 +26,17 @@ EXPECTED = {
     "logout": everyone(405),
     "home": {**everyone(200), ANONYMOUS: 302},
     "store-switch": {**everyone(405), ANONYMOUS: 302},
+    # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
+    "oidc_authentication_init": everyone(404),
+    "oidc_authentication_callback": everyone(404),
+}
+
+# With OIDC on: the sign-in starts at the provider for anyone; a callback without the provider's
+# code and a known state is a refusal page.
+EXPECTED_WITH_OIDC = {
+    **EXPECTED,
+    "oidc_authentication_init": everyone(302),
+    "oidc_authentication_callback": everyone(403),
 }
 
 ADMIN_EXPECTED = {
@@ -73,6 +85,25 @@ def test_each_role_gets_what_it_may_on_each_page(client_as, role, name):
 
     assert response.status_code == EXPECTED[name][role]
     if response.status_code == 302 and role == ANONYMOUS:
+        assert response["Location"].startswith(LOGIN)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED_WITH_OIDC))
+def test_with_oidc_on_each_role_gets_what_it_may_on_each_page(
+    client, user_in_role, settings, oidc_provider, role, name
+):
+    oidc_settings(settings, oidc_provider)
+    if role != ANONYMOUS:
+        client.force_login(user_in_role(role), backend=OIDC_BACKEND)
+
+    response = client.get(reverse(name))
+
+    assert response.status_code == EXPECTED_WITH_OIDC[name][role]
+    if name == "oidc_authentication_init":
+        assert response["Location"].startswith(f"{oidc_provider.base_url}/oauth2/authorize?")
+    elif response.status_code == 302 and role == ANONYMOUS:
         assert response["Location"].startswith(LOGIN)
 
 

@@ -25,7 +25,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, open to merchandisers and superusers only.
+    "endless_aisle.admin_config.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stores.middleware.ActingStoreMiddleware",
+    "stores.middleware.KioskIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,9 +105,46 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A login lasts a shift on a shared store tablet; a kiosk's ends after it stands idle.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=30 * 60)
 # Lax, not Strict: the OIDC callback arrives as a cross-site redirect and needs the session.
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Staff login: OpenID Connect (Amazon Cognito) and the password login ------------------------
+# OIDC is on when OIDC_ISSUER_URL is set; endpoints and keys come from the issuer's discovery
+# document (stores/oidc/). With OIDC on, the password login is off unless BREAK_GLASS_LOGIN.
+OIDC_ISSUER_URL = env.str("OIDC_ISSUER_URL", default="")
+OIDC_ENABLED = bool(OIDC_ISSUER_URL)
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+# Cognito's hosted UI (https://DOMAIN), whose /logout ends the provider's session too.
+OIDC_HOSTED_UI_URL = env.str("OIDC_HOSTED_UI_URL", default="")
+# Provider group → role (associate, manager, merchandiser, kiosk). Unmapped groups are ignored.
+OIDC_GROUP_ROLES = env.dict(
+    "OIDC_GROUP_ROLES",
+    default={
+        "store-associate": "associate",
+        "store-manager": "manager",
+        "merchandiser": "merchandiser",
+        "kiosk": "kiosk",
+    },
+)
+OIDC_CLOCK_LEEWAY_SECONDS = env.int("OIDC_CLOCK_LEEWAY_SECONDS", default=60)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+# Cognito's token endpoint takes the client secret in a Basic Authorization header.
+OIDC_TOKEN_USE_BASIC_AUTH = True
+BREAK_GLASS_LOGIN = env.bool("BREAK_GLASS_LOGIN", default=False)
+PASSWORD_LOGIN_ENABLED = not OIDC_ENABLED or BREAK_GLASS_LOGIN
+# Other apps (login throttling) may add their backends to this list.
+AUTHENTICATION_BACKENDS = [
+    *(["stores.oidc.backend.StaffOidcBackend"] if OIDC_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN_ENABLED else []),
+]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

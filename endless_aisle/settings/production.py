@@ -9,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from endless_aisle.settings.base import *  # noqa: F403
 from endless_aisle.settings.base import database_config, env
 from endless_aisle.settings.sqs import broker_settings
-from endless_aisle.settings.validation import insecure_settings
+from endless_aisle.settings.validation import insecure_settings, oidc_problems
+from stores.roles import ROLE_KEYS
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -71,6 +72,14 @@ _problems = insecure_settings(
     sqs_endpoint_url=SQS_ENDPOINT_URL,
     partner_credential_keys=PARTNER_CREDENTIAL_KEYS,
     demo_partner_credential_key=DEMO_PARTNER_CREDENTIAL_KEY,  # noqa: F405
+)
+_problems += oidc_problems(
+    issuer_url=OIDC_ISSUER_URL,  # noqa: F405
+    client_id=OIDC_RP_CLIENT_ID,  # noqa: F405
+    client_secret=OIDC_RP_CLIENT_SECRET,  # noqa: F405
+    hosted_ui_url=OIDC_HOSTED_UI_URL,  # noqa: F405
+    group_roles=OIDC_GROUP_ROLES,  # noqa: F405
+    role_keys=ROLE_KEYS,
 )
 if _problems:
     raise ImproperlyConfigured("Refusing to start with insecure settings: " + "; ".join(_problems))

@@ -52,3 +52,42 @@ def _is_fernet_key(key: str) -> bool:
         return len(base64.urlsafe_b64decode(key.encode())) == FERNET_KEY_BYTES
     except (ValueError, binascii.Error):
         return False
+
+
+def oidc_problems(
+    *,
+    issuer_url: str,
+    client_id: str,
+    client_secret: str,
+    hosted_ui_url: str,
+    group_roles: dict[str, str],
+    role_keys: tuple[str, ...],
+) -> list[str]:
+    """Sign-in through the identity provider is all or nothing: once one of its variables is
+    set, every one must be, over https, and the group mapping must name our roles."""
+    required = {
+        "OIDC_ISSUER_URL": issuer_url,
+        "OIDC_CLIENT_ID": client_id,
+        "OIDC_CLIENT_SECRET": client_secret,
+        "OIDC_HOSTED_UI_URL": hosted_ui_url,
+    }
+    if not any(required.values()):
+        return []
+    problems = [
+        f"{name} must be set: the OIDC configuration is incomplete"
+        for name, value in required.items()
+        if not value
+    ]
+    problems += [
+        f"{name} must use https"
+        for name in ("OIDC_ISSUER_URL", "OIDC_HOSTED_UI_URL")
+        if required[name] and urlsplit(required[name]).scheme != "https"
+    ]
+    unknown = sorted(set(group_roles.values()) - set(role_keys))
+    if not group_roles or unknown:
+        problems.append(
+            "OIDC_GROUP_ROLES must map provider groups to roles "
+            f"({', '.join(role_keys)}), e.g. store-manager=manager"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    return problems

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from endless_aisle.settings.validation import insecure_settings
+from endless_aisle.settings.validation import insecure_settings, oidc_problems
+from stores.roles import ROLE_KEYS
 from tests.conftest import REPO
 
 REALISTIC_ENVIRONMENT = {
@@ -26,7 +27,9 @@ def run_manage(*args: str, **overrides: str | None) -> subprocess.CompletedProce
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "SQS_", "CACHE_URL"))
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_URL", "SQS_", "CACHE_URL", "OIDC_", "BREAK_GLASS_LOGIN")
+        )
     }
     env.update(REALISTIC_ENVIRONMENT)
     for key, value in overrides.items():
@@ -175,3 +178,78 @@ def test_the_docker_build_environment_loads_production_settings():
         ]
     )
     assert result.returncode == 0, result.stderr
+
+
+OIDC_ENVIRONMENT = {
+    "OIDC_ISSUER_URL": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+    "OIDC_CLIENT_ID": "1example23456789",
+    "OIDC_CLIENT_SECRET": "a-client-secret-from-the-secrets-store",
+    "OIDC_HOSTED_UI_URL": "https://retailer-staff.auth.eu-west-1.amazoncognito.com",
+}
+
+
+def test_check_deploy_passes_with_sign_in_through_cognito():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **OIDC_ENVIRONMENT)
+
+    assert result.returncode == 0, result.stderr
+    assert "BREAK_GLASS_LOGIN" not in result.stderr
+
+
+@pytest.mark.parametrize("variable", sorted(OIDC_ENVIRONMENT))
+def test_an_incomplete_oidc_configuration_stops_start_up_naming_the_variable(variable):
+    result = run_manage("check", **{**OIDC_ENVIRONMENT, variable: None})
+
+    assert result.returncode != 0
+    assert (
+        "Refusing to start with insecure settings: "
+        f"{variable} must be set: the OIDC configuration is incomplete"
+    ) in result.stderr
+
+
+def test_break_glass_login_is_logged_loudly_at_start():
+    result = run_manage("check", BREAK_GLASS_LOGIN="true", **OIDC_ENVIRONMENT)
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        "WARNING stores.apps BREAK_GLASS_LOGIN is ON: password sign-in is allowed beside the "
+        "identity provider. Turn it off (BREAK_GLASS_LOGIN=false) as soon as the identity "
+        "provider is back." in result.stderr
+    )
+
+
+OIDC_SAFE = {
+    "issuer_url": OIDC_ENVIRONMENT["OIDC_ISSUER_URL"],
+    "client_id": "client",
+    "client_secret": "secret",
+    "hosted_ui_url": OIDC_ENVIRONMENT["OIDC_HOSTED_UI_URL"],
+    "group_roles": {"store-manager": "manager"},
+    "role_keys": ROLE_KEYS,
+}
+
+
+def test_oidc_off_or_complete_has_no_problems():
+    off = {**OIDC_SAFE, "issuer_url": "", "client_id": "", "client_secret": "", "hosted_ui_url": ""}
+
+    assert oidc_problems(**off) == []
+    assert oidc_problems(**OIDC_SAFE) == []
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        ({"issuer_url": "http://cognito.example/pool"}, "OIDC_ISSUER_URL must use https"),
+        ({"hosted_ui_url": "http://auth.example"}, "OIDC_HOSTED_UI_URL must use https"),
+        (
+            {"group_roles": {"store-manager": "boss"}},
+            "OIDC_GROUP_ROLES must map provider groups to roles (associate, manager, "
+            "merchandiser, kiosk), e.g. store-manager=manager; unknown: boss",
+        ),
+        (
+            {"group_roles": {}},
+            "OIDC_GROUP_ROLES must map provider groups to roles (associate, manager, "
+            "merchandiser, kiosk), e.g. store-manager=manager",
+        ),
+    ],
+)
+def test_each_unsafe_oidc_value_is_named(override, problem):
+    assert oidc_problems(**{**OIDC_SAFE, **override}) == [problem]

@@ -1,6 +1,9 @@
 """Run the whole demo in one terminal: SQS emulator, sandbox partners, web, Celery worker and beat.
 
-Ctrl-C stops everything; if any part stops on its own, the others are stopped too.
+With --oidc (`make demo-oidc`) it also serves an OpenID Connect provider on loopback that issues
+Cognito-shaped tokens for the demo users, and the web process signs staff in through it, as
+production does with Cognito. Ctrl-C stops everything; if any part stops on its own, the others
+are stopped too.
 """
 
 import os
@@ -16,6 +19,8 @@ from endless_aisle.queues import queues_ensure
 from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
 from stores.demo import DEMO_SUPERUSER, DEMO_USERS
 
+DEMO_OIDC_PORT = 8400
+
 STOP_GRACE_SECONDS = 10
 
 
@@ -24,8 +29,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--oidc",
+            action="store_true",
+            help="Sign staff in through a loopback OpenID Connect provider, as with Cognito.",
+        )
 
-    def handle(self, *args, port: int, **options):
+    def handle(self, *args, port: int, oidc: bool, **options):
         # moto is a development dependency: the production image does not have it.
         from endless_aisle.sqs_emulator import sqs_emulator_start
 
@@ -45,6 +55,18 @@ class Command(BaseCommand):
                 f"Cannot serve the sandbox partners on ports {sorted(DEMO_PORTS.values())} "
                 f"({error}). Is a demo already running?"
             ) from error
+        provider, web_environment = None, dict(os.environ)
+        if oidc:
+            try:
+                provider = self._oidc_provider_start(port)
+            except OSError as error:
+                sandbox.stop()
+                sqs.stop()
+                raise CommandError(
+                    f"Cannot serve the identity provider on port {DEMO_OIDC_PORT} ({error}). "
+                    "Is a demo already running?"
+                ) from error
+            web_environment.update(self._oidc_environment(provider))
         celery = [sys.executable, "-m", "celery", "-A", "endless_aisle"]
         commands = {
             "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -53,10 +75,12 @@ class Command(BaseCommand):
         }
         # Fixed argument lists of our own: no user input reaches them.
         processes = {
-            name: subprocess.Popen(command)  # noqa: S603
+            name: subprocess.Popen(  # noqa: S603
+                command, env=web_environment if name == "web" else None
+            )
             for name, command in commands.items()
         }
-        self._announce(port, sandbox)
+        self._announce(port, sandbox, provider)
         try:
             while all(process.poll() is None for process in processes.values()):
                 time.sleep(0.5)
@@ -66,17 +90,43 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping the demo…")
         finally:
             self._stop(processes)
+            if provider is not None:
+                provider.stop()
             sandbox.stop()
             sqs.stop()
 
-    def _announce(self, port: int, sandbox) -> None:
-        logins = ", ".join([*DEMO_USERS, DEMO_SUPERUSER])
+    def _oidc_provider_start(self, port: int):
+        # joserfc, which the provider signs with, is a development dependency like moto.
+        from stores.sandbox.demo_identities import demo_oidc_provider_start
+
+        return demo_oidc_provider_start(
+            app_urls=[f"http://127.0.0.1:{port}", f"http://localhost:{port}"],
+            password=settings.DEMO_PASSWORD,
+            port=DEMO_OIDC_PORT,
+        )
+
+    def _oidc_environment(self, provider) -> dict[str, str]:
+        from stores.sandbox.demo_identities import demo_oidc_environment
+
+        return demo_oidc_environment(provider)
+
+    def _announce(self, port: int, sandbox, provider) -> None:
         partners = ", ".join(f"{partner.name} {partner.base_url}" for partner in sandbox)
+        if provider is None:
+            logins = (
+                f"Log in as {', '.join([*DEMO_USERS, DEMO_SUPERUSER])} with the password "
+                f"{settings.DEMO_PASSWORD!r} (DEMO_PASSWORD)."
+            )
+        else:
+            logins = (
+                f"Sign in through the identity provider at {provider.issuer} as "
+                f"{', '.join(DEMO_USERS)} with the password {settings.DEMO_PASSWORD!r}; "
+                f"{DEMO_SUPERUSER} signs in only with BREAK_GLASS_LOGIN=true."
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nEndless Aisle demo: http://127.0.0.1:{port}/\n"
-                f"Log in as {logins} with the password {settings.DEMO_PASSWORD!r} "
-                f"(DEMO_PASSWORD).\nSandbox partners: {partners}.\nPress Ctrl-C to stop.\n"
+                f"\nEndless Aisle demo: http://127.0.0.1:{port}/\n{logins}\n"
+                f"Sandbox partners: {partners}.\nPress Ctrl-C to stop.\n"
             )
         )
 
