@@ -188,9 +188,8 @@ class PartnerHttpClient:
         tests pass their own CA). Verification itself cannot be turned off. `breaker_factory`
         and `sleep` let tests use a fake clock and skip real backoff waits."""
         self._pools = guarded_pool_manager(ca_certs=ca_certs)
-        # Writes never reuse a connection (see `transport`): their connections are closed
-        # after each answer, in pools reads never put a kept-alive connection into.
-        self._write_pools = guarded_pool_manager(ca_certs=ca_certs)
+        # Writes never reuse a connection (see `transport`).
+        self._write_pools = guarded_pool_manager(ca_certs=ca_certs, single_use=True)
         self._breaker_factory = breaker_factory
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -426,6 +425,10 @@ class PartnerHttpClient:
                     now=time.time(),
                 )
             response = self._urlopen(call, destination, request, guard)
+            if guard.cut_off:
+                # Headers cut at the deadline end like headers that are complete.
+                _discard(response)
+                raise self._deadline_error(call, guard, status=response.status)
             if (
                 response.status not in REDIRECT_STATUSES
                 or response.status in call.accepted_statuses
@@ -531,10 +534,7 @@ class PartnerHttpClient:
         except BaseException:
             _discard(response)
             raise
-        if call.idempotent:
-            response.release_conn()
-        else:
-            _discard(response)
+        response.release_conn()
         return body
 
     def _read_capped(

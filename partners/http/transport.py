@@ -6,9 +6,11 @@ attempt's deadline (so a partner trickling its TLS handshake, headers or body is
 every byte handed to the kernel is noted: `written` is what tells "never sent" from "may have
 reached the partner", instead of a guess from the exception type.
 
-Writes get pools of their own whose connections are closed after every answer, so a write never
-goes out on a kept-alive connection: one the partner closed while it sat idle would fail on
-first use and make a write that never left look like one whose outcome is unknown.
+Writes get pools of their own whose connections are closed instead of being kept when they are
+released, so a write never goes out on a kept-alive connection: one the partner closed while it
+sat idle would fail on first use and make a write that never left look like one whose outcome
+is unknown. (urllib3 releases a connection itself once a body is read to its end, so closing
+it afterwards would be too late; `_put_conn` is the one place every release goes through.)
 """
 
 from __future__ import annotations
@@ -132,9 +134,27 @@ class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
 
 
-def guarded_pool_manager(*, ca_certs: str) -> urllib3.PoolManager:
+class _SingleUse:
+    """A pool that closes each connection given back to it and keeps the free slot."""
+
+    def _put_conn(self, conn: HTTPConnection | None) -> None:
+        if conn is not None:
+            conn.close()
+        super()._put_conn(None)  # type: ignore[misc]
+
+
+class SingleUseHTTPConnectionPool(_SingleUse, GuardedHTTPConnectionPool):
+    pass
+
+
+class SingleUseHTTPSConnectionPool(_SingleUse, GuardedHTTPSConnectionPool):
+    pass
+
+
+def guarded_pool_manager(*, ca_certs: str, single_use: bool = False) -> urllib3.PoolManager:
     """Pools of guarded connections, keyed by the pinned address and, for https, the name to
-    verify: a pool never mixes connections made for different names on the same address."""
+    verify: a pool never mixes connections made for different names on the same address.
+    `single_use` pools never reuse a connection (for writes)."""
     manager = urllib3.PoolManager(
         num_pools=POOL_COUNT,
         maxsize=POOL_MAXSIZE,
@@ -143,8 +163,9 @@ def guarded_pool_manager(*, ca_certs: str) -> urllib3.PoolManager:
         ca_certs=ca_certs,
         retries=False,
     )
-    manager.pool_classes_by_scheme = {
-        "http": GuardedHTTPConnectionPool,
-        "https": GuardedHTTPSConnectionPool,
-    }
+    manager.pool_classes_by_scheme = (
+        {"http": SingleUseHTTPConnectionPool, "https": SingleUseHTTPSConnectionPool}
+        if single_use
+        else {"http": GuardedHTTPConnectionPool, "https": GuardedHTTPSConnectionPool}
+    )
     return manager
