@@ -103,7 +103,10 @@ class PartnerAdminForm(forms.ModelForm):
     def _secret_headers_describe(self, values: dict[str, str]) -> None:
         """Say which secret headers are stored and which still need a value; never a value."""
         names = list(self.instance.secret_header_names or [])
-        self.fields["remove_secret_headers"].choices = [(name, name) for name in names]
+        remove = self.fields["remove_secret_headers"]
+        remove.choices = [(name, name) for name in names]
+        if not names:
+            remove.help_text = "No secret headers are stored."
         help_text = (
             "Headers the partner needs that carry a secret, one per line as Name: value "
             "(e.g. X-Partner-Token: …). Encrypted and never shown again; sent only to the "
