@@ -57,13 +57,15 @@ class SocketWatchdog:
         duplicate = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
         watch = Watch(deadline=deadline, duplicate=duplicate)
         with self._lock:
+            earliest = not self._due or deadline < self._due[0][0]
             heapq.heappush(self._due, (deadline, next(self._order), watch))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="partner-call-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._changed.notify()
+            elif earliest:
+                self._changed.notify()  # otherwise the thread wakes early enough already
         return watch
 
     def cancel(self, watch: Watch) -> None:
