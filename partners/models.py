@@ -163,11 +163,12 @@ class Partner(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def call_budget(self, *, idempotent: bool = True) -> CallBudget:
+    def read_budget(self) -> CallBudget:
+        """The time limits of one read (writes are sent once, so reads are the longest)."""
         return CallBudget(
             connect_timeout_ms=self.connect_timeout_ms,
             read_timeout_ms=self.read_timeout_ms,
-            attempts=self.read_attempts if idempotent else 1,
+            attempts=self.read_attempts,
             token_renewal=self.auth_type == self.AuthType.OAUTH2_CLIENT_CREDENTIALS,
         )
 
@@ -178,7 +179,7 @@ class Partner(models.Model):
         if not all(isinstance(number, int) and number > 0 for number in numbers):
             return None  # the fields' own checks report it
         return web_budget_problem(
-            self.call_budget(),
+            self.read_budget(),
             web_timeout_seconds=settings.WEB_REQUEST_TIMEOUT_SECONDS,
             render_margin_seconds=settings.WEB_RENDER_MARGIN_SECONDS,
         )
