@@ -4,7 +4,9 @@ slot, DNS, connect, TLS, headers, body), one per operation over all attempts and
 Partners here trickle a byte every 0.1 s, which restarts urllib3's socket timeouts on every
 byte, for up to 30 s. Each test asserts only an upper bound far above the configured deadline
 (SLACK_SECONDS more), never a tight timing: a client that waited for the partner instead of
-its deadline takes the partner's 30 s and fails the bound on any machine."""
+its deadline takes the partner's 30 s and fails the bound on any machine. Nor do they assert
+how far the partner got before the deadline (a status line, part of a body): on a busy machine
+its thread may not have run yet."""
 
 import socket
 import threading
@@ -27,15 +29,20 @@ from tests.partners.http.raw_server import GIVE_UP_SECONDS
 pytestmark = pytest.mark.django_db
 
 SLACK_SECONDS = 10.0
-# 300 ms to connect + 300 ms to read: each attempt's deadline is 0.6 s from its start.
-FAST = {"connect_timeout_ms": 300, "read_timeout_ms": 300}
-ATTEMPT_SECONDS = 0.6
+# 1 s to connect + 1 s to read: each attempt's deadline is 2 s from its start.
+FAST = {"connect_timeout_ms": 1_000, "read_timeout_ms": 1_000}
+ATTEMPT_SECONDS = 2.0
 HEADERS_BEGUN = b"HTTP/1.1 200 OK\r\nX-Slow: "
 
 
 def lookup(client, connection, **options):
     options.setdefault("idempotent", True)
     return client.send(connection, operation="lookup", method="GET", path="/items/1", **options)
+
+
+def outcomes() -> list[tuple[str, str, int]]:
+    """(outcome, delivery, attempt) of every PartnerCall row, oldest first."""
+    return list(PartnerCall.objects.order_by("pk").values_list("outcome", "delivery", "attempt"))
 
 
 def timed(call) -> tuple[BaseException, float]:
@@ -68,9 +75,7 @@ def test_headers_trickled_a_byte_at_a_time_end_at_the_attempts_deadline(
     assert error.delivery == Delivery.UNKNOWN  # the request was sent; no answer came
     assert seconds < ATTEMPT_SECONDS + SLACK_SECONDS
     assert len(server.requests) == 1
-    # The status line came before the trickle: it is recorded, the answer is still incomplete.
-    assert calls_recorded() == [("lookup", 200, "timeout", 1)]
-    assert PartnerCall.objects.get().delivery == "unknown"
+    assert outcomes() == [("timeout", "unknown", 1)]
 
 
 def test_a_body_trickled_a_byte_at_a_time_ends_at_the_attempts_deadline(
@@ -84,9 +89,9 @@ def test_a_body_trickled_a_byte_at_a_time_ends_at_the_attempts_deadline(
     error, seconds = timed(lambda: lookup(client, connection))
 
     assert isinstance(error, PartnerTimeout)
-    assert (error.status_code, error.delivery) == (200, Delivery.UNKNOWN)
+    assert error.delivery == Delivery.UNKNOWN
     assert seconds < ATTEMPT_SECONDS + SLACK_SECONDS
-    assert calls_recorded() == [("lookup", 200, "timeout", 1)]
+    assert outcomes() == [("timeout", "unknown", 1)]
 
 
 def test_a_body_without_a_length_cut_off_at_the_deadline_is_not_taken_for_whole(
@@ -102,7 +107,7 @@ def test_a_body_without_a_length_cut_off_at_the_deadline_is_not_taken_for_whole(
 
     assert isinstance(error, PartnerTimeout)
     assert seconds < ATTEMPT_SECONDS + SLACK_SECONDS
-    assert calls_recorded() == [("lookup", 200, "timeout", 1)]
+    assert outcomes() == [("timeout", "unknown", 1)]
 
 
 def test_a_trickled_tls_handshake_ends_at_the_deadline_and_nothing_was_sent(
@@ -119,8 +124,7 @@ def test_a_trickled_tls_handshake_ends_at_the_deadline_and_nothing_was_sent(
     assert isinstance(error, PartnerTimeout)
     assert error.delivery == Delivery.NOT_SENT
     assert seconds < ATTEMPT_SECONDS + SLACK_SECONDS
-    assert calls_recorded() == [("lookup", None, "timeout", 1)]
-    assert PartnerCall.objects.get().delivery == "not_sent"
+    assert outcomes() == [("timeout", "not_sent", 1)]
 
 
 def test_every_attempt_of_a_read_keeps_its_deadline(
@@ -135,25 +139,25 @@ def test_every_attempt_of_a_read_keeps_its_deadline(
     assert isinstance(error, PartnerTimeout)
     assert seconds < 3 * ATTEMPT_SECONDS + SLACK_SECONDS
     assert len(sleeps) == 2
-    assert calls_recorded() == [("lookup", 200, "timeout", attempt) for attempt in (1, 2, 3)]
+    assert outcomes() == [("timeout", "unknown", attempt) for attempt in (1, 2, 3)]
 
 
 def test_no_retry_starts_that_could_not_finish_before_the_operations_deadline(
     client, raw_serve, allow, make_connection, sleeps
 ):
-    """The first attempt uses its whole 0.6 s; what is left of a 1 s operation cannot hold
+    """The first attempt uses its whole 2 s; what is left of a 3 s operation cannot hold
     another, so none is started."""
     server = trickling(raw_serve)
     allow(server.base_url)
     connection = make_connection(server.base_url, read_attempts=3, **FAST)
 
-    error, seconds = timed(lambda: lookup(client, connection, deadline=time.monotonic() + 1.0))
+    error, seconds = timed(lambda: lookup(client, connection, deadline=time.monotonic() + 3.0))
 
     assert isinstance(error, PartnerTimeout)
-    assert seconds < 1.0 + SLACK_SECONDS
+    assert seconds < 3.0 + SLACK_SECONDS
     assert sleeps == []
     assert len(server.requests) == 1
-    assert calls_recorded() == [("lookup", 200, "timeout", 1)]
+    assert outcomes() == [("timeout", "unknown", 1)]
 
 
 def test_a_retry_after_that_would_pass_the_operations_deadline_is_not_waited(
@@ -163,7 +167,7 @@ def test_a_retry_after_that_would_pass_the_operations_deadline_is_not_waited(
     allow(server.base_url)
     connection = make_connection(server.base_url, read_attempts=3, **FAST)
 
-    error, _ = timed(lambda: lookup(client, connection, deadline=time.monotonic() + 1.5))
+    error, _ = timed(lambda: lookup(client, connection, deadline=time.monotonic() + 3.5))
 
     assert isinstance(error, PartnerRateLimited)
     assert error.retry_after == 2.0
@@ -211,7 +215,7 @@ def test_a_resolver_that_does_not_answer_is_waited_for_until_the_deadline_only(
         answer.set()
 
     assert isinstance(error, PartnerTimeout)
-    assert error.message == "The partner's host name did not resolve within 300 ms."
+    assert error.message == "The partner's host name did not resolve within 1000 ms."
     assert error.delivery == Delivery.NOT_SENT
     assert seconds < ATTEMPT_SECONDS + SLACK_SECONDS
     assert server.received == []
