@@ -27,6 +27,8 @@ from partners.services import (
     partner_config_bump,
     partner_credentials_set,
     partner_go_live_problems,
+    partner_secret_headers_set,
+    partner_secret_headers_unset,
     partner_status_change,
 )
 
@@ -75,6 +77,7 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     "base_url",
                     "connect_timeout_ms",
                     "read_timeout_ms",
+                    "read_attempts",
                     "max_concurrent_requests",
                     "max_response_kb",
                 ]
@@ -91,9 +94,12 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     "hmac_header_name",
                     "hmac_signed_parts",
                     *(f"secret_{name}" for name in SECRET_FIELDS),
+                    "secret_headers",
+                    "remove_secret_headers",
                 ],
                 "description": "Secrets are encrypted and never shown again; fill only those the "
-                "chosen authentication uses.",
+                "chosen authentication uses. Headers that carry a secret go under Secret "
+                "headers, never in an operation's fixed headers.",
             },
         ),
         ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
@@ -120,9 +126,15 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         partner = form.instance
         secrets = {name: value for name, value in form.secret_values().items() if value}
+        headers = form.cleaned_data["secret_headers"]
+        removed = form.cleaned_data["remove_secret_headers"]
         if secrets:
             partner_credentials_set(partner=partner, values=secrets)
-        elif form.has_changed() or any(formset.has_changed() for formset in formsets):
+        if headers or removed:
+            partner_secret_headers_set(partner=partner, values=headers, remove=removed)
+        if not (secrets or headers or removed) and (
+            form.has_changed() or any(formset.has_changed() for formset in formsets)
+        ):
             partner_config_bump(partner=partner)
 
     def get_urls(self):
@@ -279,6 +291,11 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     form.add_error(None, message)
             else:
                 messages.success(request, f"Imported {partner} (credentials are not imported).")
+                if unset := partner_secret_headers_unset(partner):
+                    messages.warning(
+                        request,
+                        f"Enter the values of its secret headers: {', '.join(unset)}.",
+                    )
                 return redirect("admin:partners_partner_change", partner.pk)
         return self._page(
             request, None, "admin/partners/partner/import.html", "Import a partner", form=form
@@ -314,10 +331,11 @@ class PartnerCallAdmin(admin.ModelAdmin):
         "status_code",
         "latency_ms",
         "outcome",
+        "delivery",
         "attempt",
         "config_version",
     ]
-    list_filter = ["outcome", "operation", "partner"]
+    list_filter = ["outcome", "delivery", "operation", "partner"]
     date_hierarchy = "created_at"
     search_fields = ["path", "error"]
     list_select_related = ["partner"]

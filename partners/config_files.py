@@ -1,9 +1,12 @@
 """A partner's whole configuration as JSON, without credentials: for review, backup and copying
-a partner between environments (`export_partner` / `import_partner`, and the admin)."""
+a partner between environments (`export_partner` / `import_partner`, and the admin).
+
+Secret headers travel as names only (`secret_header_names`); after an import,
+`partner_secret_headers_unset` lists those whose values must be entered again."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from partners.adapters.registry import adapter_names
@@ -28,11 +31,14 @@ PARTNER_FIELDS = (
     "hmac_signed_parts",
     "connect_timeout_ms",
     "read_timeout_ms",
+    "read_attempts",
     "max_concurrent_requests",
     "max_response_kb",
     "deduplication",
     "idempotency_header_name",
 )
+# Set through services, not the partner form, but part of the configuration.
+EXPORTED_PARTNER_FIELDS = (*PARTNER_FIELDS, "secret_header_names")
 OPERATION_FIELDS = (
     "operation",
     "method",
@@ -49,7 +55,7 @@ def partner_config_export(partner: Partner) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "config_version": partner.config_version,
-        "partner": {field: getattr(partner, field) for field in PARTNER_FIELDS},
+        "partner": {field: getattr(partner, field) for field in EXPORTED_PARTNER_FIELDS},
         "operations": [
             {field: getattr(config, field) for field in OPERATION_FIELDS}
             for config in partner.operations.order_by("operation")
@@ -59,7 +65,7 @@ def partner_config_export(partner: Partner) -> dict[str, Any]:
 
 def _errors_of(label: str, error: ValidationError) -> list[str]:
     return [
-        f"{label} · {field}: {message}"
+        f"{label}: {message}" if field == NON_FIELD_ERRORS else f"{label} · {field}: {message}"
         for field, messages in error.message_dict.items()
         for message in messages
     ]
@@ -78,7 +84,7 @@ def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
     operations = data.get("operations")
     if not isinstance(fields, dict) or not isinstance(operations, list):
         raise ValidationError('A configuration needs a "partner" object and an "operations" list.')
-    unknown = sorted(set(fields) - set(PARTNER_FIELDS))
+    unknown = sorted(set(fields) - set(EXPORTED_PARTNER_FIELDS))
     if unknown:
         raise ValidationError(f"partner: unknown fields {', '.join(unknown)}")
     values = {**fields, **({"base_url": base_url} if base_url else {})}

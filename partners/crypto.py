@@ -6,6 +6,7 @@ and any listed key decrypts, so a key is rotated by putting a new one in front, 
 """
 
 import json
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -23,11 +24,11 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in keys])
 
 
-def credentials_encrypt(values: dict[str, str]) -> str:
+def credentials_encrypt(values: dict[str, Any]) -> str:
     return _fernet().encrypt(json.dumps(values, sort_keys=True).encode()).decode()
 
 
-def credentials_decrypt(token: str) -> dict[str, str]:
+def credentials_decrypt(token: str) -> dict[str, Any]:
     if not token:
         return {}
     try:

@@ -7,9 +7,15 @@ from django.forms import BaseInlineFormSet
 from partners.adapters.registry import adapter_names
 from partners.config_files import PARTNER_FIELDS
 from partners.crypto import CredentialsUnreadable, credentials_decrypt
-from partners.models import OperationConfig, Partner
+from partners.models import OperationConfig, Partner, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE, Operation
-from partners.services import CREDENTIAL_FIELDS, DECLARATIVE, partner_go_live_problems
+from partners.services import (
+    CREDENTIAL_FIELDS,
+    DECLARATIVE,
+    partner_go_live_problems,
+    secret_header_names_kept,
+    secret_header_problems,
+)
 from partners.validation import operation_config_problems
 
 SECRET_FIELDS = {
@@ -22,6 +28,13 @@ SECRET_FIELDS = {
     "secret": "HMAC secret",
 }
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value, not even the one just posted with an error."""
+
+    def format_value(self, value):
+        return None
 
 
 def _secret_field(label: str) -> forms.CharField:
@@ -49,6 +62,17 @@ class PartnerAdminForm(forms.ModelForm):
     secret_client_secret = _secret_field(SECRET_FIELDS["client_secret"])
     secret_key_id = _secret_field(SECRET_FIELDS["key_id"])
     secret_secret = _secret_field(SECRET_FIELDS["secret"])
+    secret_headers = forms.CharField(
+        label="Secret headers",
+        required=False,
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "cols": 60, "autocomplete": "off"}),
+    )
+    remove_secret_headers = forms.MultipleChoiceField(
+        label="Remove secret headers",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick a header to stop sending it.",
+    )
 
     class Meta:
         model = Partner
@@ -60,10 +84,10 @@ class PartnerAdminForm(forms.ModelForm):
             choices=[(name, name) for name in adapter_names()],
             help_text="'declarative' uses the operation mappings below; others are code adapters.",
         )
-        stored, self.credentials_unreadable = set(), False
+        stored, self.credentials_unreadable = {}, False
         if self.instance.pk and hasattr(self.instance, "credentials"):
             try:
-                stored = set(credentials_decrypt(self.instance.credentials.encrypted))
+                stored = credentials_decrypt(self.instance.credentials.encrypted)
             except CredentialsUnreadable:
                 self.credentials_unreadable = True
         for name in SECRET_FIELDS:
@@ -74,6 +98,39 @@ class PartnerAdminForm(forms.ModelForm):
                 if name in stored
                 else "Not set."
             )
+        self._secret_headers_describe(stored.get(PartnerCredentials.SECRET_HEADERS, {}))
+
+    def _secret_headers_describe(self, values: dict[str, str]) -> None:
+        """Say which secret headers are stored and which still need a value; never a value."""
+        names = list(self.instance.secret_header_names or [])
+        remove = self.fields["remove_secret_headers"]
+        remove.choices = [(name, name) for name in names]
+        if not names:
+            remove.help_text = "No secret headers are stored."
+        help_text = (
+            "Headers the partner needs that carry a secret, one per line as Name: value "
+            "(e.g. X-Partner-Token: …). Encrypted and never shown again; sent only to the "
+            "partner's own address. Typing a stored name replaces its value."
+        )
+        stored = [name for name in names if values.get(name)]
+        unset = [name for name in names if not values.get(name)]
+        if stored:
+            help_text += f" Stored: {', '.join(stored)}."
+        if unset:
+            help_text += f" No value yet (calls fail until entered): {', '.join(unset)}."
+        self.fields["secret_headers"].help_text = help_text
+
+    def clean_secret_headers(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["secret_headers"].splitlines(), 1):
+            if not line.strip():
+                continue
+            name, colon, value = line.partition(":")
+            if not colon or not name.strip() or not value.strip():
+                # The line may hold a secret: its number is enough to find it.
+                raise ValidationError(f"Line {number}: write each header as Name: value.")
+            values[name.strip()] = value.strip()
+        return values
 
     def secret_values(self) -> dict[str, str]:
         """The credential fields typed in that the chosen auth type uses."""
@@ -95,6 +152,15 @@ class PartnerAdminForm(forms.ModelForm):
                     self.add_error(
                         f"secret_{name}", "The stored secrets are unreadable: enter all."
                     )
+        headers = cleaned.get("secret_headers")
+        if headers is not None:
+            kept = secret_header_names_kept(
+                self.instance.secret_header_names or [],
+                values=headers,
+                remove=cleaned.get("remove_secret_headers") or [],
+            )
+            for problem in secret_header_problems(headers, kept=kept):
+                self.add_error("secret_headers", problem)
         return cleaned
 
 

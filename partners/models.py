@@ -1,4 +1,5 @@
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import (
     FileExtensionValidator,
     MaxValueValidator,
@@ -8,6 +9,8 @@ from django.core.validators import (
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from partners.call_budget import READ_ATTEMPTS_MAX, CallBudget, web_budget_problem
+from partners.header_rules import header_name_problem
 from partners.operations import Operation
 
 
@@ -96,6 +99,12 @@ class Partner(models.Model):
     read_timeout_ms = models.PositiveIntegerField(
         default=3000, validators=[MinValueValidator(50), MaxValueValidator(60_000)]
     )
+    read_attempts = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(READ_ATTEMPTS_MAX)],
+        help_text="How many times a read (lookup, search, similar items, order status) is tried "
+        "when the partner times out or fails for a moment. Orders are sent once.",
+    )
     max_concurrent_requests = models.PositiveSmallIntegerField(
         default=8, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
@@ -106,6 +115,13 @@ class Partner(models.Model):
         max_length=30, choices=Deduplication.choices, default=Deduplication.IDEMPOTENCY_KEY_HEADER
     )
     idempotency_header_name = models.CharField(max_length=100, default="Idempotency-Key")
+    secret_header_names = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Names of the secret headers sent to this partner; their values are kept "
+        "encrypted with the credentials.",
+    )
     config_version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -140,12 +156,53 @@ class Partner(models.Model):
                 )
             if not self.hmac_header_name:
                 errors["hmac_header_name"] = "Name the header that carries the signature."
+        if problem := self._secret_header_names_problem():
+            errors["secret_header_names"] = problem
+        if problem := self._web_budget_problem():
+            errors[NON_FIELD_ERRORS] = problem
         if errors:
             raise ValidationError(errors)
 
+    def read_budget(self) -> CallBudget:
+        """The time limits of one read (writes are sent once, so reads are the longest)."""
+        return CallBudget(
+            connect_timeout_ms=self.connect_timeout_ms,
+            read_timeout_ms=self.read_timeout_ms,
+            attempts=self.read_attempts,
+            token_renewal=self.auth_type == self.AuthType.OAUTH2_CLIENT_CREDENTIALS,
+        )
+
+    def _web_budget_problem(self) -> str | None:
+        """Pages ask partners while the web server waits: a partner that could keep a page
+        waiting longer than the server allows would turn a slow partner into a failed page."""
+        numbers = (self.connect_timeout_ms, self.read_timeout_ms, self.read_attempts)
+        if not all(isinstance(number, int) and number > 0 for number in numbers):
+            return None  # the fields' own checks report it
+        return web_budget_problem(
+            self.read_budget(),
+            web_timeout_seconds=settings.WEB_REQUEST_TIMEOUT_SECONDS,
+            render_margin_seconds=settings.WEB_RENDER_MARGIN_SECONDS,
+        )
+
+    def _secret_header_names_problem(self) -> str | None:
+        names = self.secret_header_names
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            return 'Must be a list of header names, e.g. ["X-Partner-Token"].'
+        for name in names:
+            if problem := header_name_problem(name):
+                return f"{name!r} {problem}."
+        lowered = [name.lower() for name in names]
+        if len(set(lowered)) != len(lowered):
+            return "A header name is listed twice."
+        return None
+
 
 class PartnerCredentials(models.Model):
-    """Encrypted secrets (API key, password, client secret, HMAC secret). Never shown back."""
+    """Encrypted secrets (API key, password, client secret, HMAC secret, secret headers). Never
+    shown back. `encrypted` is one JSON object: the auth type's credentials by name, and under
+    SECRET_HEADERS an object of header name → value."""
+
+    SECRET_HEADERS = "secret_headers"  # noqa: S105 - a key name, not a credential
 
     partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="credentials")
     encrypted = models.TextField(blank=True)
@@ -227,6 +284,13 @@ class PartnerCall(models.Model):
         CIRCUIT_OPEN = "circuit_open", "Circuit open"
         REFUSED = "refused", "Refused by the SSRF guard"
 
+    class Delivery(models.TextChoices):
+        """Whether the request may have reached the partner: what decides if it can be resent."""
+
+        NOT_SENT = "not_sent", "Not sent"
+        UNKNOWN = "unknown", "Maybe received, no answer"
+        ANSWERED = "answered", "Answered"
+
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="calls")
     operation = models.CharField(max_length=30)
     method = models.CharField(max_length=6)
@@ -234,6 +298,13 @@ class PartnerCall(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    delivery = models.CharField(
+        max_length=10,
+        choices=Delivery.choices,
+        blank=True,
+        help_text="Whether the request may have reached the partner; blank for calls logged "
+        "before this was recorded.",
+    )
     error = models.CharField(max_length=500, blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     config_version = models.PositiveIntegerField()

@@ -1,3 +1,4 @@
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -6,6 +7,7 @@ from django.utils import timezone
 
 from partners.adapters.registry import adapter_for
 from partners.crypto import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
+from partners.header_rules import LINE_BREAKS, header_name_problem
 from partners.models import Partner, PartnerCall, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE
 from partners.validation import operation_config_problems
@@ -19,6 +21,10 @@ ALLOWED_TRANSITIONS = {
     Partner.Status.LIVE: {Partner.Status.PAUSED, Partner.Status.TESTING},
     Partner.Status.PAUSED: {Partner.Status.LIVE, Partner.Status.TESTING},
 }
+
+SECRET_HEADERS = PartnerCredentials.SECRET_HEADERS
+SECRET_HEADERS_MAX = 10
+SECRET_HEADER_VALUE_MAX_CHARS = 4096
 
 # Credential fields each auth type needs; anything else is refused.
 CREDENTIAL_FIELDS = {
@@ -93,17 +99,85 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
             f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not used by "
             f"{partner.get_auth_type_display()}."
         )
-    credentials, _ = PartnerCredentials.objects.select_for_update().get_or_create(partner=partner)
-    try:
-        stored = credentials_decrypt(credentials.encrypted)
-    except CredentialsUnreadable:
-        stored = {}  # the key was lost: what is entered now replaces the whole set
+    credentials, stored = _credentials_locked(partner)
     stored.update({name: value for name, value in values.items() if value})
     credentials.encrypted = credentials_encrypt(
-        {name: value for name, value in stored.items() if name in allowed}
+        {name: value for name, value in stored.items() if name in {*allowed, SECRET_HEADERS}}
     )
     credentials.save()
     partner_config_bump(partner=partner)
+
+
+@transaction.atomic
+def partner_secret_headers_set(
+    *, partner: Partner, values: Mapping[str, str], remove: Collection[str] = ()
+) -> None:
+    """Set secret headers (name → value, stored encrypted with the credentials) and remove
+    others by name. The partner lists the names, so an export can say which to re-enter."""
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    kept = secret_header_names_kept(locked.secret_header_names, values=values, remove=remove)
+    problems = secret_header_problems(values, kept=kept)
+    if problems:
+        raise ValidationError(problems)
+    credentials, stored = _credentials_locked(locked)
+    names = [*kept, *values]
+    headers = {
+        name: value for name, value in stored.get(SECRET_HEADERS, {}).items() if name in kept
+    }
+    headers.update(values)
+    stored[SECRET_HEADERS] = headers
+    credentials.encrypted = credentials_encrypt(stored)
+    credentials.save()
+    locked.secret_header_names = partner.secret_header_names = names
+    locked.save(update_fields=["secret_header_names", "updated_at"])
+    partner_config_bump(partner=partner)
+
+
+def partner_secret_headers_unset(partner: Partner) -> list[str]:
+    """The secret header names the partner declares without a stored value, e.g. after an
+    import: they must be entered before calls can be made."""
+    try:
+        stored = credentials_decrypt(partner.credentials.encrypted)
+    except (PartnerCredentials.DoesNotExist, CredentialsUnreadable):
+        stored = {}
+    values = stored.get(SECRET_HEADERS, {})
+    return [name for name in partner.secret_header_names if not values.get(name)]
+
+
+def _credentials_locked(partner: Partner) -> tuple[PartnerCredentials, dict]:
+    credentials, _ = PartnerCredentials.objects.select_for_update().get_or_create(partner=partner)
+    try:
+        return credentials, credentials_decrypt(credentials.encrypted)
+    except CredentialsUnreadable:
+        return credentials, {}  # the key was lost: what is entered now replaces the whole set
+
+
+def secret_header_names_kept(
+    names: Collection[str], *, values: Mapping[str, str], remove: Collection[str]
+) -> list[str]:
+    """The stored names that stay when `values` are set and `remove` taken away (names are
+    compared without case, as HTTP does)."""
+    dropped = {name.lower() for name in [*remove, *values]}
+    return [name for name in names if name.lower() not in dropped]
+
+
+def secret_header_problems(values: Mapping[str, str], *, kept: Collection[str]) -> list[str]:
+    """What is wrong with secret headers about to be set beside the `kept` ones."""
+    problems = []
+    for name, value in values.items():
+        if problem := header_name_problem(name):
+            problems.append(f"Secret header {name!r} {problem}.")
+        elif not value or LINE_BREAKS.search(value):
+            problems.append(f"Secret header {name!r} needs a value on one line.")
+        elif len(value) > SECRET_HEADER_VALUE_MAX_CHARS:
+            problems.append(
+                f"Secret header {name!r} is longer than {SECRET_HEADER_VALUE_MAX_CHARS} characters."
+            )
+    if len({name.lower() for name in values}) != len(values):
+        problems.append("A secret header is given twice.")
+    if len(kept) + len(values) > SECRET_HEADERS_MAX:
+        problems.append(f"A partner can have at most {SECRET_HEADERS_MAX} secret headers.")
+    return problems
 
 
 def partner_calls_prune(*, older_than_days: int) -> int:

@@ -227,6 +227,11 @@ PARTNER_HOST_ALLOWLIST = env.list(
     "PARTNER_HOST_ALLOWLIST", default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303"]
 )
 PARTNER_CALL_RETENTION_DAYS = env.int("PARTNER_CALL_RETENTION_DAYS", default=30)
+# gunicorn kills a request after GUNICORN_TIMEOUT (deploy/gunicorn.conf.py reads the same
+# variable). A partner whose reads could outlast it, less the time to render the page, is
+# refused when it is saved or imported (partners/call_budget.py).
+WEB_REQUEST_TIMEOUT_SECONDS = env.int("GUNICORN_TIMEOUT", default=30)
+WEB_RENDER_MARGIN_SECONDS = 5
 
 # --- Mappings -----------------------------------------------------------------------------------
 # Every mapping runs in an evaluator process (partners/mapping/evaluator_pool.py): at most this

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from partners.adapters.base import CallTrace, PartnerAdapter
 from partners.adapters.registry import adapter_register
 from partners.http import (
+    Delivery,
     PartnerBadResponse,
     PartnerCallError,
     PartnerConnection,
@@ -112,6 +113,7 @@ class DeclarativeAdapter(PartnerAdapter):
                 f"{self.partner} does not offer {operation.label.lower()}.",
                 operation=operation,
                 partner=self.partner.slug,
+                delivery=Delivery.NOT_SENT,
             )
             trace.errors.append(str(trace.error))
             return trace
@@ -128,7 +130,11 @@ class DeclarativeAdapter(PartnerAdapter):
             trace.result = validate_output(operation, trace.mapped)
         except MappingError as error:
             trace.error = PartnerMappingError(
-                str(error), operation=operation, partner=self.partner.slug
+                str(error),
+                operation=operation,
+                partner=self.partner.slug,
+                # The request mapping fails before sending; the response mapping after the answer.
+                delivery=Delivery.NOT_SENT if trace.status is None else Delivery.ANSWERED,
             )
             trace.errors.extend(map(str, getattr(error, "problems", None) or [error]))
             if trace.status is not None:
@@ -198,6 +204,7 @@ class DeclarativeAdapter(PartnerAdapter):
                 "A path value cannot be . or ..",
                 operation=config.operation,
                 partner=self.partner.slug,
+                delivery=Delivery.NOT_SENT,
             )
         if missing:
             raise PartnerMappingError(
@@ -205,6 +212,7 @@ class DeclarativeAdapter(PartnerAdapter):
                 '"path".',
                 operation=config.operation,
                 partner=self.partner.slug,
+                delivery=Delivery.NOT_SENT,
             )
         return config.path_template.format_map(
             {name: quote(value, safe="") for name, value in values.items()}

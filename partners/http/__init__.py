@@ -10,6 +10,7 @@ from partners.http.client import PartnerHttpClient, PartnerResponse, partner_htt
 from partners.http.connection import PartnerConnection, connection_for
 from partners.http.errors import (
     CircuitOpen,
+    Delivery,
     PartnerAuthFailed,
     PartnerBadResponse,
     PartnerCallError,
@@ -23,6 +24,7 @@ from partners.http.errors import (
 
 __all__ = [
     "CircuitOpen",
+    "Delivery",
     "PartnerAuthFailed",
     "PartnerBadResponse",
     "PartnerCallError",

@@ -3,6 +3,8 @@
 `auth_apply` is pure (it gets the access token and the time from the client) so each scheme can
 be read and tested on its own. The client applies it to the first request and to redirects that
 stay on the same origin (scheme, host, port) only: credentials never follow a redirect elsewhere.
+It puts the partner's secret headers on first (stored encrypted with the credentials, for any
+auth type), then the auth type's own, which win on a clash.
 
 HMAC-signed requests carry three headers:
     <hmac_header_name>: lower-case hex HMAC-SHA256(key=secret as UTF-8, message=string-to-sign)
@@ -19,7 +21,9 @@ So the default "method,path,timestamp,body" signs b"POST\\n/v1/orders\\n17672256
 
 OAuth2 client credentials: the token is fetched through the same guarded client (operation
 `oauth_token`, client id and secret as HTTP Basic per RFC 6749 section 2.3.1) and cached in
-Django's cache per partner and config version until shortly before it expires.
+Django's cache per partner and config version until shortly before it expires. The fetch is part
+of the attempt that needs the token: it waits for another thread's fetch, and makes its own,
+only until that attempt's deadline.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -37,7 +42,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from django.core.cache import cache
 
 from partners.http.connection import PartnerConnection
-from partners.http.errors import PartnerAuthFailed, PartnerBadResponse
+from partners.http.errors import Delivery, PartnerAuthFailed, PartnerBadResponse, PartnerTimeout
 from partners.models import Partner
 
 if TYPE_CHECKING:
@@ -77,6 +82,7 @@ class Sender(Protocol):
         content_type: str | None = None,
         idempotent: bool,
         accepted_statuses: Collection[int] = frozenset(),
+        deadline: float | None = None,
     ) -> PartnerResponse: ...
 
 
@@ -88,11 +94,12 @@ def auth_apply(
     access_token: str | None,
     now: float,
 ) -> OutgoingRequest:
-    """`request` with the partner's credentials on it; PartnerAuthFailed if they are incomplete."""
+    """`request` with the partner's secret headers and credentials on it; PartnerAuthFailed if
+    they are incomplete."""
     auth_type = connection.auth_type
-    headers = dict(request.headers)
+    headers = {**request.headers, **_secret_headers(connection, operation)}
     if auth_type == AuthType.NONE:
-        return request
+        return replace(request, headers=headers)
     if auth_type == AuthType.API_KEY_HEADER:
         headers[_setting(connection, operation, "api_key_name")] = _credential(
             connection, operation, "api_key"
@@ -101,7 +108,7 @@ def auth_apply(
         name = _setting(connection, operation, "api_key_name")
         separator = "&" if "?" in request.target else "?"
         query = urlencode({name: _credential(connection, operation, "api_key")})
-        return replace(request, target=f"{request.target}{separator}{query}")
+        return replace(request, target=f"{request.target}{separator}{query}", headers=headers)
     elif auth_type == AuthType.BASIC:
         username = _credential(connection, operation, "username")
         password = _credential(connection, operation, "password")
@@ -130,23 +137,38 @@ def hmac_string_to_sign(
 
 
 def access_token(
-    sender: Sender, connection: PartnerConnection, *, rejected: str | None = None
+    sender: Sender,
+    connection: PartnerConnection,
+    *,
+    rejected: str | None = None,
+    deadline: float,
 ) -> str:
-    """A bearer token for `connection`, from the cache or fetched.
+    """A bearer token for `connection`, from the cache or fetched before `deadline`.
 
     `rejected` is a token the partner just answered 401 to: it is replaced unless another
     thread already replaced it. One fetch per partner at a time, so a burst of lookups after
     expiry costs one token request, not one each.
     """
     key = f"partners:http:oauth-token:{connection.partner_id}:{connection.config_version}"
-    with _token_lock(key):
+    lock = _token_lock(key)
+    if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise PartnerTimeout(
+            "Another request was still fetching the access token at this attempt's deadline.",
+            operation=TOKEN_OPERATION,
+            partner=connection.slug,
+            transient=True,
+            delivery=Delivery.NOT_SENT,
+        )
+    try:
         cached = cache.get(key)
         if cached is not None and cached != rejected:
             return cached
-        token, expires_in = _token_fetch(sender, connection)
+        token, expires_in = _token_fetch(sender, connection, deadline)
         margin = min(TOKEN_EXPIRY_MARGIN_SECONDS, expires_in // 2)
         cache.set(key, token, timeout=max(1, expires_in - margin))
         return token
+    finally:
+        lock.release()
 
 
 _token_locks: dict[str, threading.Lock] = {}
@@ -158,7 +180,7 @@ def _token_lock(key: str) -> threading.Lock:
         return _token_locks.setdefault(key, threading.Lock())
 
 
-def _token_fetch(sender: Sender, connection: PartnerConnection) -> tuple[str, int]:
+def _token_fetch(sender: Sender, connection: PartnerConnection, deadline: float) -> tuple[str, int]:
     """POST grant_type=client_credentials to the token URL; (token, lifetime in seconds)."""
     client_id = _credential(connection, TOKEN_OPERATION, "client_id")
     client_secret = _credential(connection, TOKEN_OPERATION, "client_secret")
@@ -167,7 +189,8 @@ def _token_fetch(sender: Sender, connection: PartnerConnection) -> tuple[str, in
     if connection.oauth_scope:
         form["scope"] = connection.oauth_scope
     # The token endpoint is called as a Basic-auth partner of its own, so it gets the guard,
-    # the breaker, the call log and the no-credentials-across-origins rule like any call.
+    # the breaker, the call log and the no-credentials-across-origins rule like any call. The
+    # partner's secret headers are for its API, not for its token endpoint (often elsewhere).
     token_connection = replace(
         connection,
         base_url=f"{token_url.scheme}://{token_url.netloc}",
@@ -176,6 +199,8 @@ def _token_fetch(sender: Sender, connection: PartnerConnection) -> tuple[str, in
             "username": quote(client_id, safe=""),
             "password": quote(client_secret, safe=""),
         },
+        secret_headers={},
+        secret_header_names=(),
     )
     response = sender.send(
         token_connection,
@@ -187,6 +212,7 @@ def _token_fetch(sender: Sender, connection: PartnerConnection) -> tuple[str, in
         body=urlencode(form).encode(),
         content_type="application/x-www-form-urlencoded",
         idempotent=True,
+        deadline=deadline,
     )
     try:
         payload = json.loads(response.body)
@@ -234,6 +260,20 @@ def _hmac_headers(
     return headers
 
 
+def _secret_headers(connection: PartnerConnection, operation: str) -> dict[str, str]:
+    values = {}
+    for name in connection.secret_header_names:
+        value = connection.secret_headers.get(name)
+        if not value:
+            raise _auth_failed(
+                connection,
+                operation,
+                f"The secret header {name!r} has no value: enter it for the partner.",
+            )
+        values[name] = value
+    return values
+
+
 def _credential(connection: PartnerConnection, operation: str, name: str) -> str:
     value = connection.credentials.get(name)
     if not value:
@@ -251,4 +291,6 @@ def _setting(connection: PartnerConnection, operation: str, name: str) -> str:
 
 
 def _auth_failed(connection: PartnerConnection, operation: str, message: str) -> PartnerAuthFailed:
-    return PartnerAuthFailed(message, operation=operation, partner=connection.slug)
+    return PartnerAuthFailed(
+        message, operation=operation, partner=connection.slug, delivery=Delivery.NOT_SENT
+    )

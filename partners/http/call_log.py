@@ -1,8 +1,9 @@
 """The call log: one `PartnerCall` row and one log line for every attempt at a partner call.
 
 Both say what was called and how it ended (operation, partner, method, path, status, latency,
-outcome, a short error) and never hold headers, bodies, query strings or credentials: the path
-is the caller's path without its query string, and error texts are the client's own messages.
+outcome, whether the request may have reached the partner, a short error) and never hold
+headers, bodies, query strings or credentials: the path is the caller's path without its query
+string, and error texts are the client's own messages.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def call_record(
     attempt: int,
     latency_ms: int,
     outcome: str,
+    delivery: str,
     status_code: int | None,
     error: str = "",
 ) -> int:
@@ -49,25 +51,28 @@ def call_record(
         status_code=status_code,
         latency_ms=latency_ms,
         outcome=outcome,
+        delivery=delivery,
         error=error[:500],
         attempt=attempt,
         config_version=connection.config_version,
     )
     logger.log(
         logging.INFO if outcome in ANSWERED_OUTCOMES and not error else logging.WARNING,
-        "partner %s %s attempt %d: %s, status %s, %d ms%s",
+        "partner %s %s attempt %d: %s, status %s, %d ms, %s%s",
         connection.slug,
         operation,
         attempt,
         outcome,
         status_code if status_code is not None else "-",
         latency_ms,
+        delivery,
         f": {error}" if error else "",
         extra={
             "partner": connection.slug,
             "operation": operation,
             "attempt": attempt,
             "outcome": outcome,
+            "delivery": delivery,
             "status_code": status_code,
             "latency_ms": latency_ms,
         },

@@ -6,10 +6,23 @@ address); the request with the partner's credentials; a size-capped read; one `P
 and one log line. Around the attempts: retries with backoff for idempotent calls only, and one
 token renewal when an OAuth2 partner answers 401.
 
+Deadlines (see `partners.call_budget`). Each attempt has one deadline, connect + read timeout
+from its start, and everything in it waits at most until then: the token fetch (a nested send
+given the time left), the slot, resolving the name (`resolver`), connecting, TLS, sending, the
+headers and the body, redirects included. urllib3's timeouts bound each step; the watchdog
+(`transport`, `watchdog`) shuts the socket down at the deadline, so a partner trickling its
+answer a byte at a time is cut off too. The operation has one deadline over all its attempts
+and waits: a retry is started only if its wait and a whole attempt fit before it. A caller may
+pass an earlier deadline of its own.
+
+Every error says whether the request may have reached the partner (`PartnerCallError.delivery`),
+decided from whether the attempt wrote a byte; the `PartnerCall` row records it too.
+
 Redirects are never followed by urllib3: the client follows up to MAX_REDIRECTS itself so each
-hop passes the SSRF guard again, and sends credentials only to hops on the original origin.
-An attempt, with its redirects, never takes longer than the partner's connect + read timeout,
-even when a partner trickles its answer a byte at a time.
+hop passes the SSRF guard again. Only hops on the original origin get the partner's headers
+(fixed and mapped headers, the idempotency key, secret headers, credentials); a hop elsewhere
+gets none of them. Writes (non-idempotent calls) never follow a redirect: a redirected write is
+an error whose outcome is unknown, and its body is never sent to another URL.
 """
 
 from __future__ import annotations
@@ -38,12 +51,14 @@ from urllib3.exceptions import (
 )
 from urllib3.util import Timeout
 
+from partners.call_budget import CallBudget
 from partners.http.auth import OutgoingRequest, access_token, auth_apply
 from partners.http.breaker import CircuitBreaker
 from partners.http.call_log import call_record
 from partners.http.connection import PartnerConnection
 from partners.http.errors import (
     CircuitOpen,
+    Delivery,
     PartnerAuthFailed,
     PartnerBadResponse,
     PartnerCallError,
@@ -54,16 +69,16 @@ from partners.http.errors import (
     PartnerUnavailable,
     UnsafeDestination,
 )
+from partners.http.resolver import ResolveTimeout
 from partners.http.retries import RETRYABLE_STATUSES, retry_after_seconds, retry_delay
 from partners.http.ssrf import Destination, DestinationRefused, destination_for
+from partners.http.transport import AttemptGuard, guarded_pool_manager
 from partners.models import Partner, PartnerCall
 
 USER_AGENT = "EndlessAisle/1.0"
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 READ_CHUNK_BYTES = 64 * 1024
-POOL_COUNT = 64
-POOL_MAXSIZE = 100  # the most concurrent requests a partner can be configured for
 PATH_SAFE_CHARACTERS = "/%:@!$&'()*+,;=-._~"
 
 Outcome = PartnerCall.Outcome
@@ -114,6 +129,17 @@ class _Call:
     body: bytes = field(repr=False)
     content_type: str | None
     accepted_statuses: frozenset[int]
+    idempotent: bool
+
+    @property
+    def budget(self) -> CallBudget:
+        connection = self.connection
+        return CallBudget(
+            connect_timeout_ms=connection.connect_timeout_ms,
+            read_timeout_ms=connection.read_timeout_ms,
+            attempts=connection.read_attempts if self.idempotent else 1,
+            token_renewal=connection.auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS,
+        )
 
     @property
     def url(self) -> str:
@@ -161,16 +187,9 @@ class PartnerHttpClient:
         """`ca_certs` is the bundle partners' certificates are verified against (certifi's;
         tests pass their own CA). Verification itself cannot be turned off. `breaker_factory`
         and `sleep` let tests use a fake clock and skip real backoff waits."""
-        # Pools are keyed by the pinned address and, for https, the name to verify: a pool
-        # never mixes connections made for different names on the same address.
-        self._pools = urllib3.PoolManager(
-            num_pools=POOL_COUNT,
-            maxsize=POOL_MAXSIZE,
-            block=False,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=ca_certs,
-            retries=False,
-        )
+        self._pools = guarded_pool_manager(ca_certs=ca_certs)
+        # Writes never reuse a connection (see `transport`).
+        self._write_pools = guarded_pool_manager(ca_certs=ca_certs, single_use=True)
         self._breaker_factory = breaker_factory
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -190,6 +209,7 @@ class PartnerHttpClient:
         content_type: str | None = None,
         idempotent: bool,
         accepted_statuses: Collection[int] = frozenset(),
+        deadline: float | None = None,
     ) -> PartnerResponse:
         """Send one request to the partner and return its answer, or raise PartnerCallError.
 
@@ -197,8 +217,10 @@ class PartnerHttpClient:
         is kept out of the call log (it may hold an API key or a customer's search). 2xx and
         `accepted_statuses` (e.g. {404} for a lookup, {409} for an order) are returned; any
         other status raises the matching error. `idempotent=True` allows retries of transient
-        failures; a request refused with 401 by an OAuth2 partner is sent once more with a
-        fresh token whatever `idempotent` says, since the partner did not act on it.
+        failures (up to the partner's read attempts) and redirects; a request refused with 401
+        by an OAuth2 partner is sent once more with a fresh token whatever `idempotent` says,
+        since the partner did not act on it. `deadline` (time.monotonic) ends the operation
+        earlier than the partner's own worst case, e.g. the attempt a token fetch is part of.
         """
         if not path.startswith("/") or "?" in path or "#" in path:
             raise ValueError("path must start with '/' and hold no query string: pass query=.")
@@ -212,23 +234,37 @@ class PartnerHttpClient:
             body=body or b"",
             content_type=content_type,
             accepted_statuses=frozenset(accepted_statuses),
+            idempotent=idempotent,
         )
         started = time.monotonic()
+        budget = call.budget
+        operation_deadline = started + budget.worst_case_seconds
+        if deadline is not None:
+            operation_deadline = min(operation_deadline, deadline)
         progress = _Progress()
         rejected_token: str | None = None
         while True:
             progress.attempt += 1
+            attempt_deadline = min(time.monotonic() + budget.attempt_seconds, operation_deadline)
             try:
-                answer, call_id = self._attempt_recorded(call, progress, rejected_token)
+                answer, call_id = self._attempt_recorded(
+                    call, progress, rejected_token, attempt_deadline
+                )
             except PartnerCallError as error:
-                if self._token_renewable(call, error, progress):
+                if self._token_renewable(call, error, progress) and _fits(
+                    budget, operation_deadline, wait=0
+                ):
                     progress.token_renewed = True
                     rejected_token = progress.token
                     continue
                 delay = (
-                    retry_delay(error, retries_done=progress.retries_done) if idempotent else None
+                    retry_delay(
+                        error, retries_done=progress.retries_done, retries=budget.attempts - 1
+                    )
+                    if idempotent
+                    else None
                 )
-                if delay is None:
+                if delay is None or not _fits(budget, operation_deadline, wait=delay):
                     raise
                 progress.retries_done += 1
                 self._sleep(delay)
@@ -253,7 +289,7 @@ class PartnerHttpClient:
     # --- One attempt ---
 
     def _attempt_recorded(
-        self, call: _Call, progress: _Progress, rejected_token: str | None
+        self, call: _Call, progress: _Progress, rejected_token: str | None, deadline: float
     ) -> tuple[_Answer, int]:
         """One attempt and its call-log entry; the answer and the entry's id."""
         started = time.monotonic()
@@ -266,11 +302,12 @@ class PartnerHttpClient:
             attempt=progress.attempt,
         )
         try:
-            answer = self._attempt(call, progress, rejected_token)
+            answer = self._attempt(call, progress, rejected_token, deadline)
         except PartnerCallError as error:
             record(
                 latency_ms=_milliseconds_since(started),
                 outcome=error.outcome,
+                delivery=error.delivery,
                 status_code=error.status_code,
                 error=error.message,
             )
@@ -278,15 +315,25 @@ class PartnerHttpClient:
         call_id = record(
             latency_ms=_milliseconds_since(started),
             outcome=_outcome_for(answer.status, call.accepted_statuses),
+            delivery=Delivery.ANSWERED,
             status_code=answer.status,
         )
         return answer, call_id
 
-    def _attempt(self, call: _Call, progress: _Progress, rejected_token: str | None) -> _Answer:
+    def _attempt(
+        self, call: _Call, progress: _Progress, rejected_token: str | None, deadline: float
+    ) -> _Answer:
+        if deadline <= time.monotonic():
+            raise call.error(
+                PartnerTimeout,
+                "No time was left for this attempt within the operation's deadline.",
+                transient=True,
+                delivery=Delivery.NOT_SENT,
+            )
         if call.connection.auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS:
             # Before taking a slot: the token request takes one of its own.
-            progress.token = self._access_token(call, rejected_token)
-        with self._slot(call):
+            progress.token = self._access_token(call, rejected_token, deadline)
+        with self._slot(call, deadline):
             breaker = self.breaker_for(call.connection)
             if not breaker.allow():
                 raise call.error(
@@ -295,7 +342,7 @@ class PartnerHttpClient:
                     f"{breaker.cooldown_seconds:g} s.",
                 )
             try:
-                answer = self._exchange(call, progress.token)
+                answer = self._exchange(call, progress.token, deadline)
                 self._raise_for_status(call, answer)
             except PartnerCallError as error:
                 if error.partner_failure:
@@ -311,49 +358,65 @@ class PartnerHttpClient:
             breaker.record_success()
             return answer
 
-    def _access_token(self, call: _Call, rejected_token: str | None) -> str:
+    def _access_token(self, call: _Call, rejected_token: str | None, deadline: float) -> str:
         try:
-            return access_token(self, call.connection, rejected=rejected_token)
+            return access_token(self, call.connection, rejected=rejected_token, deadline=deadline)
         except PartnerCallError as error:
-            # The token request was retried and logged as calls of its own; this attempt fails
-            # for the same reason, without another round of retries on top.
-            raise call.error(type(error), f"No access token: {error.message}") from error
+            # The token request was logged as calls of its own; this attempt fails for the same
+            # reason, and nothing of it was sent.
+            raise call.error(
+                type(error),
+                f"No access token: {error.message}",
+                transient=error.transient,
+                delivery=Delivery.NOT_SENT,
+            ) from error
 
     @contextmanager
-    def _slot(self, call: _Call) -> Iterator[None]:
+    def _slot(self, call: _Call, deadline: float) -> Iterator[None]:
+        """A place under the partner's concurrency cap, waited for until `deadline`."""
         connection = call.connection
         key = (connection.partner_id, connection.config_version)
         with self._lock:
             if key not in self._slots:
                 self._slots[key] = threading.BoundedSemaphore(connection.max_concurrent_requests)
             slots = self._slots[key]
-        if not slots.acquire(timeout=connection.read_timeout_ms / 1000):
+        if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise call.error(
                 PartnerUnavailable,
                 f"Too many concurrent requests: all {connection.max_concurrent_requests} "
-                "allowed for this partner stayed busy for longer than its read timeout.",
+                "allowed for this partner stayed busy until this attempt's deadline.",
+                delivery=Delivery.NOT_SENT,
             )
         try:
             yield
         finally:
             slots.release()
 
-    def _exchange(self, call: _Call, token: str | None) -> _Answer:
-        """The request and any redirects, each hop checked by the SSRF guard."""
+    def _exchange(self, call: _Call, token: str | None, deadline: float) -> _Answer:
+        """The request and any redirects, each hop checked by the SSRF guard, all before the
+        attempt's deadline. Once a byte was written, no error of the attempt says NOT_SENT."""
+        with AttemptGuard(deadline) as guard:
+            try:
+                return self._hops(call, token, guard)
+            except PartnerCallError as error:
+                if guard.written and error.delivery == Delivery.NOT_SENT:
+                    error.delivery = Delivery.UNKNOWN
+                raise
+
+    def _hops(self, call: _Call, token: str | None, guard: AttemptGuard) -> _Answer:
         connection = call.connection
-        deadline = (
-            time.monotonic() + (connection.connect_timeout_ms + connection.read_timeout_ms) / 1000
-        )
         url, method, body, content_type = call.url, call.method, call.body, call.content_type
         origin: tuple[str, str, int] | None = None
         for _ in range(MAX_REDIRECTS + 1):
-            destination = self._destination(call, url)
+            destination = self._destination(call, url, guard)
             origin = origin or destination.origin
-            headers = {"User-Agent": USER_AGENT, **call.headers}
+            on_origin = destination.origin == origin
+            # Every header the partner's configuration added stays with the partner's origin.
+            headers = {"User-Agent": USER_AGENT, **(call.headers if on_origin else {})}
             if content_type:
                 headers["Content-Type"] = content_type
             request = OutgoingRequest(method, destination.target, headers, body)
-            if destination.origin == origin:
+            if on_origin:
                 request = auth_apply(
                     connection,
                     request,
@@ -361,7 +424,11 @@ class PartnerHttpClient:
                     access_token=token,
                     now=time.time(),
                 )
-            response = self._urlopen(call, destination, request, deadline)
+            response = self._urlopen(call, destination, request, guard)
+            if guard.cut_off:
+                # Headers cut at the deadline end like headers that are complete.
+                _discard(response)
+                raise self._deadline_error(call, guard, status=response.status)
             if (
                 response.status not in REDIRECT_STATUSES
                 or response.status in call.accepted_statuses
@@ -369,10 +436,18 @@ class PartnerHttpClient:
                 return _Answer(
                     status=response.status,
                     headers={name.lower(): value for name, value in response.headers.itermerged()},
-                    body=self._read(call, response, deadline),
+                    body=self._read(call, response, guard),
                 )
             location = response.headers.get("Location")
             _discard(response)
+            if not call.idempotent:
+                raise call.error(
+                    PartnerBadResponse,
+                    f"The partner redirected this request (HTTP {response.status}); a write is "
+                    "never sent again to another address, so whether it was acted on is unknown.",
+                    status_code=response.status,
+                    delivery=Delivery.UNKNOWN,
+                )
             if not location:
                 raise call.error(
                     PartnerBadResponse,
@@ -384,24 +459,42 @@ class PartnerHttpClient:
                 method, body, content_type = "GET", b"", None
         raise call.error(PartnerBadResponse, f"More than {MAX_REDIRECTS} redirects.")
 
-    def _destination(self, call: _Call, url: str) -> Destination:
+    def _destination(self, call: _Call, url: str, guard: AttemptGuard) -> Destination:
+        # Resolving is part of connecting: it gets the connect timeout, within the deadline.
+        timeout = min(call.connection.connect_timeout_ms / 1000, guard.remaining())
         try:
-            return destination_for(url, settings.PARTNER_HOST_ALLOWLIST)
+            return destination_for(url, settings.PARTNER_HOST_ALLOWLIST, resolve_timeout=timeout)
         except DestinationRefused as refusal:
             raise call.error(UnsafeDestination, str(refusal)) from None
+        except ResolveTimeout as error:
+            raise call.error(
+                PartnerTimeout,
+                f"The partner's host name did not resolve within {timeout * 1000:.0f} ms.",
+                transient=True,
+                delivery=Delivery.NOT_SENT,
+            ) from error
         except OSError as error:  # socket.gaierror: the name does not resolve
             raise call.error(
-                PartnerUnavailable, "The partner's host name does not resolve.", transient=True
+                PartnerUnavailable,
+                "The partner's host name does not resolve.",
+                transient=True,
+                delivery=Delivery.NOT_SENT,
             ) from error
 
     def _urlopen(
-        self, call: _Call, destination: Destination, request: OutgoingRequest, deadline: float
+        self, call: _Call, destination: Destination, request: OutgoingRequest, guard: AttemptGuard
     ) -> urllib3.BaseHTTPResponse:
         connection = call.connection
-        remaining = deadline - time.monotonic()
+        remaining = guard.remaining()
         if remaining <= 0:
-            raise call.error(PartnerTimeout, _deadline_message(connection), transient=True)
-        pool = self._pools.connection_from_host(
+            raise call.error(
+                PartnerTimeout,
+                _deadline_message(connection),
+                transient=True,
+                delivery=guard.delivery_without_answer,
+            )
+        pools = self._pools if call.idempotent else self._write_pools
+        pool = pools.connection_from_host(
             destination.address,
             destination.port,
             destination.scheme,
@@ -425,16 +518,19 @@ class PartnerHttpClient:
                 preload_content=False,
             )
         except urllib3.exceptions.HTTPError as error:
-            raise self._transport_error(call, error, status=None) from error
+            raise self._transport_error(call, error, status=None, guard=guard) from error
         except ValueError as error:
-            # http.client refuses a bad header name or value; its message may quote the value.
+            # http.client refuses a bad header name or value before sending anything; its
+            # message may quote the value.
             raise call.error(
-                PartnerHttpError, "The request has an invalid header name or value."
+                PartnerHttpError,
+                "The request has an invalid header name or value.",
+                delivery=Delivery.NOT_SENT,
             ) from error
 
-    def _read(self, call: _Call, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
+    def _read(self, call: _Call, response: urllib3.BaseHTTPResponse, guard: AttemptGuard) -> bytes:
         try:
-            body = self._read_capped(call, response, deadline)
+            body = self._read_capped(call, response, guard)
         except BaseException:
             _discard(response)
             raise
@@ -442,7 +538,7 @@ class PartnerHttpClient:
         return body
 
     def _read_capped(
-        self, call: _Call, response: urllib3.BaseHTTPResponse, deadline: float
+        self, call: _Call, response: urllib3.BaseHTTPResponse, guard: AttemptGuard
     ) -> bytes:
         limit_kb = call.connection.max_response_kb
         declared = response.headers.get("Content-Length", "")
@@ -463,31 +559,61 @@ class PartnerHttpClient:
                         f"The answer is over this partner's {limit_kb} KB limit.",
                         status_code=response.status,
                     )
-                if time.monotonic() > deadline:
-                    raise call.error(
-                        PartnerTimeout,
-                        _deadline_message(call.connection),
-                        status_code=response.status,
-                        transient=True,
-                    )
+                if guard.expired:
+                    raise self._deadline_error(call, guard, status=response.status)
         except urllib3.exceptions.HTTPError as error:
-            raise self._transport_error(call, error, status=response.status) from error
+            raise self._transport_error(call, error, status=response.status, guard=guard) from error
+        if guard.cut_off:
+            # A body without a length ends when the connection does: a cut-off one looks whole.
+            raise self._deadline_error(call, guard, status=response.status)
         return bytes(received)
 
-    def _transport_error(
-        self, call: _Call, error: urllib3.exceptions.HTTPError, *, status: int | None
+    def _deadline_error(
+        self, call: _Call, guard: AttemptGuard, *, status: int | None
     ) -> PartnerCallError:
+        return call.error(
+            PartnerTimeout,
+            _deadline_message(call.connection),
+            status_code=status,
+            transient=True,
+            delivery=guard.delivery_without_answer,
+        )
+
+    def _transport_error(
+        self,
+        call: _Call,
+        error: urllib3.exceptions.HTTPError,
+        *,
+        status: int | None,
+        guard: AttemptGuard,
+    ) -> PartnerCallError:
+        """What a failure on the wire means. Without a complete answer, delivery is what the
+        attempt wrote (an answer's status does not make an unfinished body an answer)."""
         connection = call.connection
+        if isinstance(error, DecodeError):
+            return call.error(
+                PartnerBadResponse,
+                "The answer could not be decoded.",
+                status_code=status,
+                delivery=Delivery.ANSWERED,
+            )
+        if guard.expired:
+            return self._deadline_error(call, guard, status=status)
+        no_answer = guard.delivery_without_answer
         # NewConnectionError subclasses ConnectTimeoutError, so it is tested first.
         if isinstance(error, NewConnectionError):
             return call.error(
-                PartnerUnavailable, "Could not connect to the partner.", transient=True
+                PartnerUnavailable,
+                "Could not connect to the partner.",
+                transient=True,
+                delivery=no_answer,
             )
         if isinstance(error, ConnectTimeoutError):
             return call.error(
                 PartnerTimeout,
                 f"No connection within {connection.connect_timeout_ms} ms.",
                 transient=True,
+                delivery=no_answer,
             )
         if isinstance(error, ReadTimeoutError):
             return call.error(
@@ -495,16 +621,15 @@ class PartnerHttpClient:
                 f"No answer within {connection.read_timeout_ms} ms.",
                 status_code=status,
                 transient=True,
+                delivery=no_answer,
             )
         if isinstance(error, SSLError):
             return call.error(
                 PartnerUnavailable,
                 "The TLS connection failed: the handshake failed or the certificate is not "
                 "valid for this host.",
-            )
-        if isinstance(error, DecodeError):
-            return call.error(
-                PartnerBadResponse, "The answer could not be decoded.", status_code=status
+                status_code=status,
+                delivery=no_answer,
             )
         if isinstance(error, ProtocolError):
             return call.error(
@@ -512,8 +637,14 @@ class PartnerHttpClient:
                 "The connection broke before the answer was complete.",
                 status_code=status,
                 transient=True,
+                delivery=no_answer,
             )
-        return call.error(PartnerUnavailable, f"HTTP failure ({type(error).__name__}).")
+        return call.error(
+            PartnerUnavailable,
+            f"HTTP failure ({type(error).__name__}).",
+            status_code=status,
+            delivery=no_answer,
+        )
 
     def _raise_for_status(self, call: _Call, answer: _Answer) -> None:
         status = answer.status
@@ -562,7 +693,15 @@ def _outcome_for(status: int, accepted: frozenset[int]) -> str:
 
 def _deadline_message(connection: PartnerConnection) -> str:
     total_ms = connection.connect_timeout_ms + connection.read_timeout_ms
-    return f"The answer did not arrive within {total_ms} ms (connect + read timeout)."
+    return (
+        f"No complete answer before the attempt's deadline ({total_ms} ms: connect + read timeout)."
+    )
+
+
+def _fits(budget: CallBudget, operation_deadline: float, *, wait: float) -> bool:
+    """May another attempt start after `wait` seconds? Only if all of it fits before the
+    operation's deadline: a retry that would be cut short is not started."""
+    return time.monotonic() + wait + budget.attempt_seconds <= operation_deadline
 
 
 def _discard(response: urllib3.BaseHTTPResponse) -> None:

@@ -20,6 +20,8 @@ class PartnerConnection:
 
     `credentials` keys by auth type: api key → `api_key`; basic → `username`, `password`;
     OAuth2 → `client_id`, `client_secret`; HMAC → `secret` and optionally `key_id`.
+    `secret_headers` are the values of the partner's secret headers by name, and
+    `secret_header_names` the names it declares (a name without a value stops the call).
     """
 
     partner_id: int
@@ -27,6 +29,8 @@ class PartnerConnection:
     base_url: str
     auth_type: str
     credentials: dict[str, str] = field(repr=False, compare=False)
+    secret_headers: dict[str, str] = field(repr=False, compare=False)
+    secret_header_names: tuple[str, ...]
     api_key_name: str
     oauth_token_url: str
     oauth_scope: str
@@ -34,6 +38,7 @@ class PartnerConnection:
     hmac_signed_parts: str
     connect_timeout_ms: int
     read_timeout_ms: int
+    read_attempts: int
     max_concurrent_requests: int
     max_response_kb: int
     config_version: int
@@ -45,12 +50,16 @@ def connection_for(partner: Partner) -> PartnerConnection:
         encrypted = partner.credentials.encrypted
     except PartnerCredentials.DoesNotExist:
         encrypted = ""
+    credentials = credentials_decrypt(encrypted)
+    secret_headers = credentials.pop(PartnerCredentials.SECRET_HEADERS, {})
     return PartnerConnection(
         partner_id=partner.pk,
         slug=partner.slug,
         base_url=partner.base_url,
         auth_type=partner.auth_type,
-        credentials=credentials_decrypt(encrypted),
+        credentials=credentials,
+        secret_headers=secret_headers,
+        secret_header_names=tuple(partner.secret_header_names),
         api_key_name=partner.api_key_name,
         # A path is appended to the base URL, as operation paths are, so a configuration moves
         # between environments.
@@ -62,6 +71,7 @@ def connection_for(partner: Partner) -> PartnerConnection:
         hmac_signed_parts=partner.hmac_signed_parts,
         connect_timeout_ms=partner.connect_timeout_ms,
         read_timeout_ms=partner.read_timeout_ms,
+        read_attempts=partner.read_attempts,
         max_concurrent_requests=partner.max_concurrent_requests,
         max_response_kb=partner.max_response_kb,
         config_version=partner.config_version,

@@ -2,12 +2,13 @@
 
 Only idempotent calls are retried (the client checks that): sending an order twice is the order
 pipeline's decision, never the HTTP layer's. Only transient failures are retried: timeouts,
-connection errors, 502/503/504 and 429. A 429 whose Retry-After is longer than
-`RETRY_AFTER_MAX_SECONDS` is not retried at all: waiting less than the partner asked would only
-earn another 429, and the caller (a page, a worker) can decide better what to do meanwhile.
+connection errors, 502/503/504 and 429, up to the partner's read attempts. A 429 whose
+Retry-After is longer than `RETRY_AFTER_MAX_SECONDS` is not retried at all: waiting less than the
+partner asked would only earn another 429, and the caller (a page, a worker) can decide better
+what to do meanwhile.
 
-Worst case for one `send`: (1 + MAX_RETRIES) attempts of at most connect + read timeout each,
-plus MAX_RETRIES waits of at most max(BACKOFF_MAX_SECONDS, RETRY_AFTER_MAX_SECONDS).
+The client also starts a retry only if its wait and a whole attempt fit before the operation's
+deadline; `partners.call_budget` has the worst case of one `send`.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from partners.call_budget import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_MAX_SECONDS,
+    RETRY_AFTER_MAX_SECONDS,
+)
 from partners.http.errors import PartnerCallError, PartnerRateLimited
 
-MAX_RETRIES = 2
-BACKOFF_BASE_SECONDS = 0.2
-BACKOFF_MAX_SECONDS = 2.0
-RETRY_AFTER_MAX_SECONDS = 2.0
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 
 
-def retry_delay(error: PartnerCallError, *, retries_done: int) -> float | None:
-    """Seconds to wait before sending again, or None to give up and raise `error`."""
-    if not error.transient or retries_done >= MAX_RETRIES:
+def retry_delay(error: PartnerCallError, *, retries_done: int, retries: int) -> float | None:
+    """Seconds to wait before sending again, or None to give up and raise `error`. `retries`
+    is how many retries the call may have (the partner's read attempts less one)."""
+    if not error.transient or retries_done >= retries:
         return None
     # Exponential backoff with jitter, so clients that failed together do not retry together.
     backoff = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2**retries_done)

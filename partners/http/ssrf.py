@@ -11,15 +11,19 @@ Host header, TLS SNI and certificate verification.
 
 `settings.PARTNER_HOST_ALLOWLIST` ("host" or "host:port" entries) exempts named hosts from the
 address check, for the loopback sandbox partners and for partners reached over a private link.
+
+Resolving waits at most `resolve_timeout` seconds (see `resolver`): a resolver that does not
+answer must not hold an attempt past its deadline.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from partners.http.resolver import resolve
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Well-known and local-use NAT64 prefixes: the last 32 bits are the IPv4 address reached.
@@ -56,11 +60,12 @@ class Destination:
         return name if self.port == DEFAULT_PORTS[self.scheme] else f"{name}:{self.port}"
 
 
-def destination_for(url: str, allowlist: Collection[str]) -> Destination:
+def destination_for(url: str, allowlist: Collection[str], *, resolve_timeout: float) -> Destination:
     """Check `url` and resolve its host once.
 
-    Raises DestinationRefused for a URL that must not be called, and socket.gaierror when the
-    name does not resolve (the partner is unreachable, not unsafe).
+    Raises DestinationRefused for a URL that must not be called, socket.gaierror when the
+    name does not resolve (the partner is unreachable, not unsafe) and ResolveTimeout when it
+    does not resolve within `resolve_timeout` seconds.
     """
     if any(char.isspace() or char == "\\" or ord(char) < 0x20 or ord(char) == 0x7F for char in url):
         raise DestinationRefused("The URL contains spaces, control characters or backslashes.")
@@ -79,7 +84,7 @@ def destination_for(url: str, allowlist: Collection[str]) -> Destination:
         raise DestinationRefused("The URL's host or port is not valid.") from None
     if port == 0:
         raise DestinationRefused("Port 0 cannot be called.")
-    addresses = _resolve(host, port)
+    addresses = _resolve(host, port, resolve_timeout)
     if not _allowlisted(host, port, allowlist):
         for address in addresses:
             reason = address_unsafe_reason(address)
@@ -121,9 +126,9 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return ip.sixtofour
 
 
-def _resolve(host: str, port: int) -> list[str]:
+def _resolve(host: str, port: int, timeout: float) -> list[str]:
     """Every address the name resolves to, in the resolver's preferred order, once each."""
-    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found = resolve(host, port, timeout=timeout)
     return list(dict.fromkeys(str(info[4][0]) for info in found))
 
 

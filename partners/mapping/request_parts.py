@@ -3,23 +3,25 @@
 A request mapping returns an object with any of `path` (values for the path template's
 {parameters}), `query`, `headers` and `body`. Everything is checked here, before anything is sent,
 so a wrong mapping shows up as a ShapeError naming the field instead of a malformed request.
+Header names that look like they carry a secret are refused (see `partners.header_rules`): a
+mapping is plain text kept in history, so a literal secret in it would be too.
 """
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from partners.header_rules import (
+    CLIENT_HEADERS,
+    HEADER_NAME,
+    LINE_BREAKS,
+    PLAIN_TEXT_HEADER_REFUSAL,
+    secret_header_name,
+)
 from partners.mapping.engine import checked_operation
 from partners.mapping.fields import Fields, Problems, child_path
 from partners.mapping.values import TooDeep, to_mapping_value
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)  # an RFC 9110 token
-# The HTTP client owns framing and routing; a mapping setting these could corrupt the request.
-_CLIENT_HEADERS = frozenset(
-    {"host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"}
-)
-_LINE_BREAKS = re.compile(r"[\r\n\x00]")
 _BODY_MAX_DEPTH = 64
 
 
@@ -76,7 +78,7 @@ def _path_values(fields: Fields) -> dict[str, str]:
         text = _text(value) if not isinstance(value, bool) else None
         if text is None:
             fields.problems.add(path, "must be text or a number", value)
-        elif text in ("", ".", "..") or _LINE_BREAKS.search(text):
+        elif text in ("", ".", "..") or LINE_BREAKS.search(text):
             fields.problems.add(path, "must be a usable path segment (not empty, . or ..)", value)
         else:
             values[name] = text
@@ -110,13 +112,16 @@ def _header_values(fields: Fields) -> dict[str, str]:
         path = child_path(fields.path_of("headers"), name)
         if value is None:
             continue
-        if not _HEADER_NAME.fullmatch(name):
+        if not HEADER_NAME.fullmatch(name):
             fields.problems.add(path, "is not a valid header name", name)
-        elif name.lower() in _CLIENT_HEADERS:
+        elif name.lower() in CLIENT_HEADERS:
             fields.problems.add(path, "is set by the HTTP client and cannot be mapped", value)
+        elif secret_header_name(name):
+            # Only the name is shown: the value is the secret that must not be echoed.
+            fields.problems.add(path, PLAIN_TEXT_HEADER_REFUSAL, name)
         elif not isinstance(value, str):
             fields.problems.add(path, "must be text (use $string(...) for numbers)", value)
-        elif _LINE_BREAKS.search(value):
+        elif LINE_BREAKS.search(value):
             fields.problems.add(path, "must not contain line breaks", value)
         else:
             values[name] = value

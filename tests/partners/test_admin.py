@@ -101,6 +101,7 @@ def add_form(**changes) -> dict:
         "base_url": "https://api.loomhouse.example",
         "connect_timeout_ms": "1000",
         "read_timeout_ms": "3000",
+        "read_attempts": "3",
         "max_concurrent_requests": "8",
         "max_response_kb": "2048",
         "auth_type": "api_key_header",

@@ -34,10 +34,12 @@ PARTNER_KEYS = {
     "hmac_signed_parts",
     "connect_timeout_ms",
     "read_timeout_ms",
+    "read_attempts",
     "max_concurrent_requests",
     "max_response_kb",
     "deduplication",
     "idempotency_header_name",
+    "secret_header_names",
 }
 OPERATION_KEYS = {
     "operation",

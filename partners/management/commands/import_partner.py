@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from partners.config_files import partner_config_import
+from partners.services import partner_secret_headers_unset
 
 
 class Command(BaseCommand):
@@ -31,3 +32,9 @@ class Command(BaseCommand):
                 f"configuration version {partner.config_version})."
             )
         )
+        if unset := partner_secret_headers_unset(partner):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Enter the values of its secret headers in the admin: {', '.join(unset)}."
+                )
+            )

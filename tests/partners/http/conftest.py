@@ -26,6 +26,7 @@ from partners.http.connection import PartnerConnection, connection_for
 from partners.models import Partner
 from tests.factories import PartnerFactory
 from tests.partners.http.local_server import Handler, LocalServer
+from tests.partners.http.raw_server import Behaviour, RawServer
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +154,21 @@ def serve() -> Iterator[Callable[..., LocalServer]]:
 
     def start(handler: Handler, *, tls: ssl.SSLContext | None = None) -> LocalServer:
         server = LocalServer(handler, tls=tls)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def raw_serve() -> Iterator[Callable[..., RawServer]]:
+    """Start a RawServer with `behaviour`; stopped after the test."""
+    started: list[RawServer] = []
+
+    def start(behaviour: Behaviour, *, read_request: bool = True) -> RawServer:
+        server = RawServer(behaviour, read_request=read_request)
         started.append(server)
         return server
 

@@ -4,11 +4,13 @@ idempotent reads are retried, orders never are."""
 import json
 import socket
 import threading
+import time
 from dataclasses import replace
 
 import pytest
 
 from partners.http.errors import (
+    Delivery,
     PartnerHttpError,
     PartnerRateLimited,
     PartnerResponseTooLarge,
@@ -17,6 +19,7 @@ from partners.http.errors import (
 )
 from partners.http.retries import BACKOFF_BASE_SECONDS
 from partners.models import PartnerCall
+from tests.conftest import wait_for
 from tests.partners.http.helpers import UNKNOWN_GTIN, calls_recorded, carried_gtin
 from tests.partners.http.local_server import Reply
 
@@ -244,9 +247,11 @@ def test_refused_connection_is_unavailable(client, allow, make_connection, sleep
 
 
 @pytest.mark.django_db(transaction=True)
-def test_requests_over_the_concurrency_cap_wait_then_give_up(client, serve, allow, make_connection):
+def test_requests_over_the_concurrency_cap_wait_until_their_deadline_then_give_up(
+    client, serve, allow, make_connection
+):
     """One slot; the first request holds it (its answer trickles in until we release it), so
-    the second waits its read timeout for a slot and fails without reaching the partner."""
+    the second waits for a slot until its deadline and fails without reaching the partner."""
     release = threading.Event()
 
     def trickle(_request):
@@ -259,31 +264,32 @@ def test_requests_over_the_concurrency_cap_wait_then_give_up(client, serve, allo
 
     server = serve(trickle)
     allow(server.base_url)
-    connection = make_connection(
-        server.base_url, max_concurrent_requests=1, read_timeout_ms=300, connect_timeout_ms=30_000
-    )
+    connection = make_connection(server.base_url, max_concurrent_requests=1, read_timeout_ms=30_000)
     first: list[object] = []
     holder = threading.Thread(
         target=lambda: first.append(lookup(client, connection, "/slow", idempotent=False))
     )
     holder.start()
     try:
-        for _ in range(1000):  # up to 10 s for the first request to arrive
-            if server.received:
-                break
-            release.wait(0.01)
-        assert server.received
+        wait_for(lambda: server.received)
 
         with pytest.raises(PartnerUnavailable) as raised:
-            lookup(client, connection, "/second", idempotent=False)
+            lookup(
+                client,
+                connection,
+                "/second",
+                idempotent=False,
+                deadline=time.monotonic() + 0.3,
+            )
     finally:
         release.set()
         holder.join()
 
     assert raised.value.message.startswith("Too many concurrent requests")
+    assert raised.value.delivery == Delivery.NOT_SENT
     assert [request.target for request in server.received] == ["/slow"]
     assert first[0].status == 200
-    assert sorted(PartnerCall.objects.values_list("path", "outcome")) == [
-        ("/second", "unavailable"),
-        ("/slow", "ok"),
+    assert sorted(PartnerCall.objects.values_list("path", "outcome", "delivery")) == [
+        ("/second", "unavailable", "not_sent"),
+        ("/slow", "ok", "answered"),
     ]

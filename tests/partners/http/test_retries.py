@@ -8,35 +8,45 @@ import pytest
 from partners.http.errors import PartnerHttpError, PartnerRateLimited, PartnerUnavailable
 from partners.http.retries import (
     BACKOFF_BASE_SECONDS,
-    MAX_RETRIES,
     RETRY_AFTER_MAX_SECONDS,
     retry_after_seconds,
     retry_delay,
 )
 
 CONTEXT = {"operation": "lookup", "partner": "acme"}
+RETRIES = 2
 
 
 def test_transient_failures_back_off_exponentially_with_jitter():
     error = PartnerUnavailable("down", transient=True, **CONTEXT)
 
-    first = retry_delay(error, retries_done=0)
-    second = retry_delay(error, retries_done=1)
+    first = retry_delay(error, retries_done=0, retries=RETRIES)
+    second = retry_delay(error, retries_done=1, retries=RETRIES)
 
     assert BACKOFF_BASE_SECONDS / 2 <= first <= BACKOFF_BASE_SECONDS
     assert BACKOFF_BASE_SECONDS <= second <= 2 * BACKOFF_BASE_SECONDS
 
 
 def test_no_retry_after_the_last_allowed_one():
+    """The partner's read attempts less one: with a single attempt there is no retry."""
     error = PartnerUnavailable("down", transient=True, **CONTEXT)
 
-    assert retry_delay(error, retries_done=MAX_RETRIES) is None
+    assert retry_delay(error, retries_done=RETRIES, retries=RETRIES) is None
+    assert retry_delay(error, retries_done=0, retries=0) is None
 
 
 def test_permanent_failures_are_not_retried():
-    assert retry_delay(PartnerHttpError("400", status_code=400, **CONTEXT), retries_done=0) is None
     assert (
-        retry_delay(PartnerUnavailable("500", status_code=500, **CONTEXT), retries_done=0) is None
+        retry_delay(
+            PartnerHttpError("400", status_code=400, **CONTEXT), retries_done=0, retries=RETRIES
+        )
+        is None
+    )
+    assert (
+        retry_delay(
+            PartnerUnavailable("500", status_code=500, **CONTEXT), retries_done=0, retries=RETRIES
+        )
+        is None
     )
 
 
@@ -47,7 +57,7 @@ def test_permanent_failures_are_not_retried():
 def test_429_waits_the_partners_retry_after_up_to_a_cap(retry_after, expected):
     error = PartnerRateLimited("429", transient=True, retry_after=retry_after, **CONTEXT)
 
-    assert retry_delay(error, retries_done=0) == expected
+    assert retry_delay(error, retries_done=0, retries=RETRIES) == expected
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():
