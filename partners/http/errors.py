@@ -12,7 +12,7 @@ Every error also says whether the request may have reached the partner (`deliver
     ANSWERED   the partner sent a complete HTTP answer (4xx, 5xx, 429, a body too large)
 The order pipeline sends a NOT_SENT order again and an UNKNOWN one of a partner that cannot
 recognise a repeat to review, so the client decides it from what it wrote, never by guessing
-from an exception type (see ADR 0008).
+from an exception type (see ADR 0010).
 """
 
 from __future__ import annotations
