@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from partners.config_files import PARTNER_FIELDS, partner_config_export, partner_config_import
+from partners.config_files import PARTNER_FIELDS, partner_config_export
 from partners.connection_test import partner_connection_test, pretty_json
 from partners.forms import (
     SECRET_FIELDS,
@@ -25,6 +25,7 @@ from partners.models import OperationConfig, Partner, PartnerCall
 from partners.services import (
     ALLOWED_TRANSITIONS,
     partner_config_bump,
+    partner_config_import,
     partner_credentials_set,
     partner_go_live_problems,
     partner_status_change,
