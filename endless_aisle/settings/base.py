@@ -4,6 +4,7 @@ The defaults here run the local demo with nothing installed: a SQLite file, the 
 by moto on loopback, mail on the console. `production.py` removes every default that is not safe.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_countries",
     "rest_framework",
     "simple_history",
+    "axes",
     "endless_aisle",
     "stores",
     "partners",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "endless_aisle.urls"
@@ -99,6 +103,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -127,6 +136,23 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Endless Aisle <no-reply@localhost>")
+
+# --- Login throttling (django-axes; docs/adr/0008-login-lockout.md) -----------------------------
+# Failures are counted per username *and* client address, so nobody can lock a colleague out
+# from elsewhere, and a success before the limit starts the count again.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# 0 minutes: locked until unlocked in the admin (Axes → Access attempts → delete).
+_LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_LOCKOUT_MINUTES) if _LOGIN_LOCKOUT_MINUTES else None
+AXES_RESET_ON_SUCCESS = True
+# Successful logins are not recorded: the table would grow forever and nothing reads it.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "stores.login_lockout.login_client_ip"
+AXES_LOCKOUT_CALLABLE = "stores.login_lockout.login_lockout_response"
+# Proxies in front of the web server that append the client's address to X-Forwarded-For (the
+# load balancer in production). 0: the peer address is the client's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- AWS and the SQS broker -------------------------------------------------------------------
 AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
@@ -204,6 +230,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Failed logins and lockouts are warnings; every successful login would be noise.
+        "axes": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },
