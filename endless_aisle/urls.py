@@ -2,15 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from endless_aisle.health import healthz
+from stores.login_lockout import AdminLoginForm, LoginForm
 from stores.views import StaffLoginView, StaffLogoutView, admin_login
 
 admin.site.site_header = "Endless Aisle back office"
 admin.site.site_title = "Endless Aisle"
 admin.site.index_title = "Stores, staff and partners"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", StaffLoginView.as_view(), name="login"),
+    path("accounts/login/", StaffLoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", StaffLogoutView.as_view(), name="logout"),
     path("oidc/", include("stores.oidc.urls")),
     path("admin/login/", admin_login),

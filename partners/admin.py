@@ -2,14 +2,14 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from partners.config_files import PARTNER_FIELDS, partner_config_export, partner_config_import
+from partners.config_files import PARTNER_FIELDS, partner_config_export
 from partners.connection_test import partner_connection_test, pretty_json
 from partners.forms import (
     SECRET_FIELDS,
@@ -22,9 +22,16 @@ from partners.forms import (
 )
 from partners.mapping import preview
 from partners.models import OperationConfig, Partner, PartnerCall
+from partners.selectors import (
+    operation_configs_with_partner,
+    partner_calls_with_partner,
+    partner_operation_config,
+    partner_with_operations,
+)
 from partners.services import (
     ALLOWED_TRANSITIONS,
     partner_config_bump,
+    partner_config_import,
     partner_credentials_set,
     partner_go_live_problems,
     partner_secret_headers_set,
@@ -52,6 +59,11 @@ class OperationConfigInline(admin.StackedInline):
     formset = OperationConfigFormSet
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        # Each form's link names its configuration, and the name includes the partner.
+        configs = operation_configs_with_partner()
+        return configs if self.has_view_or_change_permission(request) else configs.none()
 
 
 @admin.register(Partner)
@@ -168,7 +180,9 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         return own + super().get_urls()
 
     def _partner(self, request, partner_id: int, *, change: bool) -> Partner:
-        partner = get_object_or_404(Partner, pk=partner_id)
+        partner = partner_with_operations(partner_id=partner_id)
+        if partner is None:
+            raise Http404("No such partner.")
         allowed = (
             self.has_change_permission(request, partner)
             if change
@@ -193,7 +207,9 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        partner = Partner.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        partner = (
+            partner_with_operations(partner_id=int(object_id)) if object_id.isdigit() else None
+        )
         if partner is not None:
             extra_context["next_statuses"] = [
                 status for status in Partner.Status if status in ALLOWED_TRANSITIONS[partner.status]
@@ -226,7 +242,7 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         operation = request.GET.get("operation", "lookup")
         direction = "request" if request.GET.get("direction") == "request" else "response"
         initial = {"operation": operation, "direction": direction, "status": 200}
-        config = partner.operations.filter(operation=operation).first()
+        config = partner_operation_config(partner=partner, operation=operation)
         if config is not None:
             initial["expression"] = (
                 config.request_mapping if direction == "request" else config.response_mapping
@@ -310,6 +326,9 @@ class OperationConfigAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     list_display = ["partner", "operation", "method", "path_template"]
     list_filter = ["operation", "partner"]
 
+    def get_queryset(self, request):
+        return operation_configs_with_partner()
+
     def has_add_permission(self, request):
         return False
 
@@ -338,7 +357,9 @@ class PartnerCallAdmin(admin.ModelAdmin):
     list_filter = ["outcome", "delivery", "operation", "partner"]
     date_hierarchy = "created_at"
     search_fields = ["path", "error"]
-    list_select_related = ["partner"]
+
+    def get_queryset(self, request):
+        return partner_calls_with_partner()
 
     def has_add_permission(self, request):
         return False

@@ -1,20 +1,31 @@
 """A partner's whole configuration as JSON, without credentials: for review, backup and copying
 a partner between environments (`export_partner` / `import_partner`, and the admin).
 
-Secret headers travel as names only (`secret_header_names`); after an import,
-`partner_secret_headers_unset` lists those whose values must be entered again."""
+This module is the file format: export, reading within size and depth bounds, and checking every
+value, each problem naming its field. Writing an import to the database is
+`partners.services.partner_config_import`.
 
-from typing import Any
+Secret headers travel as names only (`secret_header_names`); after an import,
+`partner_secret_headers_unset` lists those whose values must be entered again.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import models
 
 from partners.adapters.registry import adapter_names
+from partners.bounded_json import JsonTooDeep, json_loads_bounded
 from partners.models import OperationConfig, Partner
-from partners.services import partner_config_bump, partner_go_live_problems
 from partners.validation import operation_config_problems
 
 FORMAT = "endless-aisle-partner/1"
+# A sandbox partner's file is about 6 KB; the cap leaves room for long mappings and keeps a
+# mistaken or hostile upload from being read into memory whole.
+MAX_CONFIG_KB = 1024
+MAX_CONFIG_BYTES = MAX_CONFIG_KB * 1024
 PARTNER_FIELDS = (
     "name",
     "slug",
@@ -31,9 +42,9 @@ PARTNER_FIELDS = (
     "hmac_signed_parts",
     "connect_timeout_ms",
     "read_timeout_ms",
-    "read_attempts",
     "max_concurrent_requests",
     "max_response_kb",
+    "read_attempts",
     "deduplication",
     "idempotency_header_name",
 )
@@ -51,6 +62,10 @@ OPERATION_FIELDS = (
 )
 
 
+class ConfigFileUnreadable(ValueError):
+    """The bytes are not a configuration we read: too large, not JSON, or nested too deeply."""
+
+
 def partner_config_export(partner: Partner) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -63,21 +78,123 @@ def partner_config_export(partner: Partner) -> dict[str, Any]:
     }
 
 
-def _errors_of(label: str, error: ValidationError) -> list[str]:
-    return [
-        f"{label}: {message}" if field == NON_FIELD_ERRORS else f"{label} · {field}: {message}"
-        for field, messages in error.message_dict.items()
-        for message in messages
-    ]
+def partner_config_read(source: IO[bytes]) -> Any:
+    """Parse a configuration from an open file or upload, reading at most one byte more than
+    the cap: a file over it is refused without being read whole."""
+    return partner_config_parse(source.read(MAX_CONFIG_BYTES + 1))
 
 
-@transaction.atomic
-def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
-    """Create or update (by slug) a partner and replace its operations. All or nothing.
+def partner_config_parse(raw: bytes | str) -> Any:
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigFileUnreadable(
+            f"The configuration is larger than {MAX_CONFIG_KB:,} KB, the most a partner "
+            "configuration may be."
+        )
+    try:
+        return json_loads_bounded(raw)
+    except JsonTooDeep as error:
+        raise ConfigFileUnreadable(
+            f"The configuration is nested deeper than {error.max_depth} levels."
+        ) from error
+    except ValueError as error:  # not JSON, or not text (UnicodeDecodeError)
+        raise ConfigFileUnreadable(f"Not valid JSON: {error}") from error
 
-    A new partner starts as a draft; an existing one keeps its status and credentials.
-    `base_url` overrides the file's, e.g. for a sandbox on another port.
-    """
+
+@dataclass(frozen=True)
+class JsonType:
+    description: str
+    holds: Callable[[Any], bool]
+    item: "JsonType | None" = None  # what each element of a list or object value must be
+
+
+def _is_whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+TEXT = JsonType("text", lambda value: isinstance(value, str))
+WHOLE_NUMBER = JsonType("a whole number", _is_whole_number)
+LIST_OF_TEXTS = JsonType("a list of texts", lambda value: isinstance(value, list), TEXT)
+LIST_OF_WHOLE_NUMBERS = JsonType(
+    "a list of whole numbers", lambda value: isinstance(value, list), WHOLE_NUMBER
+)
+OBJECT_OF_TEXTS = JsonType("an object of texts", lambda value: isinstance(value, dict), TEXT)
+# JSONField values, whose type the model does not say.
+JSON_FIELD_TYPES = {
+    "categories": LIST_OF_TEXTS,
+    "secret_header_names": LIST_OF_TEXTS,
+    "headers": OBJECT_OF_TEXTS,
+    "accepted_statuses": LIST_OF_WHOLE_NUMBERS,
+}
+
+
+def _json_type(model: type[models.Model], name: str) -> JsonType:
+    if name in JSON_FIELD_TYPES:
+        return JSON_FIELD_TYPES[name]
+    field = model._meta.get_field(name)
+    if isinstance(field, models.IntegerField):
+        return WHOLE_NUMBER
+    if isinstance(field, models.CharField | models.TextField):
+        return TEXT
+    raise TypeError(f"{model.__name__}.{name}: no JSON type for {type(field).__name__}")
+
+
+PARTNER_FIELD_TYPES = {name: _json_type(Partner, name) for name in EXPORTED_PARTNER_FIELDS}
+OPERATION_FIELD_TYPES = {name: _json_type(OperationConfig, name) for name in OPERATION_FIELDS}
+
+
+def _described(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _type_problems(label: str, values: dict[str, Any], types: dict[str, JsonType]) -> list[str]:
+    """One problem per wrongly typed value: its field, what it must be and what it is."""
+    problems = []
+    for name, value in values.items():
+        expected = types[name]
+        if not expected.holds(value):
+            problems.append(
+                f"{label} · {name}: must be {expected.description}, not {_described(value)}"
+            )
+            continue
+        if expected.item is None:
+            continue
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        wrong = next(((key, item) for key, item in items if not expected.item.holds(item)), None)
+        if wrong is not None:
+            position = f'"{wrong[0]}"' if isinstance(value, dict) else f"item {wrong[0]}"
+            problems.append(
+                f"{label} · {name}: must be {expected.description}; "
+                f"{position} is {_described(wrong[1])}"
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class PartnerConfigFile:
+    """A file whose shape and value types are right; the values are not checked yet."""
+
+    partner_values: dict[str, Any]
+    operations: list[dict[str, Any]]
+
+    @property
+    def slug(self) -> Any:
+        return self.partner_values.get("slug")
+
+
+def partner_config_check(data: Any, *, base_url: str | None = None) -> PartnerConfigFile:
+    """The file's format, shape and the JSON type of every value. `base_url` overrides the
+    file's, e.g. for a sandbox on another port."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError(f'Not a partner configuration file: "format" must be "{FORMAT}".')
     fields = data.get("partner")
@@ -87,9 +204,35 @@ def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
     unknown = sorted(set(fields) - set(EXPORTED_PARTNER_FIELDS))
     if unknown:
         raise ValidationError(f"partner: unknown fields {', '.join(unknown)}")
-    values = {**fields, **({"base_url": base_url} if base_url else {})}
-    partner = Partner.objects.filter(slug=values.get("slug")).first() or Partner()
-    for name, value in values.items():
+    problems = _type_problems("partner", fields, PARTNER_FIELD_TYPES)
+    for position, item in enumerate(operations):
+        label = f"operations[{position}]"
+        if not isinstance(item, dict) or set(item) - set(OPERATION_FIELDS):
+            problems.append(f"{label}: must be an object with only {', '.join(OPERATION_FIELDS)}")
+            continue
+        operation = item.get("operation")
+        label += f" ({operation if isinstance(operation, str) else '?'})"
+        problems += _type_problems(label, item, OPERATION_FIELD_TYPES)
+    if problems:
+        raise ValidationError(problems)
+    return PartnerConfigFile(
+        partner_values={**fields, **({"base_url": base_url} if base_url else {})},
+        operations=operations,
+    )
+
+
+def _errors_of(label: str, error: ValidationError) -> list[str]:
+    return [
+        f"{label}: {message}" if field == NON_FIELD_ERRORS else f"{label} · {field}: {message}"
+        for field, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+def partner_config_apply(partner: Partner, config: PartnerConfigFile) -> list[OperationConfig]:
+    """Set the file's values on `partner` and build its operations, neither saved; every
+    problem at once, each naming its field."""
+    for name, value in config.partner_values.items():
         setattr(partner, name, value)
     problems = []
     try:
@@ -101,36 +244,20 @@ def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
             f"partner · adapter: {partner.adapter!r} is not one of {', '.join(adapter_names())}"
         )
     configs = []
-    for position, item in enumerate(operations):
-        label = f"operations[{position}]"
-        if not isinstance(item, dict) or set(item) - set(OPERATION_FIELDS):
-            problems.append(f"{label}: must be an object with only {', '.join(OPERATION_FIELDS)}")
-            continue
-        config = OperationConfig(**item)
+    for position, item in enumerate(config.operations):
+        operation = OperationConfig(**item)
         try:
-            config.full_clean(exclude=["partner"], validate_unique=False)
+            operation.full_clean(exclude=["partner"], validate_unique=False)
         except ValidationError as error:
-            problems += _errors_of(f"{label} ({item.get('operation', '?')})", error)
+            problems += _errors_of(f"operations[{position}] ({item.get('operation', '?')})", error)
             continue
-        problems += operation_config_problems(config)
-        configs.append(config)
-    seen = [config.operation for config in configs]
+        problems += operation_config_problems(operation)
+        configs.append(operation)
+    seen = [operation.operation for operation in configs]
     problems += [
         f"operations: {operation} appears more than once"
         for operation in sorted({name for name in seen if seen.count(name) > 1})
     ]
     if problems:
         raise ValidationError(problems)
-    partner.save()
-    partner.operations.all().delete()
-    for config in configs:
-        config.partner = partner
-        config.save()
-    if partner.status == Partner.Status.LIVE and (
-        live_problems := partner_go_live_problems(partner)
-    ):
-        raise ValidationError(
-            ["A live partner must keep what it needs to be live:", *live_problems]
-        )
-    partner_config_bump(partner=partner)
-    return partner
+    return configs

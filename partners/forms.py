@@ -1,11 +1,14 @@
-import json
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
 
 from partners.adapters.registry import adapter_names
-from partners.config_files import PARTNER_FIELDS
+from partners.config_files import (
+    PARTNER_FIELDS,
+    ConfigFileUnreadable,
+    partner_config_parse,
+    partner_config_read,
+)
 from partners.crypto import CredentialsUnreadable, credentials_decrypt
 from partners.models import OperationConfig, Partner, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE, Operation
@@ -255,11 +258,11 @@ class PartnerImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        raw = cleaned.get("file").read() if cleaned.get("file") else cleaned.get("text", "")
-        if not raw:
+        upload, text = cleaned.get("file"), cleaned.get("text", "")
+        if not upload and not text:
             raise ValidationError("Choose a file or paste the configuration.")
         try:
-            cleaned["data"] = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ValidationError(f"Not valid JSON: {error}") from error
+            cleaned["data"] = partner_config_read(upload) if upload else partner_config_parse(text)
+        except ConfigFileUnreadable as error:
+            raise ValidationError(str(error)) from error
         return cleaned

@@ -1,12 +1,19 @@
 from collections.abc import Collection, Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from partners.adapters.registry import adapter_for
-from partners.crypto import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
+from partners.config_files import partner_config_apply, partner_config_check
+from partners.crypto import (
+    CredentialsUnreadable,
+    credentials_decrypt,
+    credentials_encrypt,
+    credentials_rotate,
+)
 from partners.header_rules import LINE_BREAKS, header_name_problem
 from partners.models import Partner, PartnerCall, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE
@@ -178,6 +185,55 @@ def secret_header_problems(values: Mapping[str, str], *, kept: Collection[str]) 
     if len(kept) + len(values) > SECRET_HEADERS_MAX:
         problems.append(f"A partner can have at most {SECRET_HEADERS_MAX} secret headers.")
     return problems
+
+
+def partner_credentials_rotate() -> int:
+    """Re-encrypt every partner's credentials with the first key; how many were."""
+    rotated = 0
+    for credentials in PartnerCredentials.objects.select_for_update().order_by("pk"):
+        credentials.encrypted = credentials_rotate(credentials.encrypted)
+        credentials.save(update_fields=["encrypted"])
+        rotated += 1
+    return rotated
+
+
+@transaction.atomic
+def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
+    """Create or update (by slug) a partner from a configuration file and replace its
+    operations. All or nothing.
+
+    A new partner starts as a draft; an existing one keeps its status and credentials.
+    `base_url` overrides the file's, e.g. for a sandbox on another port. The partner's row is
+    locked from the read to the write, and the version goes up in that same write: a status
+    change or another import made meanwhile waits instead of being undone, and no two
+    configurations share a version (it also keys the OAuth2 token cache).
+    """
+    config = partner_config_check(data, base_url=base_url)
+    partner = Partner.objects.select_for_update().filter(slug=config.slug).first() or Partner()
+    operations = partner_config_apply(partner, config)
+    partner.config_version += 1
+    if partner.pk is None:
+        try:
+            with transaction.atomic():
+                partner.save()
+        except IntegrityError as error:  # another import created this slug meanwhile
+            raise ValidationError(
+                f"partner · slug: {partner.slug} was created while this file was imported; "
+                "import it again to update that partner."
+            ) from error
+    else:
+        partner.save()
+    partner.operations.all().delete()
+    for operation in operations:
+        operation.partner = partner
+        operation.save()
+    if partner.status == Partner.Status.LIVE and (
+        live_problems := partner_go_live_problems(partner)
+    ):
+        raise ValidationError(
+            ["A live partner must keep what it needs to be live:", *live_problems]
+        )
+    return partner
 
 
 def partner_calls_prune(*, older_than_days: int) -> int:

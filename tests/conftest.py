@@ -247,7 +247,6 @@ def evaluators():
 OIDC_CLIENT_ID = "endless-aisle-tests"
 OIDC_CLIENT_SECRET = "tests-client-secret"
 OIDC_BACKEND = "stores.oidc.backend.StaffOidcBackend"
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture
@@ -267,7 +266,10 @@ def oidc_settings(settings, provider: OidcProvider, *, break_glass: bool = False
     settings.OIDC_HOSTED_UI_URL = provider.base_url
     settings.BREAK_GLASS_LOGIN = break_glass
     settings.PASSWORD_LOGIN_ENABLED = break_glass
-    settings.AUTHENTICATION_BACKENDS = [OIDC_BACKEND, *([PASSWORD_BACKEND] if break_glass else [])]
+    settings.AUTHENTICATION_BACKENDS = [
+        OIDC_BACKEND,
+        *(settings.PASSWORD_BACKENDS if break_glass else []),
+    ]
     # Discovery and keys are cached by address; a new provider has a new one, but start clean.
     cache.clear()
 

@@ -49,6 +49,10 @@ ADMIN_EXPECTED = {
     "/admin/partners/partner/import/": staff_only(anonymous=302, staff=200, others=302),
     "/admin/partners/operationconfig/": staff_only(anonymous=302, staff=200, others=302),
     "/admin/partners/partnercall/": staff_only(anonymous=302, staff=200, others=302),
+    # Login lockouts: unlocking is for superusers and whoever is given the permission.
+    "/admin/axes/accessattempt/": staff_only(anonymous=302, staff=403, others=302),
+    "/admin/axes/accesslog/": staff_only(anonymous=302, staff=403, others=302),
+    "/admin/axes/accessfailurelog/": staff_only(anonymous=302, staff=403, others=302),
 }
 
 

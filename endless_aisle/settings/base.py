@@ -5,6 +5,7 @@ by moto on loopback, mail on the console. `production.py` removes every default 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -36,12 +37,15 @@ INSTALLED_APPS = [
     "django_countries",
     "rest_framework",
     "simple_history",
+    "axes",
     "endless_aisle",
     "stores",
     "partners",
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's probe is answered before the Host header is checked.
+    "endless_aisle.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "endless_aisle.urls"
@@ -140,10 +146,15 @@ OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
 OIDC_TOKEN_USE_BASIC_AUTH = True
 BREAK_GLASS_LOGIN = env.bool("BREAK_GLASS_LOGIN", default=False)
 PASSWORD_LOGIN_ENABLED = not OIDC_ENABLED or BREAK_GLASS_LOGIN
-# Other apps (login throttling) may add their backends to this list.
+# django-axes' backend first: it refuses a locked-out username and address before any password
+# is checked. It throttles password logins only (AXES_WHITELIST_CALLABLE below).
+PASSWORD_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTHENTICATION_BACKENDS = [
     *(["stores.oidc.backend.StaffOidcBackend"] if OIDC_ENABLED else []),
-    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN_ENABLED else []),
+    *(PASSWORD_BACKENDS if PASSWORD_LOGIN_ENABLED else []),
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -167,6 +178,26 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Endless Aisle <no-reply@localhost>")
+
+# --- Login throttling (django-axes; docs/adr/0011-login-lockout.md) -----------------------------
+# Failures are counted per username *and* client address, so nobody can lock a colleague out
+# from elsewhere, and a success before the limit starts the count again.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# 0 minutes: locked until unlocked in the admin (Axes → Access attempts → delete).
+_LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_LOGIN_LOCKOUT_MINUTES) if _LOGIN_LOCKOUT_MINUTES else None
+AXES_RESET_ON_SUCCESS = True
+# Successful logins are not recorded: the table would grow forever and nothing reads it.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "stores.login_lockout.login_client_ip"
+AXES_LOCKOUT_CALLABLE = "stores.login_lockout.login_lockout_response"
+# A sign-in through the identity provider carries no username: counting its failures by address
+# alone would lock a whole store out, and the provider throttles its own password checks.
+AXES_WHITELIST_CALLABLE = "stores.login_lockout.login_not_by_password"
+# Proxies in front of the web server that append the client's address to X-Forwarded-For (the
+# load balancer in production). 0: the peer address is the client's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- AWS and the SQS broker -------------------------------------------------------------------
 AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
@@ -258,6 +289,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Failed logins and lockouts are warnings; every successful login would be noise.
+        "axes": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },

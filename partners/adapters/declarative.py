@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from partners.adapters.base import CallTrace, PartnerAdapter
 from partners.adapters.registry import adapter_register
+from partners.bounded_json import json_loads_bounded
 from partners.http import (
     Delivery,
     PartnerBadResponse,
@@ -230,7 +231,7 @@ class DeclarativeAdapter(PartnerAdapter):
         try:
             if expected == "xml":
                 return xml_to_data(response.body.decode("utf-8"))
-            return json.loads(response.body, parse_float=Decimal)
+            return json_loads_bounded(response.body, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError, MappingError) as error:
             raise self._bad_response(
                 config, response, f"the answer is not valid {expected.upper()}: {error}"

@@ -4,6 +4,10 @@ Both say what was called and how it ended (operation, partner, method, path, sta
 outcome, whether the request may have reached the partner, a short error) and never hold
 headers, bodies, query strings or credentials: the path is the caller's path without its query
 string, and error texts are the client's own messages.
+
+These writes stay here rather than in `partners/services.py`, by design: the HTTP layer records
+each attempt itself, as it happens (every retry, token fetch and refusal), whichever use case
+made the call, so no caller can forget one. A service in between would only forward the row.
 """
 
 from __future__ import annotations

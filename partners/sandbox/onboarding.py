@@ -5,13 +5,16 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from partners.config_files import partner_config_import
 from partners.models import Partner
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.hearth import HearthSandbox
 from partners.sandbox.stridewell import StridewellSandbox
 from partners.sandbox.threadline import ThreadlineSandbox
-from partners.services import partner_credentials_set, partner_status_change
+from partners.services import (
+    partner_config_import,
+    partner_credentials_set,
+    partner_status_change,
+)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 

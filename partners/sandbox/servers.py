@@ -103,8 +103,10 @@ def sandbox_partners_serve(
     """Serve in the foreground (for `python -m partners.sandbox` or a management command)
     until `until` is set or Ctrl-C."""
     stop = until or threading.Event()
+    # Ctrl-C may come while the partners are still starting (the first already answers) or
+    # stopping: the suppression is outermost so it covers both, not only the wait.
     with (
-        sandbox_partners_start(host, ports, status_advance_seconds=status_advance_seconds),
         contextlib.suppress(KeyboardInterrupt),
+        sandbox_partners_start(host, ports, status_advance_seconds=status_advance_seconds),
     ):
         stop.wait()

@@ -7,14 +7,15 @@ from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from partners.config_files import partner_config_export, partner_config_import
+from partners.config_files import MAX_CONFIG_BYTES, partner_config_export
 from partners.crypto import credentials_decrypt
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
-from partners.services import partner_status_change
+from partners.services import partner_config_import, partner_status_change
 from stores.roles import Role
 from tests.partners.admin_pages import change_page_form, operation_config_form, url
 from tests.partners.http.helpers import carried_gtin
@@ -428,6 +429,34 @@ def test_import_of_text_that_is_not_json_says_so(merchandiser):
     assert response.context["form"].non_field_errors() == [
         "Not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 "
         "(char 1)"
+    ]
+    assert not Partner.objects.exists()
+
+
+def test_import_of_an_upload_over_the_cap_says_so_and_creates_nothing(merchandiser):
+    raw = json.dumps(sandbox_config(PartnerName.HEARTH)).encode()
+    upload = SimpleUploadedFile(
+        "hearth.json", raw + b" " * (MAX_CONFIG_BYTES + 1 - len(raw)), "application/json"
+    )
+
+    response = merchandiser.post(url("import"), {"file": upload})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The configuration is larger than 1,024 KB, the most a partner configuration may be."
+    ]
+    assert not Partner.objects.exists()
+
+
+def test_import_of_a_wrongly_typed_value_names_the_field_and_creates_nothing(merchandiser):
+    data = sandbox_config(PartnerName.HEARTH)
+    data["partner"]["categories"] = "home"
+
+    response = merchandiser.post(url("import"), {"text": json.dumps(data)})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "partner · categories: must be a list of texts, not text"
     ]
     assert not Partner.objects.exists()
 

@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from partners.call_budget import CallBudget, web_budget_problem
-from partners.config_files import partner_config_import
 from partners.models import Partner
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
+from partners.services import partner_config_import
 from stores.roles import Role
 from tests.conftest import REPO
 from tests.factories import PartnerFactory

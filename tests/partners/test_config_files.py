@@ -2,6 +2,7 @@
 that name the field, the management commands, and credential key rotation."""
 
 import copy
+import io
 import json
 
 import pytest
@@ -9,12 +10,21 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from partners.config_files import partner_config_export, partner_config_import
+from partners.config_files import (
+    MAX_CONFIG_BYTES,
+    ConfigFileUnreadable,
+    partner_config_export,
+    partner_config_read,
+)
 from partners.crypto import CredentialsUnreadable, credentials_decrypt
 from partners.models import OperationConfig, Partner, PartnerCredentials
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
-from partners.services import partner_credentials_set, partner_status_change
+from partners.services import (
+    partner_config_import,
+    partner_credentials_set,
+    partner_status_change,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +266,124 @@ def test_a_bad_reimport_leaves_the_existing_partner_as_it_was():
     assert partner.name == "Threadline"
 
 
+WRONG_TYPES = {
+    "name as an object": (
+        lambda data: data["partner"].update(name={"a": 1}),
+        ["partner · name: must be text, not an object"],
+    ),
+    "categories as text": (
+        lambda data: data["partner"].update(categories="apparel"),
+        ["partner · categories: must be a list of texts, not text"],
+    ),
+    "a category as a number": (
+        lambda data: data["partner"].update(categories=["apparel", 7]),
+        ["partner · categories: must be a list of texts; item 1 is a whole number"],
+    ),
+    "priority as text": (
+        lambda data: data["partner"].update(priority="5"),
+        ["partner · priority: must be a whole number, not text"],
+    ),
+    "a timeout as true": (
+        lambda data: data["partner"].update(connect_timeout_ms=True),
+        ["partner · connect_timeout_ms: must be a whole number, not true or false"],
+    ),
+    "a timeout with a fraction": (
+        lambda data: data["partner"].update(read_timeout_ms=1500.5),
+        ["partner · read_timeout_ms: must be a whole number, not a decimal number"],
+    ),
+    "contact email as null": (
+        lambda data: data["partner"].update(contact_email=None),
+        ["partner · contact_email: must be text, not null"],
+    ),
+    "path template as a number": (
+        lambda data: lookup_of(data).update(path_template=5),
+        ["operations[0] (lookup) · path_template: must be text, not a whole number"],
+    ),
+    "headers as a list": (
+        lambda data: lookup_of(data).update(headers=["Accept"]),
+        ["operations[0] (lookup) · headers: must be an object of texts, not a list"],
+    ),
+    "a header value as a number": (
+        lambda data: lookup_of(data).update(headers={"X-Page-Size": 50}),
+        [
+            'operations[0] (lookup) · headers: must be an object of texts; "X-Page-Size" is a '
+            "whole number"
+        ],
+    ),
+    "accepted statuses as text": (
+        lambda data: lookup_of(data).update(accepted_statuses="404"),
+        ["operations[0] (lookup) · accepted_statuses: must be a list of whole numbers, not text"],
+    ),
+    "a mapping as a list": (
+        lambda data: lookup_of(data).update(response_mapping=["body"]),
+        ["operations[0] (lookup) · response_mapping: must be text, not a list"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_a_wrongly_typed_value_is_refused_naming_the_field_and_type(case):
+    change, messages = WRONG_TYPES[case]
+
+    with pytest.raises(ValidationError) as refused:
+        partner_config_import(data=with_change(change))
+
+    assert refused.value.messages == messages
+    assert_nothing_written()
+
+
+def test_every_wrongly_typed_value_is_listed_at_once():
+    def change(data):
+        data["partner"].update(name=["Threadline"], max_response_kb="2048")
+        lookup_of(data).update(method=None)
+
+    with pytest.raises(ValidationError) as refused:
+        partner_config_import(data=with_change(change))
+
+    assert refused.value.messages == [
+        "partner · name: must be text, not a list",
+        "partner · max_response_kb: must be a whole number, not text",
+        "operations[0] (lookup) · method: must be text, not null",
+    ]
+    assert_nothing_written()
+
+
+def test_a_wrongly_typed_reimport_leaves_the_partner_as_it_was():
+    partner = partner_config_import(data=threadline_file())
+    before = partner_config_export(partner)
+
+    with pytest.raises(ValidationError):
+        partner_config_import(data=with_change(lambda data: data["partner"].update(name={})))
+
+    partner.refresh_from_db()
+    assert partner_config_export(partner) == before
+
+
+# --- Size ---
+
+TOO_LARGE = "The configuration is larger than 1,024 KB, the most a partner configuration may be."
+
+
+def padded_to(size: int) -> bytes:
+    """Threadline's file as JSON, padded with trailing spaces to exactly `size` bytes."""
+    raw = json.dumps(threadline_file()).encode()
+    return raw + b" " * (size - len(raw))
+
+
+def test_a_file_over_the_cap_is_refused_after_reading_one_byte_past_it():
+    source = io.BytesIO(padded_to(50 * 1024 * 1024))
+
+    with pytest.raises(ConfigFileUnreadable) as refused:
+        partner_config_read(source)
+
+    assert str(refused.value) == TOO_LARGE
+    assert source.tell() == MAX_CONFIG_BYTES + 1
+
+
+def test_a_file_of_exactly_the_cap_is_read():
+    assert partner_config_read(io.BytesIO(padded_to(MAX_CONFIG_BYTES))) == threadline_file()
+
+
 # --- Management commands ---
 
 
@@ -323,7 +451,18 @@ def test_import_partner_of_a_file_that_is_not_json_fails(tmp_path):
     with pytest.raises(CommandError) as failed:
         call_command("import_partner", str(source))
 
-    assert str(failed.value).startswith(f"Cannot read {source}: Expecting value")
+    assert str(failed.value).startswith(f"Cannot read {source}: Not valid JSON: Expecting value")
+    assert_nothing_written()
+
+
+def test_import_partner_refuses_a_file_over_the_cap_naming_it(tmp_path):
+    source = tmp_path / "large.json"
+    source.write_bytes(padded_to(MAX_CONFIG_BYTES + 1))
+
+    with pytest.raises(CommandError) as failed:
+        call_command("import_partner", str(source))
+
+    assert str(failed.value) == f"Cannot read {source}: {TOO_LARGE}"
     assert_nothing_written()
 
 

@@ -4,12 +4,12 @@ kept in history: fixed headers (admin and import) and request mappings."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from partners.config_files import partner_config_import
 from partners.header_rules import PLAIN_TEXT_HEADER_REFUSAL, secret_header_name
 from partners.mapping import ShapeError, validate_request
 from partners.models import OperationConfig, Partner
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
+from partners.services import partner_config_import
 from stores.roles import Role
 from tests.partners.admin_pages import change_page_form, url
 

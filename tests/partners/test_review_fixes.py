@@ -6,14 +6,18 @@ from django.urls import reverse
 
 from partners.adapters import registry
 from partners.adapters.declarative import PartnerMappingError
-from partners.config_files import PARTNER_FIELDS, partner_config_import
+from partners.config_files import PARTNER_FIELDS
 from partners.crypto import credentials_decrypt
 from partners.forms import PartnerAdminForm
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
 from partners.operations import Operation
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
-from partners.services import partner_credentials_set, partner_go_live_problems
+from partners.services import (
+    partner_config_import,
+    partner_credentials_set,
+    partner_go_live_problems,
+)
 from partners.validation import operation_config_problems
 from stores.roles import Role
 from tests.factories import PartnerFactory

@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from partners.adapters.registry import adapter_for
-from partners.config_files import partner_config_export, partner_config_import
+from partners.config_files import partner_config_export
 from partners.crypto import credentials_decrypt
 from partners.http.errors import Delivery
 from partners.models import Partner, PartnerCall, PartnerCredentials
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
 from partners.services import (
+    partner_config_import,
     partner_credentials_set,
     partner_secret_headers_set,
     partner_secret_headers_unset,

@@ -1,10 +1,8 @@
-import json
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from partners.config_files import partner_config_import
-from partners.services import partner_secret_headers_unset
+from partners.config_files import partner_config_read
+from partners.services import partner_config_import, partner_secret_headers_unset
 
 
 class Command(BaseCommand):
@@ -16,8 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, base_url: str | None, **options):
         try:
-            with open(path, encoding="utf-8") as file:
-                data = json.load(file)
+            with open(path, "rb") as file:
+                data = partner_config_read(file)
         except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         try:
