@@ -267,8 +267,9 @@ def oidc_settings(settings, provider: OidcProvider, *, break_glass: bool = False
     settings.BREAK_GLASS_LOGIN = break_glass
     settings.PASSWORD_LOGIN_ENABLED = break_glass
     settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
         OIDC_BACKEND,
-        *(settings.PASSWORD_BACKENDS if break_glass else []),
+        *(["django.contrib.auth.backends.ModelBackend"] if break_glass else []),
     ]
     # Discovery and keys are cached by address; a new provider has a new one, but start clean.
     cache.clear()

@@ -148,13 +148,10 @@ BREAK_GLASS_LOGIN = env.bool("BREAK_GLASS_LOGIN", default=False)
 PASSWORD_LOGIN_ENABLED = not OIDC_ENABLED or BREAK_GLASS_LOGIN
 # django-axes' backend first: it refuses a locked-out username and address before any password
 # is checked. It throttles password logins only (AXES_WHITELIST_CALLABLE below).
-PASSWORD_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     *(["stores.oidc.backend.StaffOidcBackend"] if OIDC_ENABLED else []),
-    *(PASSWORD_BACKENDS if PASSWORD_LOGIN_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN_ENABLED else []),
 ]
 
 LANGUAGE_CODE = "en-gb"

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import SESSION_KEY, authenticate
+from django.test import RequestFactory
 
 from stores.roles import Role
 from tests.conftest import oidc_settings
@@ -34,7 +35,8 @@ def test_with_oidc_on_a_password_sign_in_is_refused(client, settings, oidc_provi
     assert response.status_code == 403
     assert "Password sign-in is off. Use the sign-in button instead." in response.content.decode()
     assert SESSION_KEY not in client.session
-    assert authenticate(username="mei", password="test-password") is None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="mei", password="test-password") is None
 
 
 def test_with_oidc_on_the_admin_login_sends_visitors_to_the_sign_in_page(
