@@ -14,6 +14,7 @@ Prints figures; asserts nothing.
 """
 
 import argparse
+import http.cookiejar
 import os
 import re
 import socket
@@ -97,22 +98,20 @@ def _free_port() -> int:
 
 
 class _Browser:
-    """A logged-in session against the demo server, with urllib only."""
+    """A logged-in session against the demo server, with urllib only (cookies kept across
+    redirects, as a browser keeps them)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.cookies: dict[str, str] = {}
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
     def request(self, path: str, form: dict | None = None, timeout: float = 120) -> str:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
-        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         request = urllib.request.Request(  # noqa: S310 - the local demo server
-            self.base + path, data=data, headers={"Cookie": cookie, "Referer": self.base}
+            self.base + path, data=data, headers={"Referer": self.base}
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, value = header.split(";", 1)[0].split("=", 1)
-                self.cookies[name] = value
+        with self.opener.open(request, timeout=timeout) as response:
             return response.read().decode()
 
     def post(self, path: str, form: dict) -> str:
@@ -168,11 +167,13 @@ def demo_under_attack(probes: int) -> None:
             except OSError:
                 time.sleep(0.1)
         browser = _Browser(base)
+        preview = "/admin/partners/partner/1/preview-mapping/"
         password = os.environ.get("DEMO_PASSWORD", "endless-aisle-demo")
         browser.post("/accounts/login/", {"username": "merchandiser", "password": password})
-        preview = "/admin/partners/partner/1/preview/"
+        if 'value="Preview"' not in browser.request(preview):
+            raise SystemExit("Could not log in as the demo merchandiser: no figures.")
         print(f"/healthz on the demo server, {probes} probes each:")
-        print(f"  idle                               {_summary(_probe_ms(base, probes))}")
+        print(f"  {'idle':<39}{_summary(_probe_ms(base, probes))}")
         for name, expression in ATTACKS.items():
             attack_ms: list[float] = []
             stop = threading.Event()
@@ -197,7 +198,7 @@ def demo_under_attack(probes: int) -> None:
             during = _probe_ms(base, probes)
             stop.set()
             attacker.join(120)
-            print(f"  during {name:<28}{_summary(during)}")
+            print(f"  during {name:<32}{_summary(during)}")
             print(
                 f"    each attack request (GET + POST Preview): median "
                 f"{statistics.median(attack_ms):.0f} ms over {len(attack_ms)}"
