@@ -34,6 +34,8 @@ PARTNER_FIELDS = (
     "read_attempts",
     "max_concurrent_requests",
     "max_response_kb",
+    "lookup_kind",
+    "one_item_per_order",
     "deduplication",
     "idempotency_header_name",
 )

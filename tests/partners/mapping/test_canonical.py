@@ -65,13 +65,14 @@ def test_a_full_product_is_read_into_typed_fields():
                     "partner_sku": "SW-1001-42",
                     "gtin": "5012345678900",
                     "attributes": {"size": 42, "colour": "Black", "width": None},
-                    "price": "89.90",
+                    "cost": "89.90",
+                    "msrp": "149.00",
                     "available_quantity": 3,
                     "delivery_days": 2,
                 },
                 {
                     "partner_sku": "SW-1001-43",
-                    "price": Decimal("95"),
+                    "cost": Decimal("95"),
                     "currency": "GBP",
                     "delivery_date": "2025-04-02",
                 },
@@ -93,28 +94,30 @@ def test_a_full_product_is_read_into_typed_fields():
                 partner_sku="SW-1001-42",
                 gtin="5012345678900",
                 attributes={"size": "42", "colour": "Black"},
-                price=Decimal("89.90"),
+                cost=Decimal("89.90"),
+                msrp=Decimal("149.00"),
                 currency="EUR",  # from the product
                 available_quantity=3,
                 delivery_days=2,
             ),
             Variant(
                 partner_sku="SW-1001-43",
-                price=Decimal("95"),
+                cost=Decimal("95"),
                 currency="GBP",
                 delivery_date=date(2025, 4, 2),
             ),
         ),
     )
-    assert str(product.variants[0].price) == "89.90"
+    assert str(product.variants[0].cost) == "89.90"
 
 
 def test_numbers_parsed_as_floats_by_a_caller_are_read_like_mapping_output():
     variant = validate_variant(
-        {"partner_sku": "A", "price": 89.9, "available_quantity": 3.0}, operation="lookup"
+        {"partner_sku": "A", "cost": 89.9, "currency": "GBP", "available_quantity": 3.0},
+        operation="lookup",
     )
 
-    assert (variant.price, variant.available_quantity) == (Decimal("89.9"), 3)
+    assert (variant.cost, variant.available_quantity) == (Decimal("89.9"), 3)
 
 
 def test_single_items_and_absent_lists_are_read_as_lists():
@@ -145,8 +148,8 @@ def test_every_problem_is_listed_with_path_and_value():
                 "images": ["https://cdn.example/1.jpg", "ftp://cdn.example/2.jpg"],
                 "variants": [
                     {"partner_sku": "A", "gtin": "5012345678901"},
-                    {"price": 10, "available_quantity": 2.5},
-                    {"partner_sku": "C", "price": -1, "delivery_date": "next week"},
+                    {"cost": 10, "available_quantity": 2.5},
+                    {"partner_sku": "C", "cost": -1, "delivery_date": "next week"},
                     {"partner_sku": "D", "gtin": 5012345678900, "attributes": {"size": [42]}},
                 ],
                 "similar": [True],
@@ -171,16 +174,23 @@ def test_every_problem_is_listed_with_path_and_value():
             "has a wrong check digit (the last digit should be 0)",
             '"5012345678901"',
         ),
-        ("variants[1].partner_sku", "is required", "nothing"),
+        ("variants[1].partner_sku", "is required unless gtin is given", "nothing"),
+        (
+            # The product's currency is wrong, so the variant's cost has none.
+            "variants[1].currency",
+            "is required when cost or msrp is given: an amount without its currency is a guess "
+            '(set it on the variant or on the product, e.g. "GBP")',
+            "nothing",
+        ),
         ("variants[1].available_quantity", "must be a whole number", "2.5"),
-        ("variants[2].price", "must be 0 or more", "-1"),
+        ("variants[2].cost", "must be 0 or more", "-1"),
         ("variants[2].delivery_date", 'must be an ISO date, e.g. "2025-03-31"', '"next week"'),
         ("variants[3].gtin", "must be text (a number loses leading zeros)", "5012345678900"),
         ("variants[3].attributes.size", "must be text", "[42]"),
         ("similar[0]", "must be text or a whole number", "true"),
     ]
     assert str(caught.value).startswith(
-        "lookup mapping result is not a valid product (12 problems):\n"
+        "lookup mapping result is not a valid product (13 problems):\n"
         "  - lookup: nmae: is not a field we know ("
     )
     assert all(problem.operation == "lookup" for problem in caught.value.problems)
@@ -276,8 +286,8 @@ def test_order_confirmation():
         partner_order_id="TH-1",
         status="accepted",
         lines=(
-            ConfirmationLine("A", accepted=True),
-            ConfirmationLine("B", accepted=False, reason="Out of stock"),
+            ConfirmationLine(partner_sku="A", accepted=True),
+            ConfirmationLine(partner_sku="B", accepted=False, reason="Out of stock"),
         ),
         expected_ship_date=date(2025, 4, 3),
         duplicate=False,
@@ -294,7 +304,12 @@ def test_order_confirmation_problems():
     assert problems_of(caught.value) == [
         ("lines[0].accepted", "must be true or false", '"yes"'),
         ("partner_order_id", "is required", "nothing"),
-        ("status", "must be one of: accepted, rejected, pending", '"ok"'),
+        (
+            "status",
+            '"ok" is not one of our statuses (accepted, rejected, pending): map the partner\'s '
+            "word to one of them, e.g. with $lookup",
+            '"ok"',
+        ),
         ("duplicate", "must be true or false", "1"),
     ]
 
@@ -312,7 +327,7 @@ def test_order_status_update_for_order_status_and_cancel_order():
     expected = OrderStatusUpdate(
         partner_order_id="TH-1",
         status="shipped",
-        lines=(StatusLine("A", quantity=2),),
+        lines=(StatusLine(partner_sku="A", quantity=2),),
         carrier="DHL",
         tracking_number="123456789",
         tracking_url="https://track.example/123456789",
@@ -340,7 +355,12 @@ def test_order_status_update_problems():
 
     assert problems_of(caught.value) == [
         ("lines[0].quantity", "must be 1 or more", "0"),
-        ("status", "must be one of: accepted, shipped, delivered, cancelled, rejected", '"lost"'),
+        (
+            "status",
+            '"lost" is not one of our statuses (accepted, shipped, delivered, cancelled, '
+            "rejected): map the partner's word to one of them, e.g. with $lookup",
+            '"lost"',
+        ),
         (
             "tracking_url",
             "must be a web address starting with http:// or https://",
@@ -365,7 +385,7 @@ def order_request(**changes) -> OrderRequest:
         "idempotency_key": "EA-1001-TH",
         "lines": (
             OrderLine(
-                partner_sku="TL-200-S", quantity=2, unit_price=Decimal("49.90"), currency="GBP"
+                partner_sku="TL-200-S", quantity=2, unit_cost=Decimal("49.90"), currency="GBP"
             ),
         ),
         "ship_to": Address(
@@ -381,7 +401,13 @@ def test_order_request_mapping_input_is_plain_json():
         "reference": "EA-1001",
         "idempotency_key": "EA-1001-TH",
         "lines": [
-            {"partner_sku": "TL-200-S", "quantity": 2, "unit_price": 49.9, "currency": "GBP"}
+            {
+                "partner_sku": "TL-200-S",
+                "gtin": None,
+                "quantity": 2,
+                "unit_cost": 49.9,
+                "currency": "GBP",
+            }
         ],
         "ship_to": {
             "name": "Ann Smith",
@@ -401,15 +427,15 @@ def test_order_request_mapping_input_is_plain_json():
     [
         (lambda: order_request(lines=()), "at least one line"),
         (
-            lambda: OrderLine(partner_sku="A", quantity=0, unit_price=Decimal(1), currency="GBP"),
+            lambda: OrderLine(partner_sku="A", quantity=0, unit_cost=Decimal(1), currency="GBP"),
             "quantity must be more than 0",
         ),
         (
-            lambda: OrderLine(partner_sku="A", quantity=1, unit_price=1.5, currency="GBP"),
-            "unit_price must be a Decimal",
+            lambda: OrderLine(partner_sku="A", quantity=1, unit_cost=1.5, currency="GBP"),
+            "unit_cost must be a Decimal",
         ),
         (
-            lambda: OrderLine(partner_sku="A", quantity=1, unit_price=Decimal(1), currency="gbp"),
+            lambda: OrderLine(partner_sku="A", quantity=1, unit_cost=Decimal(1), currency="gbp"),
             "ISO 4217",
         ),
         (
