@@ -56,7 +56,7 @@ def _order_problems(mapping: CompiledMapping, order: OrderRequest, *, one_item: 
         return [f"fails on {shape}: {error}"]
     problems = []
     for index, line in enumerate(order.lines):
-        name = "the item" if one_item else f"line {index + 1}"
+        owner = "the" if one_item else f"line {index + 1}'s"
         for change, changed_line in (
             ("item", _other_item(line, index)),
             ("quantity", replace(line, quantity=line.quantity + 1)),
@@ -64,13 +64,14 @@ def _order_problems(mapping: CompiledMapping, order: OrderRequest, *, one_item: 
             changed = replace(
                 order, lines=(*order.lines[:index], changed_line, *order.lines[index + 1 :])
             )
+            what = f"{owner} {change}"
             try:
                 same = _request(mapping, changed) == sent
             except MappingError as error:
-                problems.append(f"fails on {shape} when {name}'s {change} changes: {error}")
+                problems.append(f"fails on {shape} when {what} changes: {error}")
                 continue
             if same:
-                problems.append(_unchanged(name, change, one_item=one_item))
+                problems.append(_unchanged(what, change, line=index + 1, one_item=one_item))
     return problems
 
 
@@ -78,15 +79,15 @@ def _request(mapping: CompiledMapping, order: OrderRequest) -> RequestParts:
     return validate_request(OPERATION, mapping.evaluate(order.to_mapping_input()))
 
 
-def _unchanged(name: str, change: str, *, one_item: bool) -> str:
-    said = f"the request does not change when {name}'s {change} changes"
+def _unchanged(what: str, change: str, *, line: int, one_item: bool) -> str:
+    said = f"the request does not change when {what} changes"
     if change == "quantity":
         return f"{said}, so the partner would not know how many to send: map every line's quantity"
     if one_item:
         return f"{said}, so the partner would not know what to send: map partner_sku or gtin"
     return (
-        f"{said}, so {name} would not reach the partner (a mapping that reads lines[0] drops "
-        'every other line). Map every line, e.g. "items": lines.{"sku": partner_sku, '
+        f"{said}, so line {line} would not reach the partner (a mapping that reads lines[0] "
+        'drops every other line). Map every line, e.g. "items": lines.{"sku": partner_sku, '
         '"qty": quantity}[], or, if the partner takes one item per order, say so on the partner'
     )
 

@@ -18,12 +18,12 @@ ORDER_SLUGS = [*SLUGS, "baywater"]
 
 
 def shared_gtin(sandbox) -> str:
-    """A barcode all three partners carry."""
+    """A barcode the three range partners carry."""
     return next(
         variant.gtin
         for product in catalog_default().products
         for variant in product.variants
-        if all(partner.catalog.by_gtin(variant.gtin) for partner in sandbox)
+        if all(sandbox.by_name(slug).catalog.by_gtin(variant.gtin) for slug in SLUGS)
     )
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from partners.mapping import (
     Address,
+    Availability,
     ConfirmationLine,
     Contact,
     OrderConfirmation,
@@ -447,3 +448,205 @@ def test_order_request_mapping_input_is_plain_json():
 def test_order_request_refuses_impossible_orders(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+# --- Money: cost and MSRP in one currency per variant ---
+
+
+def test_a_variant_carries_cost_and_msrp_in_the_products_currency():
+    product = validate_product(
+        {
+            "partner_product_id": "SW-1",
+            "currency": "GBP",
+            "variants": [{"partner_sku": "SW-1-42", "cost": "41.20", "msrp": 89}],
+        },
+        operation="lookup",
+    )
+
+    assert product.variants == (
+        Variant("SW-1-42", cost=Decimal("41.20"), msrp=Decimal("89"), currency="GBP"),
+    )
+
+
+def test_an_amount_without_any_currency_is_refused():
+    with pytest.raises(ShapeError) as caught:
+        validate_variant({"partner_sku": "A", "msrp": 89}, operation="lookup")
+
+    assert problems_of(caught.value) == [
+        (
+            "currency",
+            "is required when cost or msrp is given: an amount without its currency is a guess "
+            '(set it on the variant or on the product, e.g. "GBP")',
+            "nothing",
+        )
+    ]
+
+
+def test_a_variant_without_amounts_needs_no_currency():
+    assert validate_variant({"partner_sku": "A", "available_quantity": 2}, operation="lookup") == (
+        Variant("A", available_quantity=2)
+    )
+
+
+def test_price_is_refused_with_what_to_write_instead():
+    with pytest.raises(ShapeError) as caught:
+        validate_variant({"partner_sku": "A", "price": 10, "currency": "GBP"}, operation="lookup")
+
+    assert problems_of(caught.value) == [
+        (
+            "price",
+            "is not a field we know (there is no price: map what the partner charges us to cost "
+            "and its recommended retail price to msrp; our selling price is set by the catalogue)",
+            "10",
+        )
+    ]
+
+
+# --- Items named by SKU, GTIN or both; GTINs in the form partners see ---
+
+
+def test_a_variant_may_be_named_by_its_gtin_alone_and_the_gtin_is_normalised():
+    upc_a = validate_variant({"gtin": "036000291452"}, operation="lookup")
+    case_of_six = validate_variant({"gtin": "15012345678907"}, operation="lookup")
+
+    assert upc_a == Variant(gtin="0036000291452")
+    assert case_of_six == Variant(gtin="15012345678907")
+
+
+def test_an_order_line_by_gtin_alone_keeps_the_gtin_13_form():
+    line = OrderLine(gtin="05012345678900", quantity=1, unit_cost=Decimal("3"), currency="GBP")
+
+    assert (line.partner_sku, line.gtin) == (None, "5012345678900")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"partner_sku": None}, "an order line needs a partner_sku or a gtin"),
+        ({"partner_sku": " "}, "partner_sku must be non-empty text"),
+        (
+            {"partner_sku": None, "gtin": "5012345678901"},
+            "gtin: 5012345678901 has a wrong check digit: the last digit is 1, it should be 0",
+        ),
+    ],
+)
+def test_an_order_line_needs_an_item_it_can_name(changes, message):
+    fields = {"partner_sku": "A", "quantity": 1, "unit_cost": Decimal(1), "currency": "GBP"}
+
+    with pytest.raises(ValueError, match=message):
+        OrderLine(**(fields | changes))
+
+
+def test_the_order_a_mapping_receives_has_no_selling_price():
+    line = OrderLine(
+        partner_sku="A", gtin="5012345678900", quantity=1, unit_cost=Decimal(4), currency="GBP"
+    )
+
+    data = order_request(lines=(line,)).to_mapping_input()
+
+    assert data["lines"] == [
+        {
+            "partner_sku": "A",
+            "gtin": "5012345678900",
+            "quantity": 1,
+            "unit_cost": 4,
+            "currency": "GBP",
+        }
+    ]
+    assert set(data) == {"reference", "idempotency_key", "lines", "ship_to", "customer"}
+
+
+def test_confirmation_and_status_lines_may_name_items_by_gtin():
+    confirmation = validate_output(
+        "place_order",
+        {
+            "partner_order_id": "BW-1",
+            "status": "accepted",
+            "lines": {"gtin": "5012345678900", "accepted": True},
+        },
+    )
+    update = validate_output(
+        "order_status",
+        {"partner_order_id": "BW-1", "status": "shipped", "lines": {"gtin": "036000291452"}},
+    )
+
+    assert confirmation.lines == (ConfirmationLine(gtin="5012345678900", accepted=True),)
+    assert update.lines == (StatusLine(gtin="0036000291452"),)
+
+
+def test_a_confirmation_line_without_sku_or_gtin_is_refused():
+    with pytest.raises(ShapeError) as caught:
+        validate_output(
+            "place_order",
+            {"partner_order_id": "BW-1", "status": "accepted", "lines": [{"accepted": True}]},
+        )
+
+    assert problems_of(caught.value) == [
+        ("lines[0].partner_sku", "is required unless gtin is given", "nothing")
+    ]
+
+
+# --- Status vocabularies ---
+
+
+def test_a_missing_status_says_how_to_name_the_unmapped_word():
+    with pytest.raises(ShapeError) as caught:
+        validate_output("order_status", {"partner_order_id": "TH-1"})
+
+    assert problems_of(caught.value) == [
+        (
+            "status",
+            "is required: map each of the partner's statuses to one of ours (accepted, shipped, "
+            "delivered, cancelled, rejected). A $lookup table without the partner's word leaves "
+            "it empty; write $lookup({…}, body.state) ?: body.state so an unmapped word is named "
+            "here",
+            "nothing",
+        )
+    ]
+
+
+# --- Availability-only partners ---
+
+
+def test_an_availability_partner_answers_available_or_not():
+    answer = {"available": True, "available_quantity": 3, "delivery_days": 2, "partner_sku": 77}
+
+    assert validate_output("lookup", answer, lookup_kind="availability") == Availability(
+        available=True, available_quantity=3, delivery_days=2, partner_sku="77"
+    )
+    assert validate_output("lookup", False, lookup_kind="availability") == Availability(False)
+    assert validate_output("lookup", None, lookup_kind="availability") is None
+
+
+def test_an_availability_partner_must_say_whether_and_nothing_more():
+    with pytest.raises(ShapeError) as caught:
+        validate_output(
+            "lookup", {"partner_product_id": "X", "name": "Boot"}, lookup_kind="availability"
+        )
+
+    known = ", ".join(Availability.__dataclass_fields__)
+    assert problems_of(caught.value) == [
+        ("partner_product_id", f"is not a field we know ({known})", '"X"'),
+        ("name", f"is not a field we know ({known})", '"Boot"'),
+        ("available", "is required", "nothing"),
+    ]
+    assert str(caught.value).startswith("lookup mapping result is not a valid availability")
+
+
+def test_a_product_partner_cannot_answer_availability_only():
+    with pytest.raises(ShapeError) as caught:
+        validate_output("lookup", {"available": True})
+
+    assert problems_of(caught.value) == [
+        (
+            "available",
+            "is not a field we know (" + ", ".join(Product.__dataclass_fields__) + ")",
+            "true",
+        ),
+        ("partner_product_id", "is required", "nothing"),
+    ]
+
+
+def test_an_unknown_lookup_kind_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown lookup kind 'price_list'"):
+        validate_output("lookup", None, lookup_kind="price_list")
