@@ -1,7 +1,7 @@
 """Reading a mapping's JSON result field by field, collecting every problem on the way.
 
 A wrong field is reported and read as None, so validation carries on and the merchandiser sees
-every problem of a result at once, each with its path (`variants[2].price`) and the value found.
+every problem of a result at once, each with its path (`variants[2].cost`) and the value found.
 """
 
 import json

@@ -222,3 +222,15 @@ def test_a_partner_status_missing_from_the_mapping_is_an_error_naming_it(onboard
     )
     assert f"order_status: status: {message}" in str(raised.value)
     assert PartnerCall.objects.get(operation="order_status").error == f"status: {message}"
+
+
+def test_every_sandbox_partner_is_onboarded_live_from_its_file(onboarded):
+    assert {
+        slug: (partner.status, partner.lookup_kind, partner.one_item_per_order)
+        for slug, partner in onboarded.items()
+    } == {
+        "threadline": ("live", "product", False),
+        "stridewell": ("live", "product", False),
+        "hearth": ("live", "product", False),
+        "baywater": ("live", "availability", True),
+    }
