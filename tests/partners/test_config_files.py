@@ -218,6 +218,10 @@ BAD_FILES = {
         lambda data: data["partner"].update(base_url="not a url"),
         ["partner · base_url: Enter a valid URL."],
     ),
+    "unknown lookup kind": (
+        lambda data: data["partner"].update(lookup_kind="prices"),
+        ["partner · lookup_kind: Value 'prices' is not a valid choice."],
+    ),
     "unknown operation": (
         lambda data: lookup_of(data).update(operation="teleport"),
         ["operations[0] (teleport) · operation: Value 'teleport' is not a valid choice."],
