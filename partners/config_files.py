@@ -45,6 +45,8 @@ PARTNER_FIELDS = (
     "max_concurrent_requests",
     "max_response_kb",
     "read_attempts",
+    "lookup_kind",
+    "one_item_per_order",
     "deduplication",
     "idempotency_header_name",
 )
@@ -114,6 +116,7 @@ def _is_whole_number(value: Any) -> bool:
 
 TEXT = JsonType("text", lambda value: isinstance(value, str))
 WHOLE_NUMBER = JsonType("a whole number", _is_whole_number)
+TRUE_OR_FALSE = JsonType("true or false", lambda value: isinstance(value, bool))
 LIST_OF_TEXTS = JsonType("a list of texts", lambda value: isinstance(value, list), TEXT)
 LIST_OF_WHOLE_NUMBERS = JsonType(
     "a list of whole numbers", lambda value: isinstance(value, list), WHOLE_NUMBER
@@ -132,6 +135,8 @@ def _json_type(model: type[models.Model], name: str) -> JsonType:
     if name in JSON_FIELD_TYPES:
         return JSON_FIELD_TYPES[name]
     field = model._meta.get_field(name)
+    if isinstance(field, models.BooleanField):
+        return TRUE_OR_FALSE
     if isinstance(field, models.IntegerField):
         return WHOLE_NUMBER
     if isinstance(field, models.CharField | models.TextField):

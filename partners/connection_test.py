@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 
 from partners.adapters.base import CallTrace
 from partners.adapters.registry import adapter_for
-from partners.mapping import to_json_friendly
+from partners.mapping import Availability, lookup_input, to_json_friendly
 from partners.models import Partner
 from partners.operations import Operation
 
 # Which operation input the typed value becomes.
 INPUT_OF = {
-    Operation.LOOKUP: lambda value: {"code": value},
+    Operation.LOOKUP: lookup_input,
     Operation.SEARCH: lambda value: {"query": value, "page": 1},
     Operation.SIMILAR: lambda value: {"partner_product_id": value},
     Operation.ORDER_STATUS: lambda value: {"partner_order_id": value},
@@ -47,6 +47,9 @@ def partner_connection_test(
         summary = str(trace.error)
     elif trace.result is None:
         summary = f"{partner} answered: {value} is not carried."
+    elif isinstance(trace.result, Availability):
+        can = "can" if trace.result.available else "cannot"
+        summary = f"{partner} answered and the mapping fits: it {can} supply {value}."
     else:
         summary = f"{partner} answered and the mapping fits."
     return ConnectionTestResult(

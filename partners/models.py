@@ -41,6 +41,12 @@ class Partner(models.Model):
         OAUTH2_CLIENT_CREDENTIALS = "oauth2_client_credentials", "OAuth2 client credentials"
         HMAC = "hmac", "HMAC-signed requests"
 
+    class LookupKind(models.TextChoices):
+        """What a lookup answers; the values are the mapping layer's LOOKUP_KINDS."""
+
+        PRODUCT = "product", "Products: name, variants, cost"
+        AVAILABILITY = "availability", "Availability only: available or not"
+
     class Deduplication(models.TextChoices):
         IDEMPOTENCY_KEY_HEADER = "idempotency_key_header", "Idempotency-key header"
         REFERENCE_IN_BODY = "reference_in_body", "Our order reference, rejected when repeated"
@@ -110,6 +116,18 @@ class Partner(models.Model):
     )
     max_response_kb = models.PositiveIntegerField(
         default=2048, validators=[MinValueValidator(1), MaxValueValidator(51_200)]
+    )
+    lookup_kind = models.CharField(
+        max_length=20,
+        choices=LookupKind.choices,
+        default=LookupKind.PRODUCT,
+        help_text="What the partner's lookup answers: whole products, or only whether it can "
+        "supply the code in the quantity asked (the catalogue then supplies name and price).",
+    )
+    one_item_per_order = models.BooleanField(
+        default=False,
+        help_text="The partner takes a single item per order: each line is sent as its own "
+        "order, with its own reference and idempotency key.",
     )
     deduplication = models.CharField(
         max_length=30, choices=Deduplication.choices, default=Deduplication.IDEMPOTENCY_KEY_HEADER

@@ -2,8 +2,17 @@
 
 import string
 
-from partners.mapping import MappingError, ShapeError, compile_mapping, validate_request
-from partners.models import OperationConfig
+from partners.mapping import (
+    MappingError,
+    OrderRequest,
+    ShapeError,
+    compile_mapping,
+    order_mapping_line_problems,
+    order_request_sample,
+    validate_request,
+)
+from partners.models import OperationConfig, Partner
+from partners.operations import Operation
 
 
 def path_parameters(path_template: str) -> list[str]:
@@ -54,3 +63,23 @@ def operation_config_problems(config: OperationConfig) -> list[str]:
         except MappingError as error:  # unreadable, too long, or too slow or big to read
             problems.append(str(error))  # it names the operation and direction itself
     return problems
+
+
+def place_order_mapping_problems(partner: Partner, sample: OrderRequest | None = None) -> list[str]:
+    """For the go-live gate: whether the partner's place_order request mapping sends every line
+    of `sample` (an order of two lines or more; made-up lines when None), or, for a partner that
+    takes one item per order, each line as its own order. See partners/mapping/order_lines.py.
+    A code adapter builds its requests in code, which is reviewed instead: nothing to report."""
+    if partner.adapter != "declarative":
+        return []
+    config = partner.operations.filter(operation=Operation.PLACE_ORDER).first()
+    if config is None:
+        return [f"{Operation.PLACE_ORDER.label}: not configured"]
+    problems = order_mapping_line_problems(
+        config.request_mapping,
+        sample or order_request_sample(),
+        one_item_per_order=partner.one_item_per_order,
+    )
+    return [
+        f"{config.get_operation_display()} · request mapping: {problem}" for problem in problems
+    ]

@@ -207,7 +207,7 @@ def screenshot(page, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def sandbox():
-    """The three sandbox partners on free loopback ports, once per run."""
+    """The sandbox partners on free loopback ports, once per run."""
     partners = sandbox_partners_start()
     yield partners
     partners.stop()
@@ -221,7 +221,7 @@ def sandbox_allowed(settings, sandbox):
 
 @pytest.fixture
 def onboarded(roles, sandbox, sandbox_allowed):
-    """The three sandbox partners onboarded from their configuration files as `seed_demo` does:
+    """The sandbox partners onboarded from their configuration files as `seed_demo` does:
     live, with credentials, keyed by slug."""
     cache.clear()  # cached OAuth2 tokens are keyed by partner id, which a rollback reuses
     partners = sandbox_partners_onboard({partner.name: partner.base_url for partner in sandbox})

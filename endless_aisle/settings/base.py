@@ -252,7 +252,8 @@ DEMO_PARTNER_CREDENTIAL_KEY = "C45xE3ZlUWPF5LPk55Iz_81xkuF3v5twQDbVdhYHz9g="
 PARTNER_CREDENTIAL_KEYS = env.list("PARTNER_CREDENTIAL_KEYS", default=[DEMO_PARTNER_CREDENTIAL_KEY])
 # host[:port] entries partners may be reached at even on loopback or private addresses.
 PARTNER_HOST_ALLOWLIST = env.list(
-    "PARTNER_HOST_ALLOWLIST", default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303"]
+    "PARTNER_HOST_ALLOWLIST",
+    default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303", "127.0.0.1:8304"],
 )
 PARTNER_CALL_RETENTION_DAYS = env.int("PARTNER_CALL_RETENTION_DAYS", default=30)
 # gunicorn kills a request after GUNICORN_TIMEOUT (deploy/gunicorn.conf.py reads the same

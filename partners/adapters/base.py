@@ -6,6 +6,7 @@ from typing import Any
 
 from partners.http import PartnerCallError
 from partners.mapping import (
+    Availability,
     OrderConfirmation,
     OrderRequest,
     OrderStatusUpdate,
@@ -41,8 +42,9 @@ class PartnerAdapter(ABC):
         """False for operations the partner does not offer: the UI then hides the action."""
 
     @abstractmethod
-    def lookup(self, code: str) -> Product | None:
-        """The product carrying this barcode or product number; None when not carried."""
+    def lookup(self, code: str, quantity: int = 1) -> Product | Availability | None:
+        """The product carrying this barcode or product number (for an availability-only
+        partner: whether it can supply `quantity` of it); None when not carried."""
 
     @abstractmethod
     def search(self, query: str, page: int = 1) -> SearchPage: ...
@@ -51,7 +53,8 @@ class PartnerAdapter(ABC):
     def similar(self, partner_product_id: str) -> list[Product]: ...
 
     @abstractmethod
-    def place_order(self, order: OrderRequest) -> OrderConfirmation: ...
+    def place_order(self, order: OrderRequest) -> OrderConfirmation:
+        """Call `order_fits_partner` first: a one-item-per-order partner gets one line."""
 
     @abstractmethod
     def order_status(self, partner_order_id: str) -> OrderStatusUpdate: ...
@@ -65,7 +68,7 @@ class PartnerAdapter(ABC):
         operation = Operation(operation)
         trace = CallTrace(operation=operation)
         call = {
-            Operation.LOOKUP: lambda: self.lookup(data["code"]),
+            Operation.LOOKUP: lambda: self.lookup(data["code"], data.get("quantity", 1)),
             Operation.SEARCH: lambda: self.search(data["query"], data.get("page", 1)),
             Operation.SIMILAR: lambda: self.similar(data["partner_product_id"]),
             Operation.ORDER_STATUS: lambda: self.order_status(data["partner_order_id"]),
@@ -76,3 +79,13 @@ class PartnerAdapter(ABC):
             trace.error = error
             trace.errors.append(str(error))
         return trace
+
+
+def order_fits_partner(partner: Partner, order: OrderRequest) -> None:
+    """Raise ValueError, before anything is sent, for an order of several lines to a partner that
+    takes one item per order: the order pipeline must send each line as its own order."""
+    if partner.one_item_per_order and len(order.lines) != 1:
+        raise ValueError(
+            f"{partner} takes one item per order: send each of the {len(order.lines)} lines "
+            "as its own order, with its own reference and idempotency key"
+        )

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-from partners.adapters.base import CallTrace, PartnerAdapter
+from partners.adapters.base import CallTrace, PartnerAdapter, order_fits_partner
 from partners.adapters.registry import adapter_register
 from partners.bounded_json import json_loads_bounded
 from partners.http import (
@@ -21,6 +21,7 @@ from partners.http import (
     partner_http_client,
 )
 from partners.mapping import (
+    Availability,
     MappingError,
     OrderConfirmation,
     OrderRequest,
@@ -29,6 +30,7 @@ from partners.mapping import (
     SearchPage,
     compile_mapping,
     data_to_xml,
+    lookup_input,
     response_mapping_input,
     validate_output,
     validate_request,
@@ -76,8 +78,8 @@ class DeclarativeAdapter(PartnerAdapter):
     def supports(self, operation: Operation) -> bool:
         return operation in self.configs
 
-    def lookup(self, code: str) -> Product | None:
-        return self._run(Operation.LOOKUP, {"code": code})
+    def lookup(self, code: str, quantity: int = 1) -> Product | Availability | None:
+        return self._run(Operation.LOOKUP, lookup_input(code, quantity))
 
     def search(self, query: str, page: int = 1) -> SearchPage:
         return self._run(Operation.SEARCH, {"query": query, "page": page})
@@ -86,6 +88,7 @@ class DeclarativeAdapter(PartnerAdapter):
         return self._run(Operation.SIMILAR, {"partner_product_id": partner_product_id})
 
     def place_order(self, order: OrderRequest) -> OrderConfirmation:
+        order_fits_partner(self.partner, order)
         return self._run(
             Operation.PLACE_ORDER, order.to_mapping_input(), idempotency_key=order.idempotency_key
         )
@@ -128,7 +131,9 @@ class DeclarativeAdapter(PartnerAdapter):
                 response_mapping_input(status=response.status, headers=response.headers, body=body),
                 bindings={"input": data},
             )
-            trace.result = validate_output(operation, trace.mapped)
+            trace.result = validate_output(
+                operation, trace.mapped, lookup_kind=self.partner.lookup_kind
+            )
         except MappingError as error:
             trace.error = PartnerMappingError(
                 str(error),

@@ -8,7 +8,11 @@ field. Pure Python: no Django imports, so everything here is tested without a da
 """
 
 from partners.mapping.canonical import (
+    LOOKUP_AVAILABILITY,
+    LOOKUP_KINDS,
+    LOOKUP_PRODUCT,
     Address,
+    Availability,
     ConfirmationLine,
     Contact,
     OrderConfirmation,
@@ -19,6 +23,7 @@ from partners.mapping.canonical import (
     SearchPage,
     StatusLine,
     Variant,
+    validate_availability,
     validate_order_confirmation,
     validate_order_status_update,
     validate_product,
@@ -43,23 +48,32 @@ from partners.mapping.errors import (
     ShapeError,
     XmlPayloadError,
 )
-from partners.mapping.gtin import gtin_check_digit, gtin_problem
+from partners.mapping.gtin import Gtin, GtinError, gtin_check_digit, gtin_normalise, gtin_problem
+from partners.mapping.inputs import lookup_input
 from partners.mapping.limits import Limit, MappingLimits, default_limits, default_limits_set
+from partners.mapping.order_lines import order_mapping_line_problems
 from partners.mapping.outputs import validate_output
 from partners.mapping.preview import PreviewError, PreviewResult, preview
 from partners.mapping.request_parts import RequestParts, validate_request
+from partners.mapping.samples import order_request_sample
 from partners.mapping.values import to_json_friendly
 from partners.mapping.xml import data_to_xml, xml_to_data
 
 __all__ = [
     "DIRECTIONS",
+    "LOOKUP_AVAILABILITY",
+    "LOOKUP_KINDS",
+    "LOOKUP_PRODUCT",
     "OPERATIONS",
     "Address",
+    "Availability",
     "CompiledMapping",
     "ConfirmationLine",
     "Contact",
     "EvaluatorUnavailable",
     "FieldProblem",
+    "Gtin",
+    "GtinError",
     "Limit",
     "MappingError",
     "MappingLimitExceeded",
@@ -84,10 +98,15 @@ __all__ = [
     "default_limits",
     "default_limits_set",
     "gtin_check_digit",
+    "gtin_normalise",
     "gtin_problem",
+    "lookup_input",
+    "order_mapping_line_problems",
+    "order_request_sample",
     "preview",
     "response_mapping_input",
     "to_json_friendly",
+    "validate_availability",
     "validate_order_confirmation",
     "validate_order_status_update",
     "validate_output",

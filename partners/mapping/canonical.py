@@ -3,6 +3,11 @@
 Partners that send only part of the picture stay usable: only identifying fields are required,
 everything else may be absent. The `validate_*` functions turn a mapping's JSON result into these
 frozen objects, or raise ShapeError listing every wrong field with its path and value.
+
+Money (ADR 0012): a variant carries what the partner charges us (`cost`) and its recommended
+retail price (`msrp`), both in the variant's one `currency`. Our selling price is the
+catalogue's business: no shape a mapping produces or receives carries it. GTINs are kept in the
+form partners see (`Gtin.code`: GTIN-13 for retail codes), so equal items compare equal.
 """
 
 import dataclasses
@@ -12,21 +17,36 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from partners.mapping.fields import Fields, Problems
+from partners.mapping.fields import MISSING, Fields, Problems
+from partners.mapping.gtin import GtinError, gtin_normalise
 from partners.mapping.values import to_mapping_value
 
 CONFIRMATION_STATUSES = ("accepted", "rejected", "pending")
 UPDATE_STATUSES = ("accepted", "shipped", "delivered", "cancelled", "rejected")
+# What a partner's lookup answers (`Partner.lookup_kind`): whole products, or only whether it can
+# supply the code in the quantity asked.
+LOOKUP_PRODUCT = "product"
+LOOKUP_AVAILABILITY = "availability"
+LOOKUP_KINDS = (LOOKUP_PRODUCT, LOOKUP_AVAILABILITY)
 _COUNTRY = re.compile(r"[A-Z]{2}", re.ASCII)
 _CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
+# Keys a mapping might still produce from before a rename, and what to write instead.
+_VARIANT_HINTS = {
+    "price": "(there is no price: map what the partner charges us to cost and its recommended "
+    "retail price to msrp; our selling price is set by the catalogue)",
+}
 
 
 @dataclass(frozen=True)
 class Variant:
-    partner_sku: str
+    """One orderable item of a product. `partner_sku` may be absent when the partner names its
+    items by GTIN alone; at least one of the two is there. `cost` and `msrp` are in `currency`."""
+
+    partner_sku: str | None = None
     gtin: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
-    price: Decimal | None = None
+    cost: Decimal | None = None
+    msrp: Decimal | None = None
     currency: str | None = None
     available_quantity: int | None = None
     delivery_days: int | None = None
@@ -47,6 +67,19 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """An availability-only partner's answer to a lookup: whether it can supply the code in the
+    quantity asked (`$input.quantity`). No name, price or variants: the catalogue has those.
+    `partner_sku` is the partner's own code for the item, when it says one."""
+
+    available: bool
+    available_quantity: int | None = None
+    delivery_days: int | None = None
+    delivery_date: date | None = None
+    partner_sku: str | None = None
+
+
+@dataclass(frozen=True)
 class SearchPage:
     products: tuple[Product, ...] = ()
     next_page: str | int | None = None
@@ -55,18 +88,34 @@ class SearchPage:
 
 @dataclass(frozen=True, kw_only=True)
 class OrderLine:
-    partner_sku: str
+    """One item ordered: the partner's SKU, the GTIN, or both (partners that order by GTIN
+    need no SKU). `unit_cost` is what the partner charges us for one, in `currency`; our selling
+    price is deliberately not here (ADR 0012). The GTIN is kept in the form partners see."""
+
+    partner_sku: str | None = None
+    gtin: str | None = None
     quantity: int
-    unit_price: Decimal
+    unit_cost: Decimal
     currency: str
 
     def __post_init__(self) -> None:
+        if self.partner_sku is None and self.gtin is None:
+            raise ValueError("an order line needs a partner_sku or a gtin")
+        if self.partner_sku is not None and (
+            not isinstance(self.partner_sku, str) or not self.partner_sku.strip()
+        ):
+            raise ValueError(f"partner_sku must be non-empty text, got {self.partner_sku!r}")
+        if self.gtin is not None:
+            try:
+                object.__setattr__(self, "gtin", gtin_normalise(self.gtin).code)
+            except GtinError as error:
+                raise ValueError(f"gtin: {error}") from None
         if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
             raise ValueError(f"quantity must be an int, got {self.quantity!r}")
         if self.quantity <= 0:
             raise ValueError(f"quantity must be more than 0, got {self.quantity}")
-        if not isinstance(self.unit_price, Decimal) or not self.unit_price >= 0:
-            raise ValueError(f"unit_price must be a Decimal of 0 or more, got {self.unit_price!r}")
+        if not isinstance(self.unit_cost, Decimal) or not self.unit_cost >= 0:
+            raise ValueError(f"unit_cost must be a Decimal of 0 or more, got {self.unit_cost!r}")
         if not _CURRENCY.fullmatch(self.currency):
             raise ValueError(f"currency must be an ISO 4217 code, got {self.currency!r}")
 
@@ -95,7 +144,8 @@ class Contact:
 
 @dataclass(frozen=True, kw_only=True)
 class OrderRequest:
-    """What a place_order request mapping receives, as `to_mapping_input()`."""
+    """What a place_order request mapping receives, as `to_mapping_input()`. A partner that
+    takes one item per order (`Partner.one_item_per_order`) gets requests of exactly one line."""
 
     reference: str
     idempotency_key: str
@@ -112,9 +162,12 @@ class OrderRequest:
         return to_mapping_value(dataclasses.asdict(self), max_depth=4)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConfirmationLine:
-    partner_sku: str
+    """A line as the partner confirms it, named by its SKU, its GTIN or both."""
+
+    partner_sku: str | None = None
+    gtin: str | None = None
     accepted: bool
     reason: str | None = None
 
@@ -131,9 +184,12 @@ class OrderConfirmation:
     duplicate: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StatusLine:
-    partner_sku: str
+    """A line of a status update, named by its SKU, its GTIN or both."""
+
+    partner_sku: str | None = None
+    gtin: str | None = None
     quantity: int | None = None
     accepted: bool | None = None
     reason: str | None = None
@@ -152,6 +208,23 @@ class OrderStatusUpdate:
 
 def _known(shape: type) -> tuple[str, ...]:
     return tuple(item.name for item in dataclasses.fields(shape))
+
+
+def validate_availability(data: Any, *, operation: str) -> Availability:
+    """Also accepts a bare true or false, e.g. a mapping `body.in_stock`."""
+    if isinstance(data, bool):
+        return Availability(available=data)
+    problems = Problems(operation)
+    fields = Fields(data, "", problems, known=_known(Availability))
+    availability = Availability(
+        available=bool(fields.boolean("available", required=True)),
+        available_quantity=fields.integer("available_quantity", minimum=0),
+        delivery_days=fields.integer("delivery_days", minimum=0),
+        delivery_date=fields.iso_date("delivery_date"),
+        partner_sku=fields.identifier("partner_sku", required=False),
+    )
+    problems.raise_if_any("availability")
+    return availability
 
 
 def validate_variant(data: Any, *, operation: str) -> Variant:
@@ -214,16 +287,18 @@ def validate_order_confirmation(data: Any, *, operation: str) -> OrderConfirmati
     lines = []
     for path, item in fields.items("lines", single=dict):
         line = Fields(item, path, problems, known=_known(ConfirmationLine))
+        partner_sku, gtin = _line_identity(line)
         lines.append(
             ConfirmationLine(
-                partner_sku=line.identifier("partner_sku"),
+                partner_sku=partner_sku,
+                gtin=gtin,
                 accepted=line.boolean("accepted", required=True),
                 reason=line.text("reason"),
             )
         )
     confirmation = OrderConfirmation(
         partner_order_id=fields.identifier("partner_order_id"),
-        status=fields.choice("status", CONFIRMATION_STATUSES),
+        status=fields.status("status", CONFIRMATION_STATUSES),
         lines=tuple(lines),
         expected_ship_date=fields.iso_date("expected_ship_date"),
         duplicate=bool(fields.boolean("duplicate")),
@@ -238,9 +313,11 @@ def validate_order_status_update(data: Any, *, operation: str) -> OrderStatusUpd
     lines = []
     for path, item in fields.items("lines", single=dict):
         line = Fields(item, path, problems, known=_known(StatusLine))
+        partner_sku, gtin = _line_identity(line)
         lines.append(
             StatusLine(
-                partner_sku=line.identifier("partner_sku"),
+                partner_sku=partner_sku,
+                gtin=gtin,
                 quantity=line.integer("quantity", minimum=1),
                 accepted=line.boolean("accepted"),
                 reason=line.text("reason"),
@@ -248,7 +325,7 @@ def validate_order_status_update(data: Any, *, operation: str) -> OrderStatusUpd
         )
     update = OrderStatusUpdate(
         partner_order_id=fields.identifier("partner_order_id"),
-        status=fields.choice("status", UPDATE_STATUSES),
+        status=fields.status("status", UPDATE_STATUSES),
         lines=tuple(lines),
         carrier=fields.text("carrier"),
         tracking_number=fields.identifier("tracking_number", required=False),
@@ -281,14 +358,37 @@ def _read_product(data: Any, path: str, problems: Problems) -> Product:
 def _read_variant(
     data: Any, path: str, problems: Problems, *, product_currency: str | None
 ) -> Variant:
-    fields = Fields(data, path, problems, known=_known(Variant))
+    fields = Fields(data, path, problems, known=_known(Variant), hints=_VARIANT_HINTS)
+    partner_sku, gtin = _line_identity(fields)
+    cost, msrp = fields.decimal("cost"), fields.decimal("msrp")
+    currency = fields.currency("currency") or product_currency
+    if (cost is not None or msrp is not None) and currency is None and not fields.raw("currency"):
+        fields.report(
+            "currency",
+            "is required when cost or msrp is given: an amount without its currency is a guess "
+            '(set it on the variant or on the product, e.g. "GBP")',
+        )
     return Variant(
-        partner_sku=fields.identifier("partner_sku"),
-        gtin=fields.gtin("gtin"),
+        partner_sku=partner_sku,
+        gtin=gtin,
         attributes=fields.text_map("attributes"),
-        price=fields.decimal("price"),
-        currency=fields.currency("currency") or product_currency,
+        cost=cost,
+        msrp=msrp,
+        currency=currency,
         available_quantity=fields.integer("available_quantity", minimum=0),
         delivery_days=fields.integer("delivery_days", minimum=0),
         delivery_date=fields.iso_date("delivery_date"),
     )
+
+
+def _line_identity(fields: Fields) -> tuple[str | None, str | None]:
+    """(partner_sku, gtin) of a variant or order line: at least one is required."""
+    partner_sku = fields.identifier("partner_sku", required=False)
+    gtin = fields.gtin("gtin")
+    if partner_sku is None and gtin is None and fields.raw("gtin") is None:
+        fields.report(
+            "partner_sku",
+            "is required unless gtin is given",
+            fields.data.get("partner_sku", MISSING),
+        )
+    return partner_sku, gtin

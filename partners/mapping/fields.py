@@ -1,20 +1,20 @@
 """Reading a mapping's JSON result field by field, collecting every problem on the way.
 
 A wrong field is reported and read as None, so validation carries on and the merchandiser sees
-every problem of a result at once, each with its path (`variants[2].price`) and the value found.
+every problem of a result at once, each with its path (`variants[2].cost`) and the value found.
 """
 
 import json
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from partners.mapping.errors import FieldProblem, ShapeError
-from partners.mapping.gtin import gtin_problem
+from partners.mapping.gtin import gtin_normalise, gtin_problem
 from partners.mapping.values import float_to_decimal
 
 MISSING = object()
@@ -62,9 +62,18 @@ class Problems:
 
 class Fields:
     """One JSON object of a mapping's result. Keys outside `known` are reported: a mapping's
-    result is ours to define, so an unknown key is a typo that would otherwise lose data."""
+    result is ours to define, so an unknown key is a typo that would otherwise lose data.
+    `hints` says what to write instead of a key we no longer know (e.g. a renamed field)."""
 
-    def __init__(self, data: Any, path: str, problems: Problems, *, known: Collection[str]) -> None:
+    def __init__(
+        self,
+        data: Any,
+        path: str,
+        problems: Problems,
+        *,
+        known: Collection[str],
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = path
         self.problems = problems
         if not isinstance(data, dict):
@@ -72,9 +81,8 @@ class Fields:
             data = {}
         for key, value in data.items():
             if key not in known:
-                problems.add(
-                    child_path(path, key), f"is not a field we know ({', '.join(known)})", value
-                )
+                hint = (hints or {}).get(key) or f"({', '.join(known)})"
+                problems.add(child_path(path, key), f"is not a field we know {hint}", value)
         self.data = data
 
     def path_of(self, key: str) -> str:
@@ -162,12 +170,27 @@ class Fields:
         self.report(key, "must be true or false", value)
         return None
 
-    def choice(self, key: str, options: Collection[str], *, required: bool = True) -> str | None:
-        value = self.raw(key, required=required)
+    def status(self, key: str, ours: Collection[str]) -> str | None:
+        """One of our statuses. The message itself names the partner's word (a status word, not
+        customer data; the call log keeps messages, never values) and every status we know."""
+        listed = ", ".join(ours)
+        value = self.raw(key)
         if value is None:
+            self.report(
+                key,
+                f"is required: map each of the partner's statuses to one of ours ({listed}). "
+                "A $lookup table without the partner's word leaves it empty; write "
+                "$lookup({…}, body.state) ?: body.state so an unmapped word is named here",
+                self.data.get(key, MISSING),
+            )
             return None
-        if value not in options:
-            self.report(key, f"must be one of: {', '.join(options)}", value)
+        if value not in ours:
+            self.report(
+                key,
+                f"{describe(value)} is not one of our statuses ({listed}): map the partner's "
+                "word to one of them, e.g. with $lookup",
+                value,
+            )
             return None
         return value
 
@@ -189,7 +212,7 @@ class Fields:
         if problem:
             self.report(key, problem, value)
             return None
-        return value
+        return gtin_normalise(value).code
 
     def url(self, key: str) -> str | None:
         value = self.raw(key)

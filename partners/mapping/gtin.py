@@ -1,6 +1,24 @@
-"""GS1 check digits for GTIN-8, -12 (UPC-A), -13 (EAN) and -14."""
+"""GTINs (GTIN-8, -12 / UPC-A, -13 / EAN and -14): check digits and the forms we use.
+
+One code has several spellings: UPC-A 012345678905, EAN 0012345678905 and GTIN-14
+00012345678905 are the same item. `gtin_normalise` reads any of them and gives both forms we use:
+
+- `gtin14`, the internal form: 14 digits, zero-padded on the left, so equal items compare equal;
+- `code`, the form partners see: the GTIN-13 (EAN) form of a retail code, or the 14 digits of a
+  GTIN-14 whose indicator digit (the first) is not 0, which names a case or pack and has no
+  GTIN-13 form.
+"""
+
+import re
+from dataclasses import dataclass
 
 GTIN_LENGTHS = (8, 12, 13, 14)
+# Printed barcodes group their digits ("5 012345 678900"); people type them that way.
+_SEPARATORS = re.compile(r"[\s-]")
+
+
+class GtinError(ValueError):
+    """The text is not a GTIN; the message says why in words a person can act on."""
 
 
 def gtin_check_digit(body: str) -> int:
@@ -9,9 +27,44 @@ def gtin_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+@dataclass(frozen=True)
+class Gtin:
+    """A valid GTIN. Create it with `gtin_normalise`."""
+
+    gtin14: str
+
+    @property
+    def code(self) -> str:
+        """The form partners see: GTIN-13 for retail codes, all 14 digits for a case or pack."""
+        return self.gtin14 if self.gtin14[0] != "0" else self.gtin14[1:]
+
+    @property
+    def is_retail(self) -> bool:
+        """True for GTIN-8, -12 and -13 (and a GTIN-14 with indicator digit 0)."""
+        return self.gtin14[0] == "0"
+
+
+def gtin_normalise(text: str) -> Gtin:
+    """The GTIN in `text` (spaces and hyphens between digits are ignored); raises GtinError
+    saying what is wrong, naming the expected check digit when only that is wrong."""
+    if not isinstance(text, str):
+        raise GtinError(f"a GTIN is text, got {type(text).__name__}")
+    digits = _SEPARATORS.sub("", text)
+    if len(digits) not in GTIN_LENGTHS or not digits.isascii() or not digits.isdigit():
+        raise GtinError(f"{text.strip()!r} is not a GTIN: a GTIN has 8, 12, 13 or 14 digits")
+    expected = gtin_check_digit(digits[:-1])
+    if int(digits[-1]) != expected:
+        raise GtinError(
+            f"{digits} has a wrong check digit: the last digit is {digits[-1]}, "
+            f"it should be {expected}"
+        )
+    return Gtin(digits.zfill(14))
+
+
 def gtin_problem(code: str) -> str | None:
-    """What is wrong with `code` as a GTIN, in words, or None when it is valid."""
-    if len(code) not in GTIN_LENGTHS or not all("0" <= char <= "9" for char in code):
+    """What is wrong with `code` as a GTIN field of a mapping's result, or None when valid.
+    Stricter than `gtin_normalise`: a partner's field holds the digits only."""
+    if len(code) not in GTIN_LENGTHS or not code.isascii() or not code.isdigit():
         return "must be 8, 12, 13 or 14 digits"
     expected = gtin_check_digit(code[:-1])
     if int(code[-1]) != expected:

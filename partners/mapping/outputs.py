@@ -4,7 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 from partners.mapping.canonical import (
+    LOOKUP_AVAILABILITY,
+    LOOKUP_KINDS,
+    LOOKUP_PRODUCT,
+    Availability,
     Product,
+    validate_availability,
     validate_order_confirmation,
     validate_order_status_update,
     validate_product,
@@ -14,13 +19,16 @@ from partners.mapping.canonical import (
 from partners.mapping.engine import checked_operation
 
 
-def _lookup(data: Any, *, operation: str) -> Product | None:
+def _lookup(data: Any, *, operation: str, lookup_kind: str) -> Product | Availability | None:
     """Null means the partner does not carry the item (e.g. `status = 404 ? null : {…}`)."""
-    return None if data is None else validate_product(data, operation=operation)
+    if data is None:
+        return None
+    if lookup_kind == LOOKUP_AVAILABILITY:
+        return validate_availability(data, operation=operation)
+    return validate_product(data, operation=operation)
 
 
 _VALIDATORS: dict[str, Callable[..., Any]] = {
-    "lookup": _lookup,
     "search": validate_search_page,
     "similar": validate_similar,
     "place_order": validate_order_confirmation,
@@ -29,12 +37,18 @@ _VALIDATORS: dict[str, Callable[..., Any]] = {
 }
 
 
-def validate_output(operation: str, data: Any) -> Any:
+def validate_output(operation: str, data: Any, *, lookup_kind: str = LOOKUP_PRODUCT) -> Any:
     """A response mapping's result as its canonical object:
 
-    lookup → Product or None, search → SearchPage, similar → list of Product,
-    place_order → OrderConfirmation, order_status and cancel_order → OrderStatusUpdate.
+    lookup → Product, or Availability for an availability-only partner (`lookup_kind`
+    "availability"), or None (not carried); search → SearchPage; similar → list of Product;
+    place_order → OrderConfirmation; order_status and cancel_order → OrderStatusUpdate.
     Raises ShapeError listing every wrong field.
     """
     name = checked_operation(operation)
+    kind = str(getattr(lookup_kind, "value", lookup_kind))
+    if kind not in LOOKUP_KINDS:
+        raise ValueError(f"unknown lookup kind {lookup_kind!r}; expected one of {LOOKUP_KINDS}")
+    if name == "lookup":
+        return _lookup(data, operation=name, lookup_kind=kind)
     return _VALIDATORS[name](data, operation=name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from partners.mapping.canonical import LOOKUP_PRODUCT
 from partners.mapping.engine import DIRECTIONS, compile_mapping, response_mapping_input
 from partners.mapping.errors import (
     MappingError,
@@ -63,13 +64,15 @@ def preview(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
     operation_input: Mapping[str, Any] | None = None,
+    lookup_kind: str = LOOKUP_PRODUCT,
     limits: MappingLimits | None = None,
 ) -> PreviewResult:
     """Run `expression` on `sample_payload`.
 
     For a response mapping the sample is the partner's body (JSON or XML) and the mapping receives
     {"status", "headers", "body"} with `operation_input` as $input. For a request mapping the
-    sample is the operation's input as JSON.
+    sample is the operation's input as JSON. `lookup_kind` is the partner's (a lookup of an
+    availability-only partner produces an Availability).
     """
     limits = limits or default_limits()
     if input_format not in INPUT_FORMATS or direction not in DIRECTIONS:
@@ -96,7 +99,7 @@ def preview(
         return PreviewResult(parsed_input=shown_input, errors=(_failure(error),))
     try:
         if direction == "response":
-            result = validate_output(operation, output)
+            result = validate_output(operation, output, lookup_kind=lookup_kind)
         else:
             result = validate_request(operation, output)
     except ShapeError as error:

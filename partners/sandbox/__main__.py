@@ -1,8 +1,9 @@
-"""`python -m partners.sandbox`: serve the three partners on 8301-8303 until Ctrl-C."""
+"""`python -m partners.sandbox`: serve the four partners on 8301-8304 until Ctrl-C."""
 
 import argparse
 import logging
 
+from partners.sandbox.baywater import KEY_ID, SECRET
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.hearth import PASSWORD, USERNAME
 from partners.sandbox.servers import DEMO_PORTS, DEMO_STATUS_ADVANCE_SECONDS, sandbox_partners_serve
@@ -25,12 +26,14 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger(__name__).info(
         "credentials: threadline X-Api-Key=%s; stridewell client_id=%s client_secret=%s; "
-        "hearth Basic %s:%s",
+        "hearth Basic %s:%s; baywater HMAC key id %s secret %s",
         API_KEY,
         CLIENT_ID,
         CLIENT_SECRET,
         USERNAME,
         PASSWORD,
+        KEY_ID,
+        SECRET,
     )
     sandbox_partners_serve(
         options.host,

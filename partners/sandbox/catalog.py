@@ -1,9 +1,13 @@
-"""The seed catalogue the three sandbox partners sell from.
+"""The seed catalogue the sandbox partners sell from.
 
 One catalogue, generated from a fixed seed, so the demo, the tests and the benchmarks all see the
 same products, and a GTIN scanned in the demo is carried by the same partners at the same prices
 every time. Products are shared (same GTINs) but each partner has its own codes, prices and stock,
 because that is exactly what the back office has to reconcile.
+
+Three partners carry ranges (names, variants, prices). Baywater, a wholesaler, stocks a share of
+the same products by GTIN alone: its offers come from a random stream of their own, so adding it
+left the three ranges exactly as they were.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
+from partners.mapping.gtin import gtin_check_digit
 from partners.sandbox.catalog_data import (
     APPAREL_SIZES,
     BRANDS,
@@ -36,6 +41,10 @@ class PartnerName(StrEnum):
     THREADLINE = "threadline"
     STRIDEWELL = "stridewell"
     HEARTH = "hearth"
+    BAYWATER = "baywater"
+
+
+RANGE_PARTNERS = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH)
 
 
 @dataclass(frozen=True)
@@ -92,18 +101,6 @@ class Catalog:
         return tuple(offer for offer in self.offers if offer.partner is partner)
 
 
-def gtin13_check_digit(first_twelve: str) -> int:
-    """The GS1 check digit: digits weighted 1, 3, 1, 3... from the left, rounded up to ten."""
-    if len(first_twelve) != 12 or not first_twelve.isdigit():
-        raise ValueError(f"A GTIN-13 body is 12 digits, not {first_twelve!r}.")
-    weighted = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first_twelve))
-    return (10 - weighted % 10) % 10
-
-
-def gtin13_is_valid(gtin: str) -> bool:
-    return len(gtin) == 13 and gtin.isdigit() and gtin13_check_digit(gtin[:12]) == int(gtin[12])
-
-
 CATEGORY_SIZES = {Category.APPAREL: APPAREL_SIZES, Category.FOOTWEAR: FOOTWEAR_SIZES}
 RRP_RANGE = {
     Category.APPAREL: (25, 180),
@@ -124,19 +121,23 @@ def catalog_build(seed: int = DEFAULT_SEED) -> Catalog:
     products = _products_build(rng)
     multi_partner = set(rng.sample(range(len(products)), k=len(products) // 3))
     product_numbers = {
-        partner: iter(rng.sample(range(10_000, 99_999), k=len(products))) for partner in PartnerName
+        partner: iter(rng.sample(range(10_000, 99_999), k=len(products)))
+        for partner in RANGE_PARTNERS
     }
     offers: list[Offer] = []
     for index, product in enumerate(products):
         partners = [PRIMARY_PARTNER[product.category]]
         if index in multi_partner:
-            others = [partner for partner in PartnerName if partner not in partners]
+            others = [partner for partner in RANGE_PARTNERS if partner not in partners]
             partners += rng.sample(others, k=rng.choice((1, 2)))
         costs = _distinct_costs(rng, product.category, len(partners))
         for partner, (cost, rrp) in zip(partners, costs, strict=True):
             number = next(product_numbers[partner])
             offers.append(_offer_build(rng, partner, product, number, cost, rrp))
-    return Catalog(products=tuple(products), offers=tuple(_with_similar(rng, offers)))
+    ranges = _with_similar(rng, offers)
+    return Catalog(
+        products=tuple(products), offers=(*ranges, *_wholesale_offers(seed, products, ranges))
+    )
 
 
 @cache
@@ -163,7 +164,7 @@ def _products_build(rng: random.Random) -> list[Product]:
                 for size in sizes:
                     body = f"50{gtin_serial:010d}"
                     gtin_serial += 1
-                    variants.append(Variant(f"{body}{gtin13_check_digit(body)}", size, colour))
+                    variants.append(Variant(f"{body}{gtin_check_digit(body)}", size, colour))
             products.append(
                 Product(
                     number=f"EA{len(products) + 1:05d}",
@@ -234,6 +235,40 @@ def _sku(partner: PartnerName, product_number: str, position: int, variant: Vari
     if partner is PartnerName.STRIDEWELL:
         return f"{product_number}{position + 1:03d}"
     return f"{product_number}.{variant.colour.code}.{variant.size.code}"
+
+
+WHOLESALE_SHARE = 4  # Baywater stocks about one product in this many
+
+
+def _wholesale_offers(seed: int, products: list[Product], ranges: list[Offer]) -> list[Offer]:
+    """Baywater's offers: every variant of a share of the products, each known by its GTIN
+    (which is also its SKU), at a wholesale cost below the range partners' recommended price."""
+    rng = random.Random(f"{seed}-wholesale")  # noqa: S311 - repeatable demo data
+    rrp = {offer.product.number: offer.rrp for offer in ranges}
+    chosen = sorted(rng.sample(range(len(products)), k=len(products) // WHOLESALE_SHARE))
+    offers = []
+    for index in chosen:
+        product = products[index]
+        price = rrp[product.number]
+        offers.append(
+            Offer(
+                partner=PartnerName.BAYWATER,
+                product=product,
+                product_number=f"BW{index + 1:05d}",
+                cost=(price * Decimal(rng.uniform(0.38, 0.5))).quantize(PENNY),
+                rrp=price,
+                lead_time_days=rng.randint(2, 6),
+                variants=tuple(
+                    OfferVariant(
+                        sku=variant.gtin,
+                        variant=variant,
+                        stock=rng.choices((0, rng.randint(1, 3), rng.randint(4, 60)), (1, 2, 7))[0],
+                    )
+                    for variant in product.variants
+                ),
+            )
+        )
+    return offers
 
 
 def _with_similar(rng: random.Random, offers: list[Offer]) -> list[Offer]:

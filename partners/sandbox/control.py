@@ -60,7 +60,9 @@ def control_routes(sandbox: PartnerSandbox) -> list[Route]:
 
     def webhook(request: Request) -> Response:
         payload = _payload(request)
-        sandbox.webhook_set(payload["url"], payload.get("secret") or DEFAULT_WEBHOOK_SECRET)
+        sandbox.webhook_set(
+            payload["url"], payload.get("secret") or DEFAULT_WEBHOOK_SECRET, payload.get("signing")
+        )
         return state(request)
 
     def status_advance(request: Request) -> Response:

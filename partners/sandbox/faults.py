@@ -31,7 +31,7 @@ FAULTS_BEFORE_HANDLING = frozenset({FaultKind.SERVER_ERROR, FaultKind.RATE_LIMIT
 
 
 class Operation(StrEnum):
-    """What a request does, the same name for all three partners, to aim faults at it."""
+    """What a request does, the same name for every partner, to aim faults at it."""
 
     TOKEN = "token"  # noqa: S105 - an operation name, not a credential
     LOOKUP_CODE = "lookup_code"

@@ -259,7 +259,7 @@ class HearthSandbox(PartnerSandbox):
             attributes = {
                 "code": line.sku,
                 "qty": str(line.quantity),
-                "price": f"{line.unit_price:.2f}",
+                "price": f"{line.unit_cost:.2f}",
                 "status": "Accepted" if line.accepted else "Rejected",
             }
             if line.reject_reason is not None:

@@ -54,6 +54,7 @@ class Request:
     body: bytes
     params: Mapping[str, str] = field(default_factory=dict)
     fault: FaultRule | None = None
+    target: str = ""  # the request target exactly as received, for partners that verify it
 
     @property
     def reject_line(self) -> bool:

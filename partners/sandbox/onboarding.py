@@ -1,4 +1,4 @@
-"""Onboard the three sandbox partners from their configuration files, as a merchandiser would:
+"""Onboard the sandbox partners from their configuration files, as a merchandiser would:
 import, set credentials, test, go live. Used by `seed_demo` and by tests; never by product code."""
 
 import json
@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from partners.models import Partner
+from partners.sandbox.baywater import BaywaterSandbox
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.hearth import HearthSandbox
 from partners.sandbox.stridewell import StridewellSandbox
@@ -25,6 +26,7 @@ SANDBOX_CREDENTIALS = {
         "client_secret": StridewellSandbox.client_secret,
     },
     PartnerName.HEARTH: {"username": HearthSandbox.username, "password": HearthSandbox.password},
+    PartnerName.BAYWATER: {"key_id": BaywaterSandbox.key_id, "secret": BaywaterSandbox.secret},
 }
 
 

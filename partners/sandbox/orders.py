@@ -63,7 +63,7 @@ class LineRequest:
 class OrderLine:
     sku: str
     quantity: int
-    unit_price: Decimal
+    unit_cost: Decimal
     reject_reason: RejectReason | None = None
 
     @property
@@ -95,7 +95,7 @@ class Order:
     @property
     def total(self) -> Decimal:
         return sum(
-            (line.unit_price * line.quantity for line in self.lines if line.accepted), Decimal()
+            (line.unit_cost * line.quantity for line in self.lines if line.accepted), Decimal()
         )
 
 
@@ -127,13 +127,13 @@ class OrderBook:
         order_id: Callable[[int], str],
         carrier: Carrier,
         tracking_url: Callable[[str], str],
-        prices: Mapping[str, Decimal],
+        costs: Mapping[str, Decimal],
         stock: Mapping[str, int],
     ) -> None:
         self._order_id = order_id
         self._carrier = carrier
         self._tracking_url = tracking_url
-        self._prices = dict(prices)
+        self._costs = dict(costs)
         self._initial_stock = dict(stock)
         self._lock = threading.Lock()
         self._stock = dict(stock)
@@ -179,7 +179,7 @@ class OrderBook:
             if existing is not None:
                 return self._orders[existing], False
             for line in lines:
-                if line.sku not in self._prices:
+                if line.sku not in self._costs:
                     raise UnknownSkuError(line.sku)
             order_lines = []
             for position, line in enumerate(lines):
@@ -191,7 +191,7 @@ class OrderBook:
                 else:
                     self._stock[line.sku] -= line.quantity
                 order_lines.append(
-                    OrderLine(line.sku, line.quantity, self._prices[line.sku], reason)
+                    OrderLine(line.sku, line.quantity, self._costs[line.sku], reason)
                 )
             accepted = any(line.accepted for line in order_lines)
             now = datetime.now(UTC)

@@ -1,8 +1,8 @@
-"""What the three sandbox partners share: lifecycle, request flow, faults, orders and webhooks.
+"""What the sandbox partners share: lifecycle, request flow, faults, orders and webhooks.
 
 A partner subclass only declares its routes, its authentication and its wire format. Everything
 a test or benchmark drives (faults, latency, counters, status changes) works the same way on all
-three: in Python on this object, or over HTTP under `/_sandbox/` (see control.py).
+of them: in Python on this object, or over HTTP under `/_sandbox/` (see control.py).
 """
 
 from __future__ import annotations
@@ -48,7 +48,12 @@ from partners.sandbox.orders import (
     OrderStatus,
     OrderTransitionError,
 )
-from partners.sandbox.webhooks import DEFAULT_WEBHOOK_SECRET, WebhookPusher, WebhookTarget
+from partners.sandbox.webhooks import (
+    DEFAULT_WEBHOOK_SECRET,
+    WebhookPusher,
+    WebhookSigning,
+    WebhookTarget,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +90,8 @@ class PartnerSandbox(ABC):
     name: ClassVar[PartnerName]
     content_type: ClassVar[str]
     carrier: ClassVar[Carrier]
+    # How this partner signs its status pushes unless a webhook is set with another scheme.
+    webhook_signing: ClassVar[WebhookSigning] = WebhookSigning.BODY
 
     def __init__(
         self,
@@ -103,7 +110,7 @@ class PartnerSandbox(ABC):
             order_id=self.order_id,
             carrier=self.carrier,
             tracking_url=lambda number: f"{self.base_url}/track/{number}",
-            prices={
+            costs={
                 item.sku: offer.cost for offer in self.catalog.offers for item in offer.variants
             },
             stock={
@@ -216,9 +223,16 @@ class PartnerSandbox(ABC):
             raise ValueError("latency cannot be negative")
         self._latency_ms = milliseconds
 
-    def webhook_set(self, url: str | None, secret: str = DEFAULT_WEBHOOK_SECRET) -> None:
-        """Push status changes to `url`, signed with `secret`; None stops pushing."""
-        self._webhooks.configure(None if url is None else WebhookTarget(url, secret))
+    def webhook_set(
+        self,
+        url: str | None,
+        secret: str = DEFAULT_WEBHOOK_SECRET,
+        signing: WebhookSigning | str | None = None,
+    ) -> None:
+        """Push status changes to `url`, signed with `secret` under `signing` (by default the
+        partner's own scheme); None stops pushing."""
+        scheme = self.webhook_signing if signing is None else WebhookSigning(signing)
+        self._webhooks.configure(None if url is None else WebhookTarget(url, secret, scheme))
 
     def status_advance_set(self, seconds: float | None) -> None:
         """Advance each order one status after `seconds` in it; None waits for order_advance."""
@@ -253,6 +267,7 @@ class PartnerSandbox(ABC):
             "latency_ms": self._latency_ms,
             "status_advance_seconds": self._status_advance_seconds,
             "webhook_url": target.url if target else None,
+            "webhook_signing": (target.signing if target else self.webhook_signing).value,
             "faults": [rule.as_dict() for rule in self.faults.rules()],
         }
 
@@ -292,7 +307,7 @@ class PartnerSandbox(ABC):
         fault = self.faults.take(operation) if operation is not None else None
         if fault is not None and fault.kind in FAULTS_BEFORE_HANDLING:
             return self._fault_response(fault)
-        request = Request(method, path, query, headers, body, params, fault)
+        request = Request(method, path, query, headers, body, params, fault, target)
         try:
             if not matched.public:
                 self.authenticate(request)

@@ -1,4 +1,4 @@
-"""Start the three sandbox partners together, for the demo, the tests and the benchmarks."""
+"""Start the four sandbox partners together, for the demo, the tests and the benchmarks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self, TypeVar
 
+from partners.sandbox.baywater import BaywaterSandbox
 from partners.sandbox.catalog import Catalog, PartnerName
 from partners.sandbox.hearth import HearthSandbox
 from partners.sandbox.partner_server import PartnerSandbox
@@ -19,6 +20,7 @@ DEMO_PORTS: Mapping[str, int] = {
     PartnerName.THREADLINE: 8301,
     PartnerName.STRIDEWELL: 8302,
     PartnerName.HEARTH: 8303,
+    PartnerName.BAYWATER: 8304,
 }
 DEMO_STATUS_ADVANCE_SECONDS = 30.0
 P = TypeVar("P", bound=PartnerSandbox)
@@ -26,14 +28,15 @@ P = TypeVar("P", bound=PartnerSandbox)
 
 @dataclass(frozen=True)
 class SandboxPartners:
-    """The three running partners; also a context manager that stops them."""
+    """The running partners; also a context manager that stops them."""
 
     threadline: ThreadlineSandbox
     stridewell: StridewellSandbox
     hearth: HearthSandbox
+    baywater: BaywaterSandbox
 
     def __iter__(self) -> Iterator[PartnerSandbox]:
-        return iter((self.threadline, self.stridewell, self.hearth))
+        return iter((self.threadline, self.stridewell, self.hearth, self.baywater))
 
     def by_name(self, name: PartnerName | str) -> PartnerSandbox:
         return getattr(self, PartnerName(name).value)
@@ -65,7 +68,7 @@ def sandbox_partners_start(
     status_advance_seconds: float | None = None,
     catalog: Catalog | None = None,
 ) -> SandboxPartners:
-    """Serve all three partners in background threads; a missing or 0 port means a free one.
+    """Serve every partner in background threads; a missing or 0 port means a free one.
 
     Orders advance on their own only if `status_advance_seconds` is given; otherwise a test moves
     them with `order_advance`, so nothing depends on how fast the machine is.
@@ -85,7 +88,10 @@ def sandbox_partners_start(
 
     try:
         return SandboxPartners(
-            launch(ThreadlineSandbox), launch(StridewellSandbox), launch(HearthSandbox)
+            launch(ThreadlineSandbox),
+            launch(StridewellSandbox),
+            launch(HearthSandbox),
+            launch(BaywaterSandbox),
         )
     except BaseException:
         for partner in started:

@@ -365,7 +365,7 @@ class StridewellSandbox(PartnerSandbox):
                 {
                     "sku_code": line.sku,
                     "qty": line.quantity,
-                    "unit_price": f"{line.unit_price:.2f}",
+                    "unit_price": f"{line.unit_cost:.2f}",
                     "state": "CONFIRMED" if line.accepted else "REJECTED",
                     "rejection_reason": REJECT_REASONS[line.reject_reason]
                     if line.reject_reason

@@ -208,7 +208,7 @@ class ThreadlineSandbox(PartnerSandbox):
                 {
                     "sku": line.sku,
                     "quantity": line.quantity,
-                    "price_cents": pence(line.unit_price),
+                    "price_cents": pence(line.unit_cost),
                     "status": "accepted" if line.accepted else "rejected",
                     "reject_reason": REJECT_REASONS[line.reject_reason]
                     if line.reject_reason

@@ -1,5 +1,12 @@
 """Status pushes to the back office's webhook, signed the way the receiver has to verify them.
 
+Two signing schemes, chosen per partner (and per webhook for tests):
+    body            X-Sandbox-Signature: sha256=<hex HMAC-SHA256(secret, body)>
+    timestamp_body  X-Sandbox-Timestamp: <unix seconds when this attempt was sent>
+                    X-Sandbox-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+The second lets a receiver refuse a push whose timestamp is too old (a replay): each attempt is
+signed afresh with the time it is sent, so a retry is never stale.
+
 Pushes go out from one background thread per partner, in order, so a slow or failing receiver
 delays notifications but never a partner's API answer, and never stops the server.
 """
@@ -11,15 +18,23 @@ import hmac
 import logging
 import queue
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from enum import StrEnum
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
+TIMESTAMP_HEADER = "X-Sandbox-Timestamp"
 DEFAULT_WEBHOOK_SECRET = "endless-aisle-sandbox-webhook"  # noqa: S105 - demo value, loopback only
 PUSH_TIMEOUT_SECONDS = 5.0
+
+
+class WebhookSigning(StrEnum):
+    BODY = "body"
+    TIMESTAMP_BODY = "timestamp_body"
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
@@ -27,10 +42,29 @@ def webhook_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def webhook_timestamp_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=` and the hex HMAC-SHA256 of the timestamp, a full stop and the body bytes."""
+    return webhook_signature(secret, timestamp.encode() + b"." + body)
+
+
+def webhook_signed_headers(
+    signing: WebhookSigning, secret: str, body: bytes, *, now: float
+) -> dict[str, str]:
+    """The headers that sign `body` under `signing`, with `now` (unix time) as its timestamp."""
+    if signing is WebhookSigning.BODY:
+        return {SIGNATURE_HEADER: webhook_signature(secret, body)}
+    timestamp = str(int(now))
+    return {
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: webhook_timestamp_signature(secret, timestamp, body),
+    }
+
+
 @dataclass(frozen=True)
 class WebhookTarget:
     url: str
     secret: str
+    signing: WebhookSigning = WebhookSigning.BODY
 
 
 @dataclass(frozen=True)
@@ -89,18 +123,18 @@ class WebhookPusher:
             self._deliver(push)
 
     def _deliver(self, push: _Push) -> None:
-        request = urllib.request.Request(  # noqa: S310 - the URL is set by our own test or demo wiring
-            push.target.url,
-            data=push.body,
-            method="POST",
-            headers={
-                "Content-Type": push.content_type,
-                SIGNATURE_HEADER: webhook_signature(push.target.secret, push.body),
-            },
-        )
         for attempt in range(1, self._attempts + 1):
             if push.generation != self._generation:
                 return
+            signed = webhook_signed_headers(
+                push.target.signing, push.target.secret, push.body, now=time.time()
+            )
+            request = urllib.request.Request(  # noqa: S310 - the URL is set by our own test or demo wiring
+                push.target.url,
+                data=push.body,
+                method="POST",
+                headers={"Content-Type": push.content_type, **signed},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
                     logger.info(

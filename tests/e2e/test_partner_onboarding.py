@@ -1,6 +1,6 @@
 """A merchandiser connects a partner nobody wrote code for, through the Django admin alone.
 
-The partner (tests/e2e/fourth_partner.py) runs on a loopback port next to the three sandbox
+The partner (tests/e2e/fourth_partner.py) runs on a loopback port next to the sandbox
 partners; both are allow-listed for the SSRF guard through the `settings` fixture, which the
 live server sees because it runs in a thread of this process.
 """
@@ -46,7 +46,7 @@ LOOKUP_RESPONSE_MAPPING = """status = 404 ? null : body.result.{
     "partner_sku": id,
     "gtin": ean,
     "attributes": dims,
-    "price": gbp,
+    "cost": gbp,
     "available_quantity": on_hand
   }[]
 }"""
@@ -65,7 +65,7 @@ ORDER_REQUEST_MAPPING = """{
 }"""
 ORDER_RESPONSE_MAPPING = """{
   "partner_order_id": body.po,
-  "status": body.state = "OK" ? "accepted" : "rejected",
+  "status": $lookup({"OK": "accepted", "REFUSED": "rejected"}, body.state) ?: body.state,
   "duplicate": status = 200
 }"""
 
@@ -98,7 +98,8 @@ JACKET = {
             "partner_sku": "QS-100-M-OLV",
             "gtin": JACKET_EAN,
             "attributes": {"size": "M", "colour": "Olive"},
-            "price": "89.50",
+            "cost": "89.50",
+            "msrp": None,
             "currency": "GBP",
             "available_quantity": 4,
             "delivery_days": None,
@@ -108,7 +109,8 @@ JACKET = {
             "partner_sku": "QS-100-L-OLV",
             "gtin": "5060123450026",
             "attributes": {"size": "L", "colour": "Olive"},
-            "price": "89.50",
+            "cost": "89.50",
+            "msrp": None,
             "currency": "GBP",
             "available_quantity": 0,
             "delivery_days": None,
@@ -149,7 +151,8 @@ BEANIE = {
             "partner_sku": "QS-200-OS-NVY",
             "gtin": "5060123450033",
             "attributes": {"size": "One size", "colour": "Navy"},
-            "price": "24.00",
+            "cost": "24.00",
+            "msrp": None,
             "currency": "GBP",
             "available_quantity": 12,
             "delivery_days": None,
@@ -164,7 +167,11 @@ ORDER = OrderRequest(
     idempotency_key="5b0e7f52-2f7e-4d0c-9d55-0c1f6f3a9e10",
     lines=(
         OrderLine(
-            partner_sku="QS-100-M-OLV", quantity=2, unit_price=Decimal("89.50"), currency="GBP"
+            partner_sku="QS-100-M-OLV",
+            gtin=JACKET_EAN,
+            quantity=2,
+            unit_cost=Decimal("89.50"),
+            currency="GBP",
         ),
     ),
     ship_to=Address(
@@ -183,7 +190,7 @@ def fourth_partner():
 
 @pytest.fixture
 def partners_reachable(settings, onboarded, fourth_partner):
-    """The three sandbox partners live, as in the demo, and the fourth one reachable."""
+    """The sandbox partners live, as in the demo, and the fourth one reachable."""
     fourth_partner.reset()
     settings.PARTNER_HOST_ALLOWLIST = [*settings.PARTNER_HOST_ALLOWLIST, fourth_partner.netloc]
     return fourth_partner
@@ -267,7 +274,7 @@ def click_status_button(page, label: str) -> None:
 def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, partners_reachable):
     page = admin_page
     page.locator("#partners-partner").get_by_role("link", name="Partners").click()
-    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    expect(page.locator("#result_list tbody tr")).to_have_count(4)
     screenshot(page, "onboarding-partner-list")
 
     partner = add_partner(

@@ -267,6 +267,7 @@ SAMPLE = {
             "size": "42",
             "colour": "Black",
             "price_cents": 4999,
+            "rrp_cents": 8900,
             "stock": 3,
         }
     ],
@@ -294,7 +295,7 @@ def test_preview_of_a_pasted_sample_shows_the_canonical_result(merchandiser, onb
     assert "The mapping fits" in page_text(response)
     assert canonical["partner_product_id"] == "TL-900"
     assert canonical["variants"][0]["partner_sku"] == "TL-900-42"
-    assert canonical["variants"][0]["price"] == "49.99"
+    assert (canonical["variants"][0]["cost"], canonical["variants"][0]["msrp"]) == ("49.99", "89")
     assert response.context["canonical_text"] in page_text(response)
     assert PartnerCall.objects.count() == 0
 

@@ -1,5 +1,5 @@
-"""The three sandbox partners, onboarded only from their configuration files, answer every
-operation in our canonical shapes through the declarative adapter, over real HTTP."""
+"""The sandbox partners, onboarded only from their configuration files, answer every operation
+in our canonical shapes through the declarative adapter, over real HTTP."""
 
 from decimal import Decimal
 
@@ -11,26 +11,35 @@ from partners.models import PartnerCall
 from partners.sandbox.catalog import catalog_default
 from tests.partners.sandbox.picks import UNKNOWN_GTIN, in_stock
 
+# The partners with a product range; Baywater answers availability only (test_partner_shapes.py)
+# but takes orders like the others.
 SLUGS = ["threadline", "stridewell", "hearth"]
+ORDER_SLUGS = [*SLUGS, "baywater"]
 
 
 def shared_gtin(sandbox) -> str:
-    """A barcode all three partners carry."""
+    """A barcode the three range partners carry."""
     return next(
         variant.gtin
         for product in catalog_default().products
         for variant in product.variants
-        if all(partner.catalog.by_gtin(variant.gtin) for partner in sandbox)
+        if all(sandbox.by_name(slug).catalog.by_gtin(variant.gtin) for slug in SLUGS)
     )
 
 
-def order_for(sku: str, reference: str = "EA-1001", quantity: int = 1) -> OrderRequest:
+def order_for(
+    sku: str, reference: str = "EA-1001", quantity: int = 1, *, gtin: str | None = None
+) -> OrderRequest:
     return OrderRequest(
         reference=reference,
         idempotency_key=f"{reference}-key",
         lines=(
             OrderLine(
-                partner_sku=sku, quantity=quantity, unit_price=Decimal("10.00"), currency="GBP"
+                partner_sku=sku,
+                gtin=gtin,
+                quantity=quantity,
+                unit_cost=Decimal("10.00"),
+                currency="GBP",
             ),
         ),
         ship_to=Address(
@@ -62,7 +71,7 @@ def test_lookup_returns_the_whole_product_with_every_variant(onboarded, sandbox,
     assert matched.attributes == {
         "size": scanned.variant.size.label, "colour": scanned.variant.colour.name
     }  # fmt: skip
-    assert matched.price == offer.cost
+    assert (matched.cost, matched.msrp, matched.currency) == (offer.cost, offer.rrp, "GBP")
     assert matched.delivery_days == offer.lead_time_days
     assert product.images and all(url.startswith("http://127.0.0.1:") for url in product.images)
     assert list(
@@ -112,33 +121,38 @@ def test_similar_items_come_from_the_same_partner(onboarded, sandbox, slug):
     ]
 
 
+def line_outcomes(lines) -> list[tuple[str, bool]]:
+    """(item, accepted) per confirmed line; Baywater names its items by GTIN only."""
+    return [(line.partner_sku or line.gtin, line.accepted) for line in lines]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", ORDER_SLUGS)
 def test_an_order_is_placed_once_and_a_repeat_gets_the_original(onboarded, sandbox, slug):
     partner = sandbox.by_name(slug)
     _, item = in_stock(partner)
     adapter = adapter_for(onboarded[slug])
 
-    first = adapter.place_order(order_for(item.sku))
-    repeat = adapter.place_order(order_for(item.sku))
+    first = adapter.place_order(order_for(item.sku, gtin=item.variant.gtin))
+    repeat = adapter.place_order(order_for(item.sku, gtin=item.variant.gtin))
 
     assert first.status == "accepted"
     assert first.duplicate is False
-    assert [(line.partner_sku, line.accepted) for line in first.lines] == [(item.sku, True)]
+    assert line_outcomes(first.lines) == [(item.sku, True)]
     assert repeat.partner_order_id == first.partner_order_id
     assert repeat.duplicate is True
     assert partner.counters().orders_created == 1
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", ORDER_SLUGS)
 def test_order_status_follows_the_partner_to_shipped_and_cancel_is_refused_after(
     onboarded, sandbox, slug
 ):
     partner = sandbox.by_name(slug)
     _, item = in_stock(partner)
     adapter = adapter_for(onboarded[slug])
-    placed = adapter.place_order(order_for(item.sku))
+    placed = adapter.place_order(order_for(item.sku, gtin=item.variant.gtin))
 
     accepted = adapter.order_status(placed.partner_order_id)
     partner.order_advance(placed.partner_order_id, "shipped")
@@ -153,12 +167,12 @@ def test_order_status_follows_the_partner_to_shipped_and_cancel_is_refused_after
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", ORDER_SLUGS)
 def test_an_accepted_order_can_be_cancelled(onboarded, sandbox, slug):
     partner = sandbox.by_name(slug)
     _, item = in_stock(partner)
     adapter = adapter_for(onboarded[slug])
-    placed = adapter.place_order(order_for(item.sku))
+    placed = adapter.place_order(order_for(item.sku, gtin=item.variant.gtin))
 
     cancelled = adapter.cancel_order(placed.partner_order_id)
 
@@ -167,14 +181,16 @@ def test_an_accepted_order_can_be_cancelled(onboarded, sandbox, slug):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", ORDER_SLUGS)
 def test_a_rejected_line_comes_back_with_its_reason(onboarded, sandbox, slug):
     partner = sandbox.by_name(slug)
     _, item = in_stock(partner)
     partner.faults_set("reject-line", count=1)
 
-    confirmation = adapter_for(onboarded[slug]).place_order(order_for(item.sku))
+    confirmation = adapter_for(onboarded[slug]).place_order(
+        order_for(item.sku, gtin=item.variant.gtin)
+    )
 
     assert confirmation.status == "rejected"
-    assert [(line.partner_sku, line.accepted) for line in confirmation.lines] == [(item.sku, False)]
+    assert line_outcomes(confirmation.lines) == [(item.sku, False)]
     assert confirmation.lines[0].reason

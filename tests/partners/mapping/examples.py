@@ -18,7 +18,7 @@ status = 404 ? null : (
         "partner_sku": sku,
         "gtin": ean,
         "attributes": {"colour": $colour, "size": size},
-        "price": price_cents / 100,
+        "cost": price_cents / 100,
         "available_quantity": stock,
         "delivery_days": lead_time_days
       }
@@ -82,7 +82,7 @@ $count(body.items) = 0 ? null : (
     "variants": [$skus.{
       "partner_sku": itemNumber,
       "gtin": gtin13,
-      "price": price,
+      "cost": price,
       "available_quantity": $number(qty),
       "delivery_date": eta,
       "attributes": $merge(attributes.{name: value})
@@ -97,7 +97,8 @@ FLAT_SKU_SEARCH_MAPPING = """
     {
       "partner_product_id": $id,
       "name": $skus[0].productName,
-      "variants": [$skus.{"partner_sku": itemNumber, "price": price}]
+      "currency": $skus[0].currency,
+      "variants": [$skus.{"partner_sku": itemNumber, "cost": price}]
     }
   })],
   "next_page": body.nextCursor,
@@ -147,7 +148,7 @@ status = 409 ? {
   "lines": body.errors.{"partner_sku": sku, "accepted": false, "reason": message}
 } : {
   "partner_order_id": body.order_id,
-  "status": body.state = "OK" ? "accepted" : "pending",
+  "status": $lookup({"OK": "accepted", "HELD": "pending"}, body.state) ?: body.state,
   "lines": body.lines.{"partner_sku": sku, "accepted": ok},
   "expected_ship_date": body.ships_on
 }
@@ -169,7 +170,7 @@ XML_PLACE_ORDER_REQUEST_MAPPING = """
     "line": lines.{
       "@sku": partner_sku,
       "@qty": quantity,
-      "price": $formatNumber(unit_price, "0.00")
+      "price": $formatNumber(unit_cost, "0.00")
     }
   }}
 }

@@ -196,7 +196,7 @@ def test_one_compiled_mapping_evaluated_from_8_threads_gives_each_its_own_result
         for _ in range(40):
             product = validate_output("lookup", mapping.evaluate(data))
             seen.append(
-                (product.partner_product_id, product.variants[19].price, len(product.variants))
+                (product.partner_product_id, product.variants[19].cost, len(product.variants))
             )
             seen.append((root_reader.evaluate(data), Decimal(0), 0))
         return seen
@@ -205,8 +205,8 @@ def test_one_compiled_mapping_evaluated_from_8_threads_gives_each_its_own_result
         results = list(pool.map(run, range(8)))
 
     for worker, seen in enumerate(results):
-        expected_price = (Decimal(9390) + worker) / 100
+        expected_cost = (Decimal(9390) + worker) / 100
         assert set(seen) == {
-            (f"P-{worker}", expected_price, 20),
+            (f"P-{worker}", expected_cost, 20),
             (f"P-{worker}", Decimal(0), 0),
         }

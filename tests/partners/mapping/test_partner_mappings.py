@@ -56,7 +56,7 @@ def test_cents_partner_with_nested_variants():
                 partner_sku=f"SW-1001-{colour}-{40 + size}",
                 gtin=("5012345678900", "4006381333931")[size],
                 attributes={"colour": name, "size": str(40 + size)},
-                price=(Decimal("89.90"), Decimal("90.90"))[size],
+                cost=(Decimal("89.90"), Decimal("90.90"))[size],
                 currency="EUR",
                 available_quantity=size,
                 delivery_days=2,
@@ -94,7 +94,7 @@ def test_flat_sku_partner_groups_skus_and_reads_name_value_attributes():
                 partner_sku="TL-200-S",
                 gtin="4006381333931",
                 attributes={"size": "S", "colour": "White"},
-                price=Decimal("49.90"),
+                cost=Decimal("49.90"),
                 currency="GBP",
                 available_quantity=5,
                 delivery_date=date(2025, 4, 2),
@@ -102,14 +102,14 @@ def test_flat_sku_partner_groups_skus_and_reads_name_value_attributes():
             Variant(
                 partner_sku="TL-200-M",
                 attributes={"size": "M", "colour": "White"},
-                price=Decimal("49.90"),
+                cost=Decimal("49.90"),
                 currency="GBP",
                 available_quantity=0,
                 delivery_date=date(2025, 4, 2),
             ),
         ),
     )
-    assert str(product.variants[0].price) == "49.90"
+    assert str(product.variants[0].cost) == "49.90"
 
 
 def test_flat_sku_partner_without_items_does_not_carry_the_code():
@@ -124,15 +124,17 @@ def test_flat_sku_partner_search_groups_into_products():
             Product(
                 "TL-200",
                 name="Linen Shirt",
+                currency="GBP",
                 variants=(
-                    Variant("TL-200-S", price=Decimal("49.90")),
-                    Variant("TL-200-M", price=Decimal("49.90")),
+                    Variant("TL-200-S", cost=Decimal("49.90"), currency="GBP"),
+                    Variant("TL-200-M", cost=Decimal("49.90"), currency="GBP"),
                 ),
             ),
             Product(
                 "TL-300",
                 name="Linen Trousers",
-                variants=(Variant("TL-300-M", price=Decimal("69.00")),),
+                currency="GBP",
+                variants=(Variant("TL-300-M", cost=Decimal("69.00"), currency="GBP"),),
             ),
         ),
         next_page="c2",
@@ -160,7 +162,7 @@ def test_place_order_422_is_a_rejection_with_reasons():
     assert confirmation == OrderConfirmation(
         "EA-1001",
         "rejected",
-        lines=(ConfirmationLine("TL-300-M", accepted=False, reason="discontinued"),),
+        lines=(ConfirmationLine(partner_sku="TL-300-M", accepted=False, reason="discontinued"),),
     )
 
 
@@ -180,7 +182,7 @@ def test_place_order_accepted():
     assert confirmation == OrderConfirmation(
         "P-78",
         "accepted",
-        lines=(ConfirmationLine("TL-200-S", accepted=True),),
+        lines=(ConfirmationLine(partner_sku="TL-200-S", accepted=True),),
         expected_ship_date=date(2025, 4, 3),
     )
 
@@ -191,9 +193,9 @@ def test_xml_partner_order_round_trip():
         idempotency_key="EA-1001-TH",
         lines=(
             OrderLine(
-                partner_sku="TL-200-S", quantity=2, unit_price=Decimal("49.90"), currency="GBP"
+                partner_sku="TL-200-S", quantity=2, unit_cost=Decimal("49.90"), currency="GBP"
             ),
-            OrderLine(partner_sku="TL-300-M", quantity=1, unit_price=Decimal("69"), currency="GBP"),
+            OrderLine(partner_sku="TL-300-M", quantity=1, unit_cost=Decimal("69"), currency="GBP"),
         ),
         ship_to=Address(
             name="Ann Smith", line1="1 High St", city="London", postal_code="W1 1AA", country="GB"
@@ -223,8 +225,8 @@ def test_xml_partner_order_round_trip():
         "TH-77812",
         "accepted",
         lines=(
-            ConfirmationLine("TL-200-S", accepted=True),
-            ConfirmationLine("TL-300-M", accepted=False, reason="Out of stock"),
+            ConfirmationLine(partner_sku="TL-200-S", accepted=True),
+            ConfirmationLine(partner_sku="TL-300-M", accepted=False, reason="Out of stock"),
         ),
         expected_ship_date=date(2025, 4, 3),
     )

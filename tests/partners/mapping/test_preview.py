@@ -29,12 +29,12 @@ def test_preview_shows_every_step():
             "partner_sku": "SW-1001-BLA-40",
             "gtin": "5012345678900",
             "attributes": {"colour": "Black", "size": "40"},
-            "price": 89.9,
+            "cost": 89.9,
             "available_quantity": 0,
             "delivery_days": 2,
         }
     ]
-    assert result.result["variants"][0]["price"] == "89.9"
+    assert result.result["variants"][0]["cost"] == "89.9"
     assert result.result["variants"][0]["currency"] == "EUR"
     assert json.loads(json.dumps(result.result)) == result.result
 
@@ -53,8 +53,13 @@ def test_preview_reads_xml_samples():
         "partner_order_id": "TH-77812",
         "status": "accepted",
         "lines": [
-            {"partner_sku": "TL-200-S", "accepted": True, "reason": None},
-            {"partner_sku": "TL-300-M", "accepted": False, "reason": "Out of stock"},
+            {"partner_sku": "TL-200-S", "gtin": None, "accepted": True, "reason": None},
+            {
+                "partner_sku": "TL-300-M",
+                "gtin": None,
+                "accepted": False,
+                "reason": "Out of stock",
+            },
         ],
         "expected_ship_date": "2025-04-03",
         "duplicate": False,
@@ -80,18 +85,25 @@ def test_preview_of_a_request_mapping():
 def test_preview_lists_shape_problems_field_by_field():
     result = preview(
         '{"partner_product_id": body.id, "variants": body.skus.{"partner_sku": sku, '
-        '"price": price}}',
+        '"cost": price, "currency": "GBP"}}',
         '{"skus": [{"sku": "A", "price": -1}, {"price": 2}]}',
         operation="lookup",
         direction="response",
     )
 
-    assert result.output == {"variants": [{"partner_sku": "A", "price": -1}, {"price": 2}]}
+    assert result.output == {
+        "variants": [
+            {"partner_sku": "A", "cost": -1, "currency": "GBP"},
+            {"cost": 2, "currency": "GBP"},
+        ]
+    }
     assert result.result is None
     assert result.errors == (
         PreviewError("shape", "is required", "partner_product_id", "nothing"),
-        PreviewError("shape", "must be 0 or more", "variants[0].price", "-1"),
-        PreviewError("shape", "is required", "variants[1].partner_sku", "nothing"),
+        PreviewError("shape", "must be 0 or more", "variants[0].cost", "-1"),
+        PreviewError(
+            "shape", "is required unless gtin is given", "variants[1].partner_sku", "nothing"
+        ),
     )
 
 

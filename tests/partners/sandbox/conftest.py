@@ -1,8 +1,15 @@
 """Raw HTTP clients for each sandbox partner (the partners themselves: tests/conftest.py)."""
 
+from functools import partial
+
 import pytest
 
-from tests.partners.sandbox.client import PartnerClient, basic_auth, stridewell_token
+from tests.partners.sandbox.client import (
+    PartnerClient,
+    basic_auth,
+    baywater_signature,
+    stridewell_token,
+)
 
 
 @pytest.fixture
@@ -21,6 +28,11 @@ def hearth(sandbox):
 
 
 @pytest.fixture
+def baywater(sandbox):
+    return sandbox.baywater
+
+
+@pytest.fixture
 def threadline_client(threadline) -> PartnerClient:
     return PartnerClient(threadline.base_url, {"X-Api-Key": threadline.api_key})
 
@@ -35,3 +47,10 @@ def stridewell_client(stridewell) -> PartnerClient:
 @pytest.fixture
 def hearth_client(hearth) -> PartnerClient:
     return PartnerClient(hearth.base_url, basic_auth(hearth.username, hearth.password))
+
+
+@pytest.fixture
+def baywater_client(baywater) -> PartnerClient:
+    return PartnerClient(
+        baywater.base_url, sign=partial(baywater_signature, baywater.key_id, baywater.secret)
+    )

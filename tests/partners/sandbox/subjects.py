@@ -11,6 +11,8 @@ from partners.sandbox.partner_server import PartnerSandbox
 from tests.partners.sandbox.client import PartnerClient, Reply, basic_auth, stridewell_token
 from tests.partners.sandbox.picks import in_stock
 
+# The partners with a product range and multi-line orders; Baywater, which has neither, has tests
+# of its own (test_baywater.py).
 PARTNERS = ["threadline", "stridewell", "hearth"]
 
 

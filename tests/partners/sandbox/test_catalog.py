@@ -6,15 +6,13 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import pytest
-
+from partners.mapping import gtin_problem
 from partners.sandbox.catalog import (
+    RANGE_PARTNERS,
     Category,
     PartnerName,
     catalog_build,
     catalog_default,
-    gtin13_check_digit,
-    gtin13_is_valid,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -36,26 +34,6 @@ def fingerprint_in_new_process(hash_seed: str) -> str:
     return result.stdout.strip()
 
 
-@pytest.mark.parametrize(
-    ("body", "digit"),
-    [("400638133393", 1), ("590123412345", 7), ("501234567890", 0), ("000000000000", 0)],
-)
-def test_check_digit_matches_gs1_examples(body, digit):
-    assert gtin13_check_digit(body) == digit
-
-
-@pytest.mark.parametrize("body", ["40063813339", "4006381333931", "40063813339X", ""])
-def test_check_digit_refuses_anything_but_twelve_digits(body):
-    with pytest.raises(ValueError, match="12 digits"):
-        gtin13_check_digit(body)
-
-
-def test_gtin_validity_checks_the_last_digit():
-    assert gtin13_is_valid("4006381333931")
-    assert not gtin13_is_valid("4006381333932")
-    assert not gtin13_is_valid("400638133393")
-
-
 def test_catalogue_has_216_products_evenly_over_three_categories():
     products = catalog_default().products
 
@@ -73,7 +51,7 @@ def test_every_variant_has_its_own_valid_gtin():
 
     assert len(gtins) == 2056
     assert len(set(gtins)) == len(gtins)
-    assert all(gtin13_is_valid(gtin) for gtin in gtins)
+    assert all(len(gtin) == 13 and gtin_problem(gtin) is None for gtin in gtins)
 
 
 def test_sizes_suit_the_category():
@@ -95,15 +73,19 @@ def test_each_variant_is_one_size_in_one_colour():
         assert len(set(pairs)) == len(pairs)
 
 
-def test_a_third_of_products_are_carried_by_two_or_three_partners():
-    carriers = Counter(offer.product.number for offer in catalog_default().offers)
+def range_offers():
+    return [offer for offer in catalog_default().offers if offer.partner in RANGE_PARTNERS]
+
+
+def test_a_third_of_products_are_carried_by_two_or_three_range_partners():
+    carriers = Counter(offer.product.number for offer in range_offers())
 
     assert Counter(carriers.values()) == {1: 144, 2: 32, 3: 40}
 
 
 def test_shared_products_have_the_same_gtins_but_own_codes_and_costs():
     offers_by_product = defaultdict(list)
-    for offer in catalog_default().offers:
+    for offer in range_offers():
         offers_by_product[offer.product.number].append(offer)
     shared = [offers for offers in offers_by_product.values() if len(offers) > 1]
 
@@ -121,6 +103,7 @@ def test_codes_are_unique_within_each_partner_and_shaped_its_way():
         PartnerName.THREADLINE: (r"TL-\d{5}", r"TL-\d{5}-[A-Z]{3}-\w+"),
         PartnerName.STRIDEWELL: (r"SW\d{5}", r"SW\d{8}"),
         PartnerName.HEARTH: (r"HH\d{5}", r"HH\d{5}\.[A-Z]{3}\.\w+"),
+        PartnerName.BAYWATER: (r"BW\d{5}", r"\d{13}"),
     }
     catalog = catalog_default()
     for partner, (number_shape, sku_shape) in shapes.items():
@@ -141,13 +124,28 @@ def test_costs_are_below_retail_and_stock_is_never_negative():
 
 def test_similar_items_are_other_products_of_the_same_partner_and_category():
     catalog = catalog_default()
-    for partner in PartnerName:
+    for partner in RANGE_PARTNERS:
         by_number = {offer.product_number: offer for offer in catalog.offers_of(partner)}
         for offer in by_number.values():
             assert len(offer.similar) == 4
             assert offer.product_number not in offer.similar
             for number in offer.similar:
                 assert by_number[number].product.category is offer.product.category
+
+
+def test_baywater_stocks_a_quarter_of_the_products_by_gtin_each_also_in_a_range():
+    catalog = catalog_default()
+    ranged = {offer.product.number for offer in range_offers()}
+
+    wholesale = catalog.offers_of(PartnerName.BAYWATER)
+
+    assert len(wholesale) == 54
+    assert {offer.product.number for offer in wholesale} <= ranged
+    assert all(
+        [item.sku for item in offer.variants] == [v.gtin for v in offer.product.variants]
+        for offer in wholesale
+    )
+    assert all(offer.similar == () for offer in wholesale)
 
 
 def test_first_product_is_pinned_by_the_seed():

@@ -31,6 +31,7 @@ def test_state_starts_empty(subject):
         "latency_ms": 0,
         "status_advance_seconds": None,
         "webhook_url": None,
+        "webhook_signing": "body",
         "faults": [],
     }
 
@@ -169,6 +170,18 @@ def test_webhook_and_time_based_advance_over_http(threadline, sandbox):
     assert advancing["status_advance_seconds"] == 0.05
     assert threadline.orders.get(order_id).status == "delivered"
     assert control(threadline, "POST", "status-advance", {"seconds": 0}).status == 400
+
+
+def test_the_webhook_signing_scheme_over_http(threadline):
+    url = "http://127.0.0.1:9/hook"
+
+    chosen = control(threadline, "POST", "webhook", {"url": url, "signing": "timestamp_body"})
+    unknown = control(threadline, "POST", "webhook", {"url": url, "signing": "md5"})
+
+    assert chosen.json()["webhook_signing"] == "timestamp_body"
+    assert unknown.status == 400
+    assert unknown.json() == {"error": "'md5' is not a valid WebhookSigning"}
+    assert control(threadline, "GET", "state").json()["webhook_signing"] == "timestamp_body"
 
 
 def test_stridewell_tokens_can_be_expired_over_http(stridewell, sandbox):

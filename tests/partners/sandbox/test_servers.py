@@ -88,7 +88,12 @@ def test_connections_are_kept_alive(threadline):
 
 
 def test_partners_start_on_the_ports_asked_for_and_free_them_on_stop():
-    ports = {"threadline": free_port(), "stridewell": free_port(), "hearth": free_port()}
+    ports = {
+        "threadline": free_port(),
+        "stridewell": free_port(),
+        "hearth": free_port(),
+        "baywater": free_port(),
+    }
 
     with sandbox_partners_start(ports=ports) as partners:
         urls = {partner.name.value: partner.base_url for partner in partners}
@@ -118,7 +123,7 @@ def test_the_sandbox_refuses_to_listen_beyond_loopback():
 
 
 def test_python_m_partners_sandbox_serves_until_interrupted():
-    ports = [free_port(), free_port(), free_port()]
+    ports = [free_port(), free_port(), free_port(), free_port()]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -130,6 +135,8 @@ def test_python_m_partners_sandbox_serves_until_interrupted():
             str(ports[1]),
             "--hearth-port",
             str(ports[2]),
+            "--baywater-port",
+            str(ports[3]),
             "--advance-seconds",
             "0",
         ],
@@ -146,7 +153,12 @@ def test_python_m_partners_sandbox_serves_until_interrupted():
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
 
-    assert [state["partner"] for state in states] == ["threadline", "stridewell", "hearth"]
+    assert [state["partner"] for state in states] == [
+        "threadline",
+        "stridewell",
+        "hearth",
+        "baywater",
+    ]
     assert all(state["status_advance_seconds"] is None for state in states)
     assert process.returncode == 0, output
     assert "X-Api-Key=tl_demo_4f9c2a7e1b55" in output

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from partners.sandbox.webhooks import webhook_signature
+from partners.sandbox.webhooks import webhook_signature, webhook_timestamp_signature
 from tests.partners.sandbox.client import WebhookReceiver, wait_for
 from tests.partners.sandbox.picks import in_stock
 from tests.partners.sandbox.subjects import PARTNERS, Subject, subject_for
@@ -51,6 +51,28 @@ def test_each_push_is_signed_with_the_configured_secret(subject):
     assert delivery.headers["Content-Type"] == subject.partner.content_type
     assert delivery.headers["X-Sandbox-Signature"] == expected_signature(delivery.body)
     assert delivery.headers["X-Sandbox-Signature"] != expected_signature(delivery.body, "other")
+
+
+def test_a_webhook_can_be_signed_over_timestamp_and_body_instead(threadline, sandbox):
+    subject = subject_for(sandbox, "threadline")
+    with WebhookReceiver(statuses=[500]) as receiver:
+        threadline.webhook_set(receiver.url, SECRET, signing="timestamp_body")
+        threadline.order_advance(placed_order(subject))
+        attempts = pushed(receiver, 2)
+
+    for attempt in attempts:  # each attempt is signed with the time it was sent
+        timestamp = attempt.headers["X-Sandbox-Timestamp"]
+        assert attempt.headers["X-Sandbox-Signature"] == webhook_timestamp_signature(
+            SECRET, timestamp, attempt.body
+        )
+        assert attempt.headers["X-Sandbox-Signature"] != expected_signature(attempt.body)
+    assert threadline.state()["webhook_signing"] == "timestamp_body"
+
+
+def test_timestamp_signature_is_hmac_sha256_of_timestamp_dot_body():
+    assert webhook_timestamp_signature("Jefe", "1767225600", b"{}") == webhook_signature(
+        "Jefe", b"1767225600.{}"
+    )
 
 
 def test_threadline_pushes_the_order_as_json(threadline, sandbox):
