@@ -7,9 +7,11 @@ by moto on loopback, mail on the console. `production.py` removes every default 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 from endless_aisle.settings.sqs import broker_settings, queue_names
+from endless_aisle.settings.validation import partner_limits_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -187,6 +189,16 @@ PARTNER_HOST_ALLOWLIST = env.list(
     "PARTNER_HOST_ALLOWLIST", default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303"]
 )
 PARTNER_CALL_RETENTION_DAYS = env.int("PARTNER_CALL_RETENTION_DAYS", default=30)
+# Where every process shares partners' concurrency slots and circuit breakers (ADR 0008).
+PARTNER_LIMITS_BACKEND = env.str("PARTNER_LIMITS_BACKEND", default="database")
+PARTNER_LIMITS_REDIS_URL = env.str("PARTNER_LIMITS_REDIS_URL", default="")
+PARTNER_LIMITS_REDIS_PREFIX = env.str(
+    "PARTNER_LIMITS_REDIS_PREFIX", default="endless-aisle:partner-limits:"
+)
+if _limits_problems := partner_limits_problems(
+    backend=PARTNER_LIMITS_BACKEND, redis_url=PARTNER_LIMITS_REDIS_URL
+):
+    raise ImproperlyConfigured("Refusing to start: " + "; ".join(_limits_problems))
 
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.cache import cache
 
-from partners.http.breaker import CircuitBreaker
 from partners.http.client import PartnerHttpClient
 from partners.http.connection import PartnerConnection, connection_for
+from partners.http.limits import BreakerPolicy, DatabaseLimits
 from partners.models import Partner
 from tests.factories import PartnerFactory
 from tests.partners.http.local_server import Handler, LocalServer
@@ -59,8 +59,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(sleeps) -> PartnerHttpClient:
-    """A client of the test's own (fresh breakers and caps) that records backoff waits
-    instead of sleeping them."""
+    """A client of the test's own that records backoff waits instead of sleeping them."""
     return PartnerHttpClient(sleep=sleeps.append)
 
 
@@ -82,11 +81,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def breaking_client(sleeps, clock) -> PartnerHttpClient:
-    """A client whose breakers open after 2 failures and cool down on the fake clock."""
+    """A client whose circuits open after 2 failures and cool down on the fake clock."""
     return PartnerHttpClient(
         sleep=sleeps.append,
-        breaker_factory=lambda: CircuitBreaker(
-            failure_threshold=2, cooldown_seconds=30, clock=clock
+        limits=DatabaseLimits(
+            policy=BreakerPolicy(failure_threshold=2, cooldown_seconds=30), clock=clock
         ),
     )
 

@@ -246,7 +246,8 @@ def test_refused_connection_is_unavailable(client, allow, make_connection, sleep
 @pytest.mark.django_db(transaction=True)
 def test_requests_over_the_concurrency_cap_wait_then_give_up(client, serve, allow, make_connection):
     """One slot; the first request holds it (its answer trickles in until we release it), so
-    the second waits its read timeout for a slot and fails without reaching the partner."""
+    the second waits for a slot until its attempt's deadline (connect + read timeout) and fails
+    without reaching the partner. The holder's own timeouts are longer than the waiter's."""
     release = threading.Event()
 
     def trickle(_request):
@@ -260,11 +261,12 @@ def test_requests_over_the_concurrency_cap_wait_then_give_up(client, serve, allo
     server = serve(trickle)
     allow(server.base_url)
     connection = make_connection(
-        server.base_url, max_concurrent_requests=1, read_timeout_ms=300, connect_timeout_ms=30_000
+        server.base_url, max_concurrent_requests=1, read_timeout_ms=300, connect_timeout_ms=50
     )
+    patient = replace(connection, connect_timeout_ms=30_000)
     first: list[object] = []
     holder = threading.Thread(
-        target=lambda: first.append(lookup(client, connection, "/slow", idempotent=False))
+        target=lambda: first.append(lookup(client, patient, "/slow", idempotent=False))
     )
     holder.start()
     try:
