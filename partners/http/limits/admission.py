@@ -88,9 +88,19 @@ class Permit:
         self._outcome = Outcome.FAILURE
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
+        if self._closed:
+            return
+        self._closed = True
+        try:
             self._limits._finish(self._connection, self._token, self._outcome, probe=self.probe)
+        except LimitsUnavailable:
+            # The call itself is done and its result stands; the slot comes back by itself
+            # when its lease ends.
+            logger.warning(
+                "partner %s: could not give a slot back (the limits store is unreachable); "
+                "it comes back when its lease ends",
+                self._connection.slug,
+            )
 
     def __enter__(self) -> Permit:
         return self
@@ -195,18 +205,8 @@ class PartnerLimits(ABC):
     def _finish(
         self, connection: PartnerConnection, token: str, outcome: Outcome, *, probe: bool
     ) -> None:
-        if probe or outcome is Outcome.FAILURE:
-            now = self._clock()
-            after = {
-                Outcome.SUCCESS: lambda circuit: self.policy.after_success(circuit, token=token),
-                Outcome.FAILURE: lambda circuit: self.policy.after_failure(
-                    circuit, token=token, now=now
-                ),
-                Outcome.UNKNOWN: lambda circuit: self.policy.after_release(circuit, token=token),
-            }[outcome]
-            self._circuit_change(connection, lambda circuit: (None, after(circuit)))
         # A plain success only resets a count of failures, which the backend does with the
-        # slot's return (the common case: no circuit change at all).
+        # slot's return: the common case changes no circuit.
         still_held = self._slot_give_back(
             connection,
             token,
@@ -218,6 +218,16 @@ class PartnerLimits(ABC):
                 "another call; the concurrency cap may have been exceeded meanwhile",
                 connection.slug,
             )
+        if probe or outcome is Outcome.FAILURE:
+            now = self._clock()
+            after = {
+                Outcome.SUCCESS: lambda circuit: self.policy.after_success(circuit, token=token),
+                Outcome.FAILURE: lambda circuit: self.policy.after_failure(
+                    circuit, token=token, now=now
+                ),
+                Outcome.UNKNOWN: lambda circuit: self.policy.after_release(circuit, token=token),
+            }[outcome]
+            self._circuit_change(connection, lambda circuit: (None, after(circuit)))
 
     # --- What a backend provides ---
 

@@ -85,9 +85,8 @@ def hold(partner_id: int, slots: int) -> None:
         limits.admit(connection, deadline=time.monotonic() + HOLD_DEADLINE_SECONDS)
         for _ in range(slots)
     ]
-    _print(f"holding {started!r}")
-    threading.Event().wait()  # until killed; the permits are never given back
-    del permits
+    _print(f"holding {started!r} {len(permits)}")
+    threading.Event().wait()  # until killed: the permits are never given back
 
 
 if __name__ == "__main__":

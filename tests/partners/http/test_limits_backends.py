@@ -7,14 +7,18 @@ sees. (Real separate processes: test_limits_processes.py.)
 from __future__ import annotations
 
 import logging
+import socket
+import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+import redis
 from django.db import connection as default_connection
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
+from redis.exceptions import RedisError
 
 from partners.http.client import PartnerHttpClient
 from partners.http.connection import PartnerConnection
@@ -423,3 +427,47 @@ def test_redis_errors_are_limits_unavailable():
 
     with pytest.raises(LimitsUnavailable):
         limits.admit(ACME, deadline=now_only())
+
+
+@pytest.fixture
+def short_lived_redis(tmp_path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A Redis server of the test's own on a free port; the test stops it when it likes."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--dir", str(tmp_path)),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers() -> bool:
+        try:
+            return bool(redis.Redis.from_url(url).ping())
+        except RedisError:
+            return False
+
+    wait_for(answers)
+    yield url, server
+    server.kill()
+    server.wait()
+
+
+def test_a_slot_that_cannot_be_given_back_is_left_to_its_lease(short_lived_redis, caplog):
+    """The call is over and its result stands: a store gone meanwhile is logged, not raised."""
+    url, server = short_lived_redis
+    limits = RedisLimits(url, prefix="gone:")
+    permit = limits.admit(ACME, deadline=now_only())
+    server.kill()
+    server.wait()
+
+    with caplog.at_level(logging.WARNING, logger="partners.http.limits"):
+        permit.close()
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "partner acme: could not give a slot back (the limits store is unreachable); it comes "
+        "back when its lease ends"
+    ]

@@ -4,6 +4,7 @@ itself counts; slots held by a process killed with SIGKILL come back when their 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -170,22 +171,21 @@ def test_slots_held_by_a_killed_process_come_back_when_their_lease_ends(
     inside = limits_in_this_process(backend, clock=lambda: leases_end - 0.5)
     with pytest.raises(SlotsBusy):
         inside.admit(connection, deadline=time.monotonic())
-    # Once they have ended, both come back to whoever asks.
+    # Once they have ended (each when its own lease does), both come back to whoever asks.
     limits = limits_in_this_process(backend, clock=time.time)
+    permits: list[Permit] = []
 
-    def admitted() -> Permit | None:
-        try:
-            return limits.admit(connection, deadline=time.monotonic())
-        except SlotsBusy:
-            return None
+    def both_back() -> bool:
+        with contextlib.suppress(SlotsBusy):
+            permits.append(limits.admit(connection, deadline=time.monotonic()))
+        return len(permits) == 2
 
-    first = wait_for(admitted, seconds=lease_seconds(connection) + PROCESS_SECONDS)
+    wait_for(both_back, seconds=lease_seconds(connection) + PROCESS_SECONDS)
     assert time.time() >= leases_end
-    second = limits.admit(connection, deadline=time.monotonic())
     with pytest.raises(SlotsBusy):
         limits.admit(connection, deadline=time.monotonic())
-    first.close()
-    second.close()
+    for permit in permits:
+        permit.close()
 
     response = PartnerHttpClient(limits=limits).send(
         connection,
