@@ -57,6 +57,7 @@ class LimitsUnavailable(LimitsRefusal):
 
 class Take(Enum):
     TAKEN = "taken"
+    TAKEN_AFTER_FAILURES = "taken_after_failures"  # the closed circuit counted failures
     BUSY = "busy"
 
 
@@ -72,12 +73,19 @@ class Permit:
     slot back and hands the outcome to the circuit, once."""
 
     def __init__(
-        self, limits: PartnerLimits, connection: PartnerConnection, token: str, *, probe: bool
+        self,
+        limits: PartnerLimits,
+        connection: PartnerConnection,
+        token: str,
+        *,
+        probe: bool,
+        failures_seen: bool,
     ) -> None:
         self._limits = limits
         self._connection = connection
         self._token = token
         self.probe = probe
+        self._failures_seen = failures_seen
         self._outcome = Outcome.UNKNOWN
         self._closed = False
 
@@ -92,7 +100,13 @@ class Permit:
             return
         self._closed = True
         try:
-            self._limits._finish(self._connection, self._token, self._outcome, probe=self.probe)
+            self._limits._finish(
+                self._connection,
+                self._token,
+                self._outcome,
+                probe=self.probe,
+                failures_seen=self._failures_seen,
+            )
         except LimitsUnavailable:
             # The call itself is done and its result stands; the slot comes back by itself
             # when its lease ends.
@@ -148,8 +162,14 @@ class PartnerLimits(ABC):
                 taken = self._slot_take(
                     connection, token, now=now, expires_at=now + lease, closed_only=not probe
                 )
-                if taken is Take.TAKEN:
-                    return Permit(self, connection, token, probe=probe)
+                if taken in (Take.TAKEN, Take.TAKEN_AFTER_FAILURES):
+                    return Permit(
+                        self,
+                        connection,
+                        token,
+                        probe=probe,
+                        failures_seen=taken is Take.TAKEN_AFTER_FAILURES,
+                    )
                 if isinstance(taken, Circuit):
                     probe = self._probe_admit(connection, taken, token, now=now, deadline=deadline)
                     continue
@@ -203,14 +223,21 @@ class PartnerLimits(ABC):
         return self._circuit_read(connection)
 
     def _finish(
-        self, connection: PartnerConnection, token: str, outcome: Outcome, *, probe: bool
+        self,
+        connection: PartnerConnection,
+        token: str,
+        outcome: Outcome,
+        *,
+        probe: bool,
+        failures_seen: bool,
     ) -> None:
-        # A plain success only resets a count of failures, which the backend does with the
-        # slot's return: the common case changes no circuit.
+        # A plain success only resets the failures the circuit had counted when the call was
+        # admitted (later ones are news it cannot contradict); the backend does that with the
+        # slot's return, so the common case changes no circuit.
         still_held = self._slot_give_back(
             connection,
             token,
-            reset_failures=outcome is Outcome.SUCCESS and not probe,
+            reset_failures=outcome is Outcome.SUCCESS and not probe and failures_seen,
         )
         if not still_held:
             logger.warning(
@@ -243,8 +270,9 @@ class PartnerLimits(ABC):
     ) -> Take | Circuit:
         """Lease a free slot (one that is not held, or whose lease ended by `now`) to `token`
         until `expires_at`, unless the calls in flight already reach the cap (BUSY). With
-        `closed_only`, only if the circuit is closed: if not, the circuit as read. Atomic: no
-        slot ever has two holders."""
+        `closed_only`, only if the circuit is closed: if not, the circuit as read. TAKEN, or
+        TAKEN_AFTER_FAILURES when the circuit had counted failures. Atomic: no slot ever has
+        two holders."""
 
     @abstractmethod
     def _slot_give_back(

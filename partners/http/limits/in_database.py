@@ -1,14 +1,14 @@
 """Slots and circuits in the database: the demo's and the tests' backend, where web and worker
 processes share the database, and a production option on PostgreSQL.
 
-The common case, a free slot and a closed circuit, costs three statements: one UPDATE takes a
-slot if the circuit is closed, one gives it back, and one zeroes a failure count if any was
-left (it matches no row almost always). Slot rows are created the first time a partner needs
-them. On PostgreSQL the tables are UNLOGGED, so no statement waits for a disk flush, and the
-UPDATE picks its slot with `FOR UPDATE SKIP LOCKED`, so callers arriving together take
-different slots instead of queueing on one row; the UPDATE re-checks that the slot is free, so
-no slot ever has two holders. SQLite serialises writers (transaction_mode IMMEDIATE), which
-gives the same guarantee.
+The common case, a free slot and a closed circuit, costs two statements: one UPDATE takes a
+slot if the circuit is closed (and returns the circuit's failure count), one gives it back. A
+success after failures adds one to zero the count. Slot rows are created the first time a
+partner needs them. On PostgreSQL the tables are UNLOGGED, so no statement waits for a disk
+flush, and the UPDATE picks its slot with `FOR UPDATE SKIP LOCKED`, so callers arriving
+together take different slots instead of queueing on one row; the UPDATE re-checks that the
+slot is free, so no slot ever has two holders. SQLite serialises writers (transaction_mode
+IMMEDIATE), which gives the same guarantee.
 
 Every statement commits at once, in the caller's connection and outside any transaction. A
 call made inside the caller's own transaction is refused: its lease would stay invisible to
@@ -53,8 +53,10 @@ class DatabaseLimits(PartnerLimits):
         expires_at: float,
         closed_only: bool,
     ) -> Take | Circuit:
-        if self._take(connection, token, now=now, expires_at=expires_at, closed_only=closed_only):
-            return Take.TAKEN
+        if taken := self._take(
+            connection, token, now=now, expires_at=expires_at, closed_only=closed_only
+        ):
+            return taken
         circuit_state, slots_exist = self._why_not_taken(connection)
         if closed_only and circuit_state not in (None, CircuitState.CLOSED):
             return self._circuit_read(connection)
@@ -67,10 +69,10 @@ class DatabaseLimits(PartnerLimits):
                     ],
                     ignore_conflicts=True,
                 )
-            if self._take(
+            if taken := self._take(
                 connection, token, now=now, expires_at=expires_at, closed_only=closed_only
             ):
-                return Take.TAKEN
+                return taken
         return Take.BUSY
 
     def _slot_give_back(
@@ -132,9 +134,9 @@ class DatabaseLimits(PartnerLimits):
         now: float,
         expires_at: float,
         closed_only: bool,
-    ) -> bool:
-        """One UPDATE, in raw SQL because the ORM refuses `FOR UPDATE` outside a transaction,
-        and a transaction would cost two more round trips."""
+    ) -> Take | None:
+        """One UPDATE, in raw SQL because the ORM refuses `FOR UPDATE` outside a transaction
+        (a transaction would cost two more round trips) and cannot return a value from it."""
         with self._statement() as database:
             slots = database.ops.quote_name(PartnerSlot._meta.db_table)
             circuits = database.ops.quote_name(PartnerCircuit._meta.db_table)
@@ -163,9 +165,17 @@ class DatabaseLimits(PartnerLimits):
                     "WHERE partner_id = %s AND config_version = %s AND state <> %s)"
                 )
                 params += [partner, connection.config_version, CircuitState.CLOSED.value]
+            sql += (
+                f" RETURNING (SELECT failures FROM {circuits} "  # noqa: S608 - table names
+                "WHERE partner_id = %s AND config_version = %s)"
+            )
+            params += [partner, connection.config_version]
             with database.cursor() as cursor:
                 cursor.execute(sql, params)
-                return cursor.rowcount == 1
+                taken = cursor.fetchone()
+        if taken is None:
+            return None
+        return Take.TAKEN_AFTER_FAILURES if taken[0] else Take.TAKEN
 
     def _why_not_taken(self, connection: PartnerConnection) -> tuple[str | None, bool]:
         """The circuit's state (None: no row, so closed) and whether the partner's slot rows

@@ -3,11 +3,11 @@
 A partner's slots are one sorted set of call tokens scored by the time their lease ends; a
 call takes a slot with one Lua script that drops ended leases, counts the rest against the
 cap and adds its own (Redis runs a script atomically, so no two calls can both take the last
-slot). A circuit is one hash per partner and configuration version. The common case costs two
-round trips: the take, and one script that gives the slot back and zeroes a failure count if
-any was left. Circuit changes (failures, probes) are read, decided in Python by the same rules
-as the database backend's, and written with WATCH/MULTI, retried if another process wrote
-between the read and the write.
+slot). A circuit is one hash per partner and configuration version. Every call costs two round
+trips: the take, and one script that gives the slot back (and, after a success that followed
+failures, zeroes their count). Circuit changes (failures, probes) are read, decided in Python
+by the same rules as the database backend's, and written with WATCH/MULTI, retried if another
+process wrote between the read and the write.
 
 Every key expires on its own: a slot set when its last lease would have ended, a circuit a day
 after its last change (a partner idle that long starts closed). Use a Redis that does not
@@ -32,7 +32,8 @@ CIRCUIT_TTL_SECONDS = 24 * 60 * 60
 SOCKET_TIMEOUT_SECONDS = 1.0
 
 # KEYS: slots, circuit. ARGV: token, now, expires_at, cap, closed_only (1/0), lease in ms.
-# Returns 1 (taken), 0 (every slot taken) or 2 (the circuit is not closed).
+# Returns 1 (taken), 3 (taken, and the circuit had counted failures), 0 (every slot taken) or
+# 2 (the circuit is not closed).
 TAKE_SCRIPT = """
 if ARGV[5] == '1' then
   local state = redis.call('HGET', KEYS[2], 'state')
@@ -44,6 +45,7 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[6]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
 end
+if tonumber(redis.call('HGET', KEYS[2], 'failures') or '0') > 0 then return 3 end
 return 1
 """
 
@@ -108,7 +110,7 @@ class RedisLimits(PartnerLimits):
             raise LimitsUnavailable(str(error)) from error
         if taken == 2:
             return self._circuit_read(connection)
-        return Take.TAKEN if taken == 1 else Take.BUSY
+        return {1: Take.TAKEN, 3: Take.TAKEN_AFTER_FAILURES}.get(taken, Take.BUSY)
 
     def _slot_give_back(
         self, connection: PartnerConnection, token: str, *, reset_failures: bool
