@@ -2,10 +2,10 @@
 
 Per attempt, in this order: an OAuth2 token if the partner needs one; a slot under the
 partner's concurrency cap and the circuit breaker's leave, both shared by every process
-(`partners.http.limits`); the SSRF guard (resolve once, check, pin the
-address); the request with the partner's credentials; a size-capped read; one `PartnerCall` row
-and one log line. Around the attempts: retries with backoff for idempotent calls only, and one
-token renewal when an OAuth2 partner answers 401.
+(`partners.http.limits`); the SSRF guard (resolve once, check, pin the address); the request
+with the partner's credentials; a size-capped read; one `PartnerCall` row and one log line.
+Around the attempts: retries with backoff for idempotent calls only, and one token renewal
+when an OAuth2 partner answers 401.
 
 Redirects are never followed by urllib3: the client follows up to MAX_REDIRECTS itself so each
 hop passes the SSRF guard again, and sends credentials only to hops on the original origin.
