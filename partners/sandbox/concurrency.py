@@ -12,23 +12,27 @@ from contextlib import contextmanager
 
 
 class ConcurrencyGauge:
-    """Requests in flight now and the most seen at once since the last reset."""
+    """Requests in flight now and the most seen at once, both since the last reset: a request
+    still running from before it (say, one sleeping out a timeout fault) is not counted."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._generation = 0
         self._in_flight = 0
         self._peak = 0
 
     @contextmanager
     def counted(self) -> Iterator[None]:
         with self._lock:
+            generation = self._generation
             self._in_flight += 1
             self._peak = max(self._peak, self._in_flight)
         try:
             yield
         finally:
             with self._lock:
-                self._in_flight -= 1
+                if generation == self._generation:
+                    self._in_flight -= 1
 
     @property
     def in_flight(self) -> int:
@@ -41,9 +45,10 @@ class ConcurrencyGauge:
             return self._peak
 
     def reset(self) -> None:
-        """Start a new peak from the requests still in flight."""
         with self._lock:
-            self._peak = self._in_flight
+            self._generation += 1
+            self._in_flight = 0
+            self._peak = 0
 
 
 class Gate:

@@ -247,7 +247,7 @@ class PartnerSandbox(ABC):
 
     def reset(self) -> None:
         """Back to the start: no orders, full stock, no faults, latency, hold, webhook or
-        pending push, and a new concurrency peak."""
+        pending push, and concurrency counted afresh."""
         self.orders.reset()
         self.faults.clear()
         self._latency_ms = 0
