@@ -5,6 +5,7 @@ import json
 import threading
 
 import pytest
+from django.db import connections
 
 from partners.http.errors import (
     CircuitOpen,
@@ -227,6 +228,8 @@ def test_a_call_let_through_before_the_circuit_opened_cannot_free_the_probes_tur
             )
         except PartnerCallError as error:
             outcomes[path] = error
+        finally:
+            connections.close_all()
 
     straggler = threading.Thread(target=get, args=("/straggler",))
     straggler.start()

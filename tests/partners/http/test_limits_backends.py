@@ -174,9 +174,14 @@ def test_a_call_waits_for_a_slot_given_back_before_its_deadline(store, caplog):
     web, worker = store(), store()
     holding = web.admit(partner(cap=1), deadline=now_only())
     admitted = []
-    waiter = threading.Thread(
-        target=lambda: admitted.append(worker.admit(partner(cap=1), deadline=time.monotonic() + 60))
-    )
+
+    def wait_for_a_slot() -> None:
+        try:
+            admitted.append(worker.admit(partner(cap=1), deadline=time.monotonic() + 60))
+        finally:
+            connections.close_all()
+
+    waiter = threading.Thread(target=wait_for_a_slot)
     waiter.start()
     try:
         wait_for(
@@ -191,7 +196,6 @@ def test_a_call_waits_for_a_slot_given_back_before_its_deadline(store, caplog):
     finally:
         holding.close()
         waiter.join()
-        connections.close_all()
 
     assert admitted[0].probe is False
 
