@@ -38,6 +38,10 @@ from partners.http.limits.in_database import IN_TRANSACTION_MESSAGE
 from partners.models import PartnerSlot
 from tests.conftest import wait_for
 
+# Every test may use the database backend; declared here, not requested by the fixture, so
+# pytest-django groups (and cleans up after) these tests with the other database tests.
+pytestmark = pytest.mark.django_db
+
 POLICY = BreakerPolicy(failure_threshold=3, cooldown_seconds=30)
 BACKENDS = ["database", "redis"]
 
@@ -78,7 +82,6 @@ def now_only() -> float:
 def store(request, clock) -> Callable[[], PartnerLimits]:
     """Makes backend instances over one store (one per "process"), on the fake clock."""
     if request.param == "database":
-        request.getfixturevalue("db")
         return lambda: DatabaseLimits(policy=POLICY, clock=clock)
     url, prefix = request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
     return lambda: RedisLimits(url, prefix=prefix, policy=POLICY, clock=clock)
@@ -367,7 +370,6 @@ def test_a_new_configuration_version_starts_with_a_closed_circuit(store):
 # --- Each backend's own ---
 
 
-@pytest.mark.django_db
 def test_a_call_inside_a_transaction_is_refused_and_takes_no_slot(clock):
     limits = DatabaseLimits(policy=POLICY, clock=clock)
 
