@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 
 import pytest
+from django.db import connections
 
 from partners.http.errors import (
     PartnerHttpError,
@@ -265,9 +266,14 @@ def test_requests_over_the_concurrency_cap_wait_then_give_up(client, serve, allo
     )
     patient = replace(connection, connect_timeout_ms=30_000)
     first: list[object] = []
-    holder = threading.Thread(
-        target=lambda: first.append(lookup(client, patient, "/slow", idempotent=False))
-    )
+
+    def hold_the_slot() -> None:
+        try:
+            first.append(lookup(client, patient, "/slow", idempotent=False))
+        finally:
+            connections.close_all()  # the thread's own, or it outlives the test database
+
+    holder = threading.Thread(target=hold_the_slot)
     holder.start()
     try:
         for _ in range(1000):  # up to 10 s for the first request to arrive
