@@ -39,4 +39,4 @@ bench: $(INSTALLED)
 	$(PY) -m bench.partner_lookup
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3 var/celerybeat-schedule* staticfiles
+	rm -rf $(VENV) var/*.sqlite3* var/celerybeat-schedule* staticfiles
