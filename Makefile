@@ -46,4 +46,4 @@ bench: $(INSTALLED)
 	$(PY) -m bench.mappings
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3 var/celerybeat-schedule* staticfiles
+	rm -rf $(VENV) var/*.sqlite3* var/celerybeat-schedule* staticfiles

@@ -1,10 +1,15 @@
 """What one partner lookup costs on top of the bare HTTP round trip, per sandbox partner.
 
-    python -m bench.partner_lookup [--calls 200]
+    python -m bench.partner_lookup [--calls 200] [--database-url URL]
+        [--limits database|redis] [--redis-url URL]
 
-For each sandbox partner: the median time of `adapter.lookup()` (SSRF guard, auth, HTTP,
-call-log row, JSONata response mapping, shape validation) against a bare urllib3 GET of the same
-URL with the same credentials on a warm connection. Prints medians and the ratio; asserts nothing.
+For each sandbox partner: the median time of `adapter.lookup()` (SSRF guard, auth, shared
+concurrency slot and circuit breaker, HTTP, call-log row, JSONata response mapping, shape
+validation) against a bare urllib3 GET of the same URL with the same credentials on a warm
+connection, and the database statements one lookup runs. Then the shared limits alone: the
+median of taking and giving back a slot with a closed circuit. Prints medians and the ratio;
+asserts nothing. The database defaults to a new SQLite file; a URL given must be one this
+script may migrate (PostgreSQL: an empty database of its own).
 """
 
 import argparse
@@ -28,18 +33,27 @@ def _median_ms(function, calls: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--limits", choices=["database", "redis"], default="database")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-lookup-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "endless_aisle.settings.base"
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["PARTNER_LIMITS_BACKEND"] = args.limits
+    if args.limits == "redis":
+        os.environ["PARTNER_LIMITS_REDIS_URL"] = args.redis_url
+        os.environ["PARTNER_LIMITS_REDIS_PREFIX"] = f"bench-lookup:{os.getpid()}:"
     import django
 
     django.setup()
     import urllib3
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from partners.adapters.registry import adapter_for
     from partners.sandbox.catalog import RANGE_PARTNERS, catalog_default
@@ -81,17 +95,42 @@ def main() -> None:
             ),
         ),
     }
-    print(f"{args.calls} lookups of one barcode per partner, median, sandbox on loopback")
+    print(
+        f"{args.calls} lookups of one barcode per partner, median, sandbox on loopback, "
+        f"{connection.vendor}, limits in {args.limits}"
+    )
     for slug in bare_requests:
         partner = partners[slug]
         base = sandbox.by_name(slug).base_url
         adapter = adapter_for(partner)
         adapter.lookup(gtin)  # warm: connection pool, OAuth2 token, compiled mappings
+        with CaptureQueriesContext(connection) as queries:
+            adapter.lookup(gtin)
         ours = _median_ms(lambda adapter=adapter: adapter.lookup(gtin), args.calls)
         bare = _median_ms(lambda slug=slug, base=base: bare_requests[slug](base), args.calls)
         ratio = ours / bare
-        print(f"  {slug:<11} adapter {ours:6.2f} ms   bare GET {bare:6.2f} ms   {ratio:5.2f}x")
+        print(
+            f"  {slug:<11} adapter {ours:6.2f} ms   bare GET {bare:6.2f} ms   {ratio:5.2f}x"
+            f"   {len(queries)} statements"
+        )
+    _limits_alone(partners["threadline"], args.calls)
     sandbox.stop()
+
+
+def _limits_alone(partner, calls: int) -> None:
+    """A slot taken and given back, the circuit closed: what every call pays for the limits."""
+    from partners.http.connection import connection_for
+    from partners.http.limits import partner_limits_build
+
+    limits = partner_limits_build()
+    connection = connection_for(partner)
+
+    def cycle() -> None:
+        with limits.admit(connection, deadline=time.monotonic() + 5) as permit:
+            permit.succeeded()
+
+    cycle()
+    print(f"  shared limits alone: {_median_ms(cycle, calls):.3f} ms per call (slot + circuit)")
 
 
 _tokens: dict[str, str] = {}

@@ -334,3 +334,57 @@ class PartnerCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} {self.operation} {self.outcome}"
+
+
+class PartnerSlot(models.Model):
+    """One of a partner's concurrency slots, leased by a call in any process for at most the
+    call's deadline plus a margin (see `partners.http.limits`). `holder` is the call's random
+    token, empty when the slot is free; a lease whose `expires_at` has passed is free too.
+
+    No foreign key: slots are written on every call, in their own transaction, and must neither
+    wait on a lock an admin write holds on the partner row nor stop a partner being deleted.
+    On PostgreSQL the table is UNLOGGED (migration 0003): leases live for seconds, so they are
+    not worth a disk flush per call, and losing them in a crash only frees every slot.
+    """
+
+    partner_id = models.BigIntegerField()
+    number = models.PositiveSmallIntegerField()
+    holder = models.CharField(max_length=32, blank=True)
+    expires_at = models.FloatField(default=0.0, help_text="Seconds since the epoch.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner_id", "number"], name="one_slot_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Partner {self.partner_id} slot {self.number}"
+
+
+class PartnerCircuit(models.Model):
+    """A partner's circuit breaker at one configuration version, shared by every process (see
+    `partners.http.limits.circuit`). No row means closed with no failures. No foreign key, for
+    the same reasons as PartnerSlot; UNLOGGED on PostgreSQL as well."""
+
+    class State(models.TextChoices):
+        CLOSED = "closed", "Closed"
+        OPEN = "open", "Open"
+        HALF_OPEN = "half_open", "Half-open"
+
+    partner_id = models.BigIntegerField()
+    config_version = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CLOSED)
+    failures = models.PositiveIntegerField(default=0)
+    opened_at = models.FloatField(default=0.0, help_text="Seconds since the epoch.")
+    probe_token = models.CharField(max_length=32, blank=True)
+    probe_expires_at = models.FloatField(default=0.0, help_text="Seconds since the epoch.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner_id", "config_version"], name="one_circuit_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Partner {self.partner_id} v{self.config_version}: {self.state}"

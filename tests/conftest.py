@@ -46,6 +46,17 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def sqlite_log_files_removed():
+    """SQLite writes through a write-ahead log (settings.base.database_config). Django deletes
+    the test database's file at the end of the run, but not the log files beside it."""
+    yield
+    config = settings.DATABASES["default"]
+    if config["ENGINE"].endswith("sqlite3") and config.get("TEST", {}).get("NAME"):
+        for suffix in ("-wal", "-shm"):
+            Path(config["TEST"]["NAME"] + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def sqs_emulator():
     """One moto SQS server per test run, with our queues, at the test settings' endpoint."""
     server = sqs_emulator_start(settings.SQS_ENDPOINT_URL)

@@ -9,9 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 from endless_aisle.settings.sqs import broker_settings, queue_names
+from endless_aisle.settings.validation import partner_limits_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -83,10 +85,20 @@ TEMPLATES = [
 
 
 def database_config(url: str) -> dict:
-    """Parse DATABASE_URL; SQLite gets what lets the web server and worker write side by side."""
+    """Parse DATABASE_URL; SQLite gets what lets the web server and worker write side by side.
+
+    SQLite writes through a write-ahead log, flushed to disk at checkpoints rather than on
+    every commit: every partner call writes its slot lease twice (ADR 0013), and a flush per
+    commit cost about 10 ms each on a shared disk. A crash of the machine (not of a process)
+    may lose the last commits; the demo can afford that, production runs on PostgreSQL.
+    """
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     else:
         config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
@@ -256,6 +268,17 @@ PARTNER_HOST_ALLOWLIST = env.list(
     default=["127.0.0.1:8301", "127.0.0.1:8302", "127.0.0.1:8303", "127.0.0.1:8304"],
 )
 PARTNER_CALL_RETENTION_DAYS = env.int("PARTNER_CALL_RETENTION_DAYS", default=30)
+# Where every process shares partners' concurrency slots and circuit breakers (ADR 0013).
+PARTNER_LIMITS_BACKEND = env.str("PARTNER_LIMITS_BACKEND", default="database")
+PARTNER_LIMITS_REDIS_URL = env.str("PARTNER_LIMITS_REDIS_URL", default="")
+PARTNER_LIMITS_REDIS_PREFIX = env.str(
+    "PARTNER_LIMITS_REDIS_PREFIX", default="endless-aisle:partner-limits:"
+)
+if _limits_problems := partner_limits_problems(
+    backend=PARTNER_LIMITS_BACKEND, redis_url=PARTNER_LIMITS_REDIS_URL
+):
+    raise ImproperlyConfigured("Refusing to start: " + "; ".join(_limits_problems))
+
 # gunicorn kills a request after GUNICORN_TIMEOUT (deploy/gunicorn.conf.py reads the same
 # variable). A partner whose reads could outlast it, less the time to render the page, is
 # refused when it is saved or imported (partners/call_budget.py).

@@ -1,4 +1,4 @@
-"""What production refuses to start with. Each problem names the environment variable to fix."""
+"""What the settings refuse to start with. Each problem names the environment variable to fix."""
 
 import base64
 import binascii
@@ -45,6 +45,27 @@ def insecure_settings(
     elif not all(_is_fernet_key(key) for key in partner_credential_keys):
         problems.append("PARTNER_CREDENTIAL_KEYS must be Fernet keys (32 url-safe base64 bytes)")
     return problems
+
+
+PARTNER_LIMITS_BACKENDS = ("database", "redis")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def partner_limits_problems(*, backend: str, redis_url: str) -> list[str]:
+    """A partner limits setting that cannot work, in any environment: each process would
+    otherwise fail on its first partner call, or silently ignore a Redis it was given."""
+    if backend not in PARTNER_LIMITS_BACKENDS:
+        return [f"PARTNER_LIMITS_BACKEND must be one of {', '.join(PARTNER_LIMITS_BACKENDS)}"]
+    if backend == "redis" and not redis_url:
+        return ["PARTNER_LIMITS_REDIS_URL must be set when PARTNER_LIMITS_BACKEND is redis"]
+    if backend == "redis" and urlsplit(redis_url).scheme not in REDIS_SCHEMES:
+        return ["PARTNER_LIMITS_REDIS_URL must be a redis://, rediss:// or unix:// URL"]
+    if backend == "database" and redis_url:
+        return [
+            "PARTNER_LIMITS_REDIS_URL is set but PARTNER_LIMITS_BACKEND is database: "
+            "set PARTNER_LIMITS_BACKEND=redis to use it, or unset the URL"
+        ]
+    return []
 
 
 def _is_fernet_key(key: str) -> bool:

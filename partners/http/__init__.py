@@ -1,8 +1,9 @@
 """The one HTTP client every partner call goes through.
 
 Callers build a `PartnerConnection` with `connection_for(partner)` and call
-`partner_http_client().send(...)`; everything else here (SSRF guard, auth, retries, circuit
-breaker, call log) happens inside `send` so no caller can forget it.
+`partner_http_client().send(...)`; everything else here (SSRF guard, auth, retries, the
+concurrency cap and circuit breaker shared by every process, call log) happens inside `send`
+so no caller can forget it.
 """
 
 from partners.http.call_log import call_outcome_set

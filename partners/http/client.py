@@ -1,10 +1,11 @@
 """`PartnerHttpClient.send`: the one door every partner request goes out through.
 
 Per attempt, in this order: an OAuth2 token if the partner needs one; a slot under the
-partner's concurrency cap; the circuit breaker; the SSRF guard (resolve once, check, pin the
-address); the request with the partner's credentials; a size-capped read; one `PartnerCall` row
-and one log line. Around the attempts: retries with backoff for idempotent calls only, and one
-token renewal when an OAuth2 partner answers 401.
+partner's concurrency cap and the circuit breaker's leave, both shared by every process
+(`partners.http.limits`); the SSRF guard (resolve once, check, pin the address); the request
+with the partner's credentials; a size-capped read; one `PartnerCall` row and one log line.
+Around the attempts: retries with backoff for idempotent calls only, and one token renewal
+when an OAuth2 partner answers 401.
 
 Deadlines (see `partners.call_budget`). Each attempt has one deadline, connect + read timeout
 from its start, and everything in it waits at most until then: the token fetch (a nested send
@@ -53,7 +54,6 @@ from urllib3.util import Timeout
 
 from partners.call_budget import CallBudget
 from partners.http.auth import OutgoingRequest, access_token, auth_apply
-from partners.http.breaker import CircuitBreaker
 from partners.http.call_log import call_record
 from partners.http.connection import PartnerConnection
 from partners.http.errors import (
@@ -68,6 +68,15 @@ from partners.http.errors import (
     PartnerTimeout,
     PartnerUnavailable,
     UnsafeDestination,
+)
+from partners.http.limits import (
+    Circuit,
+    CircuitRefused,
+    LimitsUnavailable,
+    PartnerLimits,
+    Permit,
+    SlotsBusy,
+    partner_limits_build,
 )
 from partners.http.resolver import ResolveTimeout
 from partners.http.retries import RETRYABLE_STATUSES, retry_after_seconds, retry_delay
@@ -173,28 +182,27 @@ class _Answer:
 
 
 class PartnerHttpClient:
-    """Thread-safe; share one per process (`partner_http_client()`) so connection pools,
-    circuit breakers and concurrency caps are shared too. Breakers and caps are kept per
-    partner and config version, so a corrected configuration starts with a closed circuit."""
+    """Thread-safe; share one per process (`partner_http_client()`) so connection pools are
+    shared too. Concurrency caps and circuit breakers are shared by every process through
+    `limits`; circuits are kept per partner and config version, so a corrected configuration
+    starts with a closed circuit."""
 
     def __init__(
         self,
         *,
         ca_certs: str = certifi.where(),
-        breaker_factory: Callable[[], CircuitBreaker] = CircuitBreaker,
+        limits: PartnerLimits | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """`ca_certs` is the bundle partners' certificates are verified against (certifi's;
-        tests pass their own CA). Verification itself cannot be turned off. `breaker_factory`
-        and `sleep` let tests use a fake clock and skip real backoff waits."""
+        tests pass their own CA). Verification itself cannot be turned off. `limits` defaults
+        to the backend the settings choose; tests pass one with a fake clock, and `sleep` to
+        skip real backoff waits."""
         self._pools = guarded_pool_manager(ca_certs=ca_certs)
         # Writes never reuse a connection (see `transport`).
         self._write_pools = guarded_pool_manager(ca_certs=ca_certs, single_use=True)
-        self._breaker_factory = breaker_factory
+        self._limits = limits or partner_limits_build()
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._breakers: dict[tuple[int, int], CircuitBreaker] = {}
-        self._slots: dict[tuple[int, int], threading.BoundedSemaphore] = {}
 
     def send(
         self,
@@ -278,13 +286,9 @@ class PartnerHttpClient:
                 call_id=call_id,
             )
 
-    def breaker_for(self, connection: PartnerConnection) -> CircuitBreaker:
-        """The circuit breaker of this partner (and config version) in this process."""
-        key = (connection.partner_id, connection.config_version)
-        with self._lock:
-            if key not in self._breakers:
-                self._breakers[key] = self._breaker_factory()
-            return self._breakers[key]
+    def breaker_for(self, connection: PartnerConnection) -> Circuit:
+        """The circuit of this partner (and config version), as every process sees it now."""
+        return self._limits.circuit(connection)
 
     # --- One attempt ---
 
@@ -333,29 +337,18 @@ class PartnerHttpClient:
         if call.connection.auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS:
             # Before taking a slot: the token request takes one of its own.
             progress.token = self._access_token(call, rejected_token, deadline)
-        with self._slot(call, deadline):
-            breaker = self.breaker_for(call.connection)
-            if not breaker.allow():
-                raise call.error(
-                    CircuitOpen,
-                    "Paused after repeated failures; calls resume after a cool-down of "
-                    f"{breaker.cooldown_seconds:g} s.",
-                )
+        with self._slot(call, deadline) as permit:
             try:
                 answer = self._exchange(call, progress.token, deadline)
                 self._raise_for_status(call, answer)
             except PartnerCallError as error:
                 if error.partner_failure:
-                    breaker.record_failure()
+                    permit.failed()
                 elif error.status_code is not None:
-                    breaker.record_success()  # the partner is up: it answered
-                else:
-                    breaker.release()  # refused before reaching the partner
+                    permit.succeeded()  # the partner is up: it answered
+                # Otherwise it never reached the partner: the permit ends with no outcome.
                 raise
-            except BaseException:
-                breaker.release()
-                raise
-            breaker.record_success()
+            permit.succeeded()
             return answer
 
     def _access_token(self, call: _Call, rejected_token: str | None, deadline: float) -> str:
@@ -372,25 +365,36 @@ class PartnerHttpClient:
             ) from error
 
     @contextmanager
-    def _slot(self, call: _Call, deadline: float) -> Iterator[None]:
-        """A place under the partner's concurrency cap, waited for until `deadline`."""
+    def _slot(self, call: _Call, deadline: float) -> Iterator[Permit]:
+        """A slot under the partner's cap and the circuit's leave to call, shared by every
+        process; waits for a slot until `deadline` (monotonic). The slot is given back, and the
+        outcome the permit was told handed to the circuit, when the block ends."""
         connection = call.connection
-        key = (connection.partner_id, connection.config_version)
-        with self._lock:
-            if key not in self._slots:
-                self._slots[key] = threading.BoundedSemaphore(connection.max_concurrent_requests)
-            slots = self._slots[key]
-        if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        try:
+            permit = self._limits.admit(connection, deadline=deadline)
+        except SlotsBusy:
             raise call.error(
                 PartnerUnavailable,
                 f"Too many concurrent requests: all {connection.max_concurrent_requests} "
                 "allowed for this partner stayed busy until this attempt's deadline.",
                 delivery=Delivery.NOT_SENT,
-            )
-        try:
-            yield
-        finally:
-            slots.release()
+            ) from None
+        except CircuitRefused:
+            raise call.error(
+                CircuitOpen,
+                "Paused after repeated failures; calls resume after a cool-down of "
+                f"{self._limits.policy.cooldown_seconds:g} s.",
+                delivery=Delivery.NOT_SENT,
+            ) from None
+        except LimitsUnavailable as error:
+            raise call.error(
+                PartnerUnavailable,
+                "The store of concurrency slots and circuit breakers cannot be reached.",
+                transient=True,
+                delivery=Delivery.NOT_SENT,
+            ) from error
+        with permit:
+            yield permit
 
     def _exchange(self, call: _Call, token: str | None, deadline: float) -> _Answer:
         """The request and any redirects, each hop checked by the SSRF guard, all before the

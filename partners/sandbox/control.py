@@ -58,6 +58,13 @@ def control_routes(sandbox: PartnerSandbox) -> list[Route]:
         sandbox.latency_set(int(_payload(request)["ms"]))
         return state(request)
 
+    def hold(request: Request) -> Response:
+        holding = _payload(request)["on"]
+        if not isinstance(holding, bool):
+            raise HttpError(400, '"on" must be true or false')
+        sandbox.hold_set(holding)
+        return state(request)
+
     def webhook(request: Request) -> Response:
         payload = _payload(request)
         sandbox.webhook_set(
@@ -95,6 +102,7 @@ def control_routes(sandbox: PartnerSandbox) -> list[Route]:
         route("POST", "/_sandbox/faults", None, fault_add),
         route("DELETE", "/_sandbox/faults", None, faults_clear),
         route("POST", "/_sandbox/latency", None, latency),
+        route("POST", "/_sandbox/hold", None, hold),
         route("POST", "/_sandbox/webhook", None, webhook),
         route("POST", "/_sandbox/status-advance", None, status_advance),
         route("POST", "/_sandbox/orders/{order_id}/advance", None, order_advance),

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from partners.sandbox.catalog import Catalog, PartnerCatalog, PartnerName, catalog_default
+from partners.sandbox.concurrency import ConcurrencyGauge, Gate
 from partners.sandbox.control import control_respond, control_routes
 from partners.sandbox.faults import (
     FAULTS_BEFORE_HANDLING,
@@ -123,6 +124,8 @@ class PartnerSandbox(ABC):
         self._latency_ms = 0
         self._webhooks = WebhookPusher(self.name)
         self._stopping = threading.Event()
+        self.concurrency = ConcurrencyGauge()
+        self._gate = Gate(self._stopping, TICK_SECONDS)
         self._started = False
         self._threads = [
             threading.Thread(
@@ -223,6 +226,13 @@ class PartnerSandbox(ABC):
             raise ValueError("latency cannot be negative")
         self._latency_ms = milliseconds
 
+    def hold_set(self, holding: bool) -> None:
+        """Hold every partner API request (not the control API) until called with False."""
+        if holding:
+            self._gate.close()
+        else:
+            self._gate.open()
+
     def webhook_set(
         self,
         url: str | None,
@@ -250,10 +260,13 @@ class PartnerSandbox(ABC):
         return self.orders.counters()
 
     def reset(self) -> None:
-        """Back to the start: no orders, full stock, no faults, latency, webhook or pending push."""
+        """Back to the start: no orders, full stock, no faults, latency, hold, webhook or
+        pending push, and concurrency counted afresh."""
         self.orders.reset()
         self.faults.clear()
         self._latency_ms = 0
+        self._gate.open()
+        self.concurrency.reset()
         self._status_advance_seconds = self._initial_status_advance_seconds
         self._webhooks.reset()
 
@@ -265,6 +278,9 @@ class PartnerSandbox(ABC):
             "orders_created": counters.orders_created,
             "order_requests": counters.order_requests,
             "latency_ms": self._latency_ms,
+            "holding": not self._gate.is_open,
+            "in_flight": self.concurrency.in_flight,
+            "peak_in_flight": self.concurrency.peak,
             "status_advance_seconds": self._status_advance_seconds,
             "webhook_url": target.url if target else None,
             "webhook_signing": (target.signing if target else self.webhook_signing).value,
@@ -295,6 +311,19 @@ class PartnerSandbox(ABC):
             return control_respond(
                 self._control_routes, Request(method, path, query, headers, body)
             )
+        with self.concurrency.counted():
+            self._gate.pass_through()
+            return self._partner_respond(method, target, path, query, headers, body)
+
+    def _partner_respond(
+        self,
+        method: str,
+        target: str,
+        path: str,
+        query: dict[str, str],
+        headers: Message,
+        body: bytes,
+    ) -> Response:
         try:
             matched, params = match_route(self._routes, method, path)
         except HttpError as error:

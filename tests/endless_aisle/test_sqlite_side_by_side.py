@@ -10,10 +10,14 @@ from tests.conftest import REPO
 WRITES_PER_PROCESS = 150
 
 
-def test_sqlite_uses_immediate_transactions_and_a_busy_timeout():
+def test_sqlite_uses_immediate_transactions_a_busy_timeout_and_a_write_ahead_log():
     config = database_config("sqlite:////tmp/demo.sqlite3")
 
-    assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    assert config["OPTIONS"] == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 
 def test_two_processes_write_one_sqlite_file_without_locking_errors(tmp_path):

@@ -14,9 +14,7 @@ def fresh_sandbox(sandbox: SandboxPartners) -> SandboxPartners:
 
 @pytest.fixture(autouse=True)
 def backoff_waits(monkeypatch) -> list[float]:
-    """A new process-wide partner client per test, backoff waits recorded instead of slept.
-    Its circuit breakers count failures per partner id and config version, and a rolled-back test
-    hands the next one the same ids: a shared client would carry failures across tests."""
+    """A new process-wide partner client per test, backoff waits recorded instead of slept."""
     waits: list[float] = []
     monkeypatch.setattr(http_client_module, "_shared_client", PartnerHttpClient(sleep=waits.append))
     return waits

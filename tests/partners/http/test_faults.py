@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from django.db import connections
 
 from partners.http.errors import (
     Delivery,
@@ -266,9 +267,14 @@ def test_requests_over_the_concurrency_cap_wait_until_their_deadline_then_give_u
     allow(server.base_url)
     connection = make_connection(server.base_url, max_concurrent_requests=1, read_timeout_ms=30_000)
     first: list[object] = []
-    holder = threading.Thread(
-        target=lambda: first.append(lookup(client, connection, "/slow", idempotent=False))
-    )
+
+    def hold_the_slot() -> None:
+        try:
+            first.append(lookup(client, connection, "/slow", idempotent=False))
+        finally:
+            connections.close_all()  # the thread's own, or it outlives the test database
+
+    holder = threading.Thread(target=hold_the_slot)
     holder.start()
     try:
         wait_for(lambda: server.received)

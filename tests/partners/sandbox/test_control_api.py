@@ -1,6 +1,7 @@
 """The control API over HTTP, as an out-of-process benchmark or demo script would drive it."""
 
 import json
+import threading
 
 import pytest
 
@@ -29,6 +30,10 @@ def test_state_starts_empty(subject):
         "orders_created": 0,
         "order_requests": 0,
         "latency_ms": 0,
+        "holding": False,
+        "in_flight": 0,
+        # Stridewell's subject fetched an access token to call with.
+        "peak_in_flight": 1 if subject.name == "stridewell" else 0,
         "status_advance_seconds": None,
         "webhook_url": None,
         "webhook_signing": "body",
@@ -89,6 +94,54 @@ def test_invalid_json_is_400(threadline):
 def test_latency_over_http(threadline):
     assert control(threadline, "POST", "latency", {"ms": 120}).json()["latency_ms"] == 120
     assert control(threadline, "POST", "latency", {"ms": -1}).status == 400
+
+
+def test_held_requests_wait_and_the_peak_counts_them(subject):
+    """Requests held at the gate are in flight together; the peak remembers how many."""
+    assert control(subject.partner, "POST", "hold", {"on": True}).json()["holding"] is True
+    replies = []
+    lookups = [threading.Thread(target=lambda: replies.append(subject.lookup())) for _ in "ab"]
+    for lookup in lookups:
+        lookup.start()
+    try:
+        wait_for(lambda: subject.partner.state()["in_flight"] == 2)
+        assert replies == []
+    finally:
+        state = control(subject.partner, "POST", "hold", {"on": False}).json()
+        for lookup in lookups:
+            lookup.join()
+
+    assert state["holding"] is False
+    assert [reply.status for reply in replies] == [200, 200]
+    after = control(subject.partner, "GET", "state").json()
+    assert (after["in_flight"], after["peak_in_flight"]) == (0, 2)
+    assert control(subject.partner, "POST", "reset").json()["peak_in_flight"] == 0
+
+
+def test_requests_from_before_a_reset_are_not_counted_after_it(threadline, sandbox):
+    subject = subject_for(sandbox, "threadline")
+    threadline.hold_set(True)
+    replies = []
+    lookup = threading.Thread(target=lambda: replies.append(subject.lookup()))
+    lookup.start()
+    try:
+        wait_for(lambda: threadline.state()["in_flight"] == 1)
+        threadline.concurrency.reset()
+        assert (threadline.concurrency.in_flight, threadline.concurrency.peak) == (0, 0)
+    finally:
+        threadline.hold_set(False)
+        lookup.join()
+
+    assert [reply.status for reply in replies] == [200]
+    assert (threadline.concurrency.in_flight, threadline.concurrency.peak) == (0, 0)
+
+
+def test_hold_needs_true_or_false(threadline):
+    reply = control(threadline, "POST", "hold", {"on": "yes"})
+
+    assert reply.status == 400
+    assert reply.json() == {"error": '"on" must be true or false'}
+    assert threadline.state()["holding"] is False
 
 
 def test_advance_an_order_over_http(subject):
