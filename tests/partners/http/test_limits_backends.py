@@ -56,6 +56,8 @@ def partner(
         base_url="https://api.acme.example",
         auth_type="none",
         credentials={},
+        secret_headers={},
+        secret_header_names=(),
         api_key_name="",
         oauth_token_url="",
         oauth_scope="",
@@ -65,6 +67,7 @@ def partner(
         read_timeout_ms=read_timeout_ms,
         max_concurrent_requests=cap,
         max_response_kb=64,
+        read_attempts=1,
         config_version=version,
     )
 
