@@ -61,11 +61,11 @@ def partner_connection_test(
         summary = f"{partner} answered and the mapping fits."
     if trace.error is None and not result_proves(operation, trace.result):
         summary += " This proves nothing yet: test with something the partner has."
-    proof = connection_test_record(
+    connection_test_record(
         partner=partner, trace=trace, data=data, value=value, summary=summary, by=by
     )
     return ConnectionTestResult(
-        ok=proof.passed,
+        ok=trace.error is None,
         summary=summary,
         request_line=trace.request_line,
         status=trace.status,
