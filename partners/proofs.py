@@ -58,7 +58,7 @@ def result_proves(operation: Operation, result: Any) -> bool:
 
 def orderable_items(result: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
     """The items a lookup answer offers, as test-order lines can use them: partner SKU, GTIN,
-    what the partner charges us (text, or None when not said) and a label."""
+    what the partner charges us (text, or None when not said), how many it has and a label."""
     if isinstance(result, Availability):
         if not result.available:
             return []
@@ -68,7 +68,7 @@ def orderable_items(result: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
         label = f"{data['code']} (availability only, no cost given)"
         return [
             {"partner_sku": result.partner_sku, "gtin": gtin, "unit_cost": None,
-             "currency": None, "label": label}
+             "currency": None, "available_quantity": result.available_quantity, "label": label}
         ]  # fmt: skip
     if not isinstance(result, Product):
         return []
@@ -83,6 +83,7 @@ def orderable_items(result: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
                 "gtin": variant.gtin,
                 "unit_cost": None if variant.cost is None else str(variant.cost),
                 "currency": variant.currency or result.currency,
+                "available_quantity": variant.available_quantity,
                 "label": f"{name} · {attributes or 'one variant'} · "
                 f"{variant.partner_sku or variant.gtin} · {cost}",
             }

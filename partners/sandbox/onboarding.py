@@ -71,17 +71,23 @@ def sandbox_partner_prove(partner: Partner, name: PartnerName) -> None:
     of the items its lookups answered (cancelled again). Calls the partner: no transaction."""
     partner = Partner.objects.prefetch_related("operations").get(pk=partner.pk)
     offered = {config.operation for config in partner.operations.all()}
-    offers = [offer for offer in PartnerCatalog(catalog_default(), name).offers if offer.variants]
-    for offer in offers[:2]:  # two products: an availability answer offers one item each
-        gtin = offer.variants[0].variant.gtin
-        partner_connection_test(partner=partner, operation=Operation.LOOKUP, value=gtin)
+    offers = PartnerCatalog(catalog_default(), name).offers
+    stocked = [item for offer in offers for item in offer.variants if item.stock >= 2]
+    for item in stocked[:2]:  # two items: an availability answer offers one item each
+        partner_connection_test(
+            partner=partner, operation=Operation.LOOKUP, value=item.variant.gtin
+        )
     if Operation.SEARCH in offered:
         word = offers[0].product.name.split()[-1]
         partner_connection_test(partner=partner, operation=Operation.SEARCH, value=word)
     if Operation.SIMILAR in offered:
         number = next(offer.product_number for offer in offers if offer.similar)
         partner_connection_test(partner=partner, operation=Operation.SIMILAR, value=number)
-    items = list(test_order_item_choices(partner).values())[:2]
+    items = [
+        item
+        for item in test_order_item_choices(partner).values()
+        if item["available_quantity"] is None or item["available_quantity"] >= 1
+    ][:2]
     address = {key: value for key, value in TEST_ADDRESS.items() if key != "email"}
     order = test_order_new(
         partner,

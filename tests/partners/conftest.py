@@ -30,13 +30,13 @@ def backoff_waits(monkeypatch) -> list[float]:
 
 @pytest.fixture
 def proven(roles, sandbox, sandbox_allowed):
-    """`proven(name)`: a sandbox partner imported from its file, with credentials, in testing
+    """`proven(name, data=None)`: a sandbox partner imported from its file (or `data`), with credentials, in testing
     and proven over HTTP the way a merchandiser proves it (Test connection of each read, a test
     order of two lines), so it may go live."""
 
-    def make(name: PartnerName = PartnerName.THREADLINE) -> Partner:
+    def make(name: PartnerName = PartnerName.THREADLINE, data: dict | None = None) -> Partner:
         partner = partner_config_import(
-            data=sandbox_config(name), base_url=sandbox.by_name(name).base_url
+            data=data or sandbox_config(name), base_url=sandbox.by_name(name).base_url
         )
         partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
         partner_status_change(partner=partner, status=Partner.Status.TESTING)
