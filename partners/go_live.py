@@ -57,7 +57,9 @@ def go_live_problems(partner: Partner, checks: Iterable[Check]) -> list[GoLivePr
 
 def _admin_url(view: str, partner: Partner, **query: str) -> str:
     url = reverse(f"admin:partners_partner_{view}", args=[partner.pk])
-    return url + ("?" + "&".join(f"{name}={value}" for name, value in query.items()) if query else "")
+    return url + (
+        "?" + "&".join(f"{name}={value}" for name, value in query.items()) if query else ""
+    )
 
 
 def offered_operations(partner: Partner) -> set[Operation]:
@@ -184,9 +186,7 @@ def answer_mapping_problems(
             config.response_mapping, operation=config.operation, direction="response"
         )
         mapped = mapping.evaluate(
-            response_mapping_input(
-                status=answer["status"], headers=answer["headers"], body=body
-            ),
+            response_mapping_input(status=answer["status"], headers=answer["headers"], body=body),
             bindings={"input": answer["input"]},
         )
         validate_output(config.operation, mapped, lookup_kind=partner.lookup_kind)

@@ -41,9 +41,9 @@ class TestOrderForm(forms.Form):
         self.fields["items"].choices = [
             (key, item["label"]) for key, item in self.item_choices.items()
         ]
-        self.fields["confirm"].label = (
-            f"I understand that {partner} will really receive this order."
-        )
+        self.fields[
+            "confirm"
+        ].label = f"I understand that {partner} will really receive this order."
 
     def clean_items(self) -> list[str]:
         keys = self.cleaned_data["items"]
@@ -62,9 +62,7 @@ class TestOrderForm(forms.Form):
 
     def order_parts(self) -> tuple[list[OrderLine], Address, Contact]:
         data = self.cleaned_data
-        lines = [
-            test_order_line(self.item_choices[key], data["quantity"]) for key in data["items"]
-        ]
+        lines = [test_order_line(self.item_choices[key], data["quantity"]) for key in data["items"]]
         ship_to = Address(
             name=data["name"],
             line1=data["line1"],
@@ -79,6 +77,6 @@ class SignOffForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         min_length=SIGN_OFF_REASON_MIN_CHARS,
-        help_text="Why orders cannot be tested, e.g. \"The partner has no test mode; its "
+        help_text='Why orders cannot be tested, e.g. "The partner has no test mode; its '
         'documentation was checked with them on a call on 3 March."',
     )

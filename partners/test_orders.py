@@ -86,7 +86,7 @@ def test_order_new(
     reference = f"{TEST_REFERENCE_PREFIX}{partner.slug.upper()[:30]}-{token}"
     return OrderRequest(
         reference=reference,
-        idempotency_key=reference.lower(),
+        idempotency_key=reference,
         lines=tuple(lines),
         ship_to=ship_to,
         customer=customer,
@@ -160,8 +160,13 @@ def partner_test_order_send(
         answers=answers,
         detail={
             "lines": [
-                {"partner_sku": line.partner_sku, "gtin": line.gtin, "quantity": line.quantity,
-                 "unit_cost": str(line.unit_cost), "currency": line.currency}
+                {
+                    "partner_sku": line.partner_sku,
+                    "gtin": line.gtin,
+                    "quantity": line.quantity,
+                    "unit_cost": str(line.unit_cost),
+                    "currency": line.currency,
+                }
                 for line in order.lines
             ],
             "orders": orders,

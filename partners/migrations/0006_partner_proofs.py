@@ -6,33 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0005_partner_limits'),
+        ("partners", "0005_partner_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartnerProof',
+            name="PartnerProof",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('config_version', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('connection_test', 'Test connection'), ('test_order', 'Test order'), ('sign_off', 'Sign-off')], max_length=20)),
-                ('operation', models.CharField(choices=[('lookup', 'Look up by code'), ('search', 'Search by name'), ('similar', 'Similar items'), ('place_order', 'Place order'), ('order_status', 'Order status'), ('cancel_order', 'Cancel order')], max_length=20)),
-                ('passed', models.BooleanField()),
-                ('value', models.CharField(blank=True, help_text="The code, text or id sent; a test order's reference.", max_length=200)),
-                ('summary', models.CharField(max_length=500)),
-                ('answers', models.JSONField(blank=True, default=list)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('reason', models.TextField(blank=True, help_text='Why orders are signed off without a test.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proofs', to='partners.partner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("config_version", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("connection_test", "Test connection"),
+                            ("test_order", "Test order"),
+                            ("sign_off", "Sign-off"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[
+                            ("lookup", "Look up by code"),
+                            ("search", "Search by name"),
+                            ("similar", "Similar items"),
+                            ("place_order", "Place order"),
+                            ("order_status", "Order status"),
+                            ("cancel_order", "Cancel order"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("passed", models.BooleanField()),
+                (
+                    "value",
+                    models.CharField(
+                        blank=True,
+                        help_text="The code, text or id sent; a test order's reference.",
+                        max_length=200,
+                    ),
+                ),
+                ("summary", models.CharField(max_length=500)),
+                ("answers", models.JSONField(blank=True, default=list)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True, help_text="Why orders are signed off without a test."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proofs",
+                        to="partners.partner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['partner', 'config_version'], name='partners_pa_partner_873f78_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["partner", "config_version"], name="partners_pa_partner_873f78_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -57,9 +57,7 @@ def test_a_partner_proven_on_its_version_goes_live_and_keeps_its_version(proven)
     partner.refresh_from_db()
     assert (partner.status, partner.config_version) == (Partner.Status.LIVE, version)
     assert sorted(
-        partner.proofs.filter(config_version=version, passed=True).values_list(
-            "kind", "operation"
-        )
+        partner.proofs.filter(config_version=version, passed=True).values_list("kind", "operation")
     ) == [
         ("connection_test", "lookup"),
         ("connection_test", "lookup"),
@@ -163,8 +161,7 @@ def test_a_mapping_that_fails_on_a_recorded_answer_is_named(proven, sandbox):
     )
     assert "partner_product_id" in problems[0]
     assert problems[0].link == (
-        f"/admin/partners/partner/{partner.pk}/preview-mapping/?operation=lookup"
-        "&direction=response"
+        f"/admin/partners/partner/{partner.pk}/preview-mapping/?operation=lookup&direction=response"
     )
 
 
