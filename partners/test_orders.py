@@ -171,7 +171,7 @@ def partner_test_order_send(
             ],
             "orders": orders,
             "cancellations": [],
-        },  # fmt: skip
+        },
         created_by=by,
     )
     return proof, traces

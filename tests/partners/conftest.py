@@ -30,9 +30,9 @@ def backoff_waits(monkeypatch) -> list[float]:
 
 @pytest.fixture
 def proven(roles, sandbox, sandbox_allowed):
-    """`proven(name, data=None)`: a sandbox partner imported from its file (or `data`), with credentials, in testing
-    and proven over HTTP the way a merchandiser proves it (Test connection of each read, a test
-    order of two lines), so it may go live."""
+    """`proven(name, data=None)`: a sandbox partner imported from its file (or `data`), with
+    credentials, in testing and proven over HTTP the way a merchandiser proves it (Test
+    connection of each read, a test order of two lines), so it may go live."""
 
     def make(name: PartnerName = PartnerName.THREADLINE, data: dict | None = None) -> Partner:
         partner = partner_config_import(

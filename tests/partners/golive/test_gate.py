@@ -102,7 +102,7 @@ def test_no_test_connection_is_named_with_a_link_to_test_it(sandbox, sandbox_all
 def test_a_failed_test_connection_is_named_with_its_outcome(sandbox, sandbox_allowed):
     partner = threadline_with(sandbox)
     partner_credentials_set(partner=partner, values={"api_key": "wrong-key"})
-    offer, item = in_stock(sandbox.threadline)
+    _offer, item = in_stock(sandbox.threadline)
 
     partner_connection_test(partner=partner, operation="lookup", value=item.variant.gtin)
 
@@ -143,7 +143,7 @@ def test_a_mapping_that_fails_on_a_recorded_answer_is_named(proven, sandbox):
     config.save()
     partner_config_bump(partner=partner)
     partner = type(partner).objects.get(pk=partner.pk)
-    offer, item = in_stock(sandbox.threadline)
+    _offer, item = in_stock(sandbox.threadline)
     partner_connection_test(partner=partner, operation="lookup", value=item.variant.gtin)
 
     partner_connection_test(partner=partner, operation="lookup", value=UNKNOWN_GTIN)
