@@ -286,7 +286,14 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
 
     status_box = page.get_by_test_id("partner-status")
     expect(status_box.get_by_role("heading")).to_have_text("Status: Draft")
-    expect(page.get_by_test_id("go-live-problems")).to_have_count(0)
+    # Configured, not yet proven: the status box says what to prove, each a link to do it.
+    expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
+        [
+            "Look up by code: no Test connection yet",
+            f"Place order: send a test order on configuration version {partner.config_version} "
+            "(or, for a partner without a test mode, sign orders off)",
+        ]
+    )
     expect(status_box.get_by_role("button")).to_have_text(["Move to testing"])
     expect(page.locator(".field-secret_api_key")).to_contain_text(
         "Stored — leave blank to keep it."
@@ -305,7 +312,7 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
         ("place_order", "POST", []),
     ]
 
-    page.get_by_role("link", name="Test connection").click()
+    page.get_by_role("link", name="Test connection", exact=True).click()
     field(page, "Operation:").select_option(label="Look up a barcode / code")
     field(page, "Value:").fill(JACKET_EAN)
     page.get_by_role("button", name="Run test").click()
@@ -322,7 +329,8 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
     page.get_by_role("button", name="Run test").click()
 
     expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
-        f"Passed: {NAME} answered: {UNKNOWN_EAN} is not carried."
+        f"Passed: {NAME} answered: {UNKNOWN_EAN} is not carried. This proves nothing yet: "
+        "test with something the partner has."
     )
     expect(page.get_by_test_id("test-canonical")).to_have_count(0)
     assert partners_reachable.lookups == [JACKET_EAN, UNKNOWN_EAN]
@@ -371,7 +379,7 @@ def test_a_merchandiser_takes_the_new_partner_live_with_the_status_buttons(
     )
 
     # Prove it: a lookup the partner answers, then a real test order of two of its items.
-    page.get_by_role("link", name="Test connection").click()
+    page.get_by_role("link", name="Test connection", exact=True).click()
     field(page, "Value:").fill(JACKET_EAN)
     page.get_by_role("button", name="Run test").click()
     expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
