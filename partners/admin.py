@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from partners.admin_proofs import ProofToolsMixin
 from partners.config_files import PARTNER_FIELDS, partner_config_export
 from partners.connection_test import partner_connection_test, pretty_json
 from partners.forms import (
@@ -21,7 +22,7 @@ from partners.forms import (
     PartnerImportForm,
 )
 from partners.mapping import preview
-from partners.models import OperationConfig, Partner, PartnerCall
+from partners.models import OperationConfig, Partner, PartnerCall, PartnerProof
 from partners.selectors import (
     operation_configs_with_partner,
     partner_calls_with_partner,
@@ -67,7 +68,7 @@ class OperationConfigInline(admin.StackedInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
+class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     form = PartnerAdminForm
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OperationConfigInline]
@@ -177,7 +178,7 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 name="partners_partner_import",
             ),
         ]
-        return own + super().get_urls()
+        return own + self.proof_urls() + super().get_urls()
 
     def _partner(self, request, partner_id: int, *, change: bool) -> Partner:
         partner = partner_with_operations(partner_id=partner_id)
@@ -215,18 +216,24 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 status for status in Partner.Status if status in ALLOWED_TRANSITIONS[partner.status]
             ]
             extra_context["go_live_problems"] = partner_go_live_problems(partner)
+            extra_context["recent_test_orders"] = partner.proofs.filter(
+                kind=PartnerProof.Kind.TEST_ORDER
+            )[:5]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def test_connection_view(self, request, partner_id: int):
         # Change permission: the test makes a real call and writes to the call log.
         partner = self._partner(request, partner_id, change=True)
-        form = ConnectionTestForm(request.POST or None)
+        form = ConnectionTestForm(
+            request.POST or None, initial={"operation": request.GET.get("operation")}
+        )
         result = None
         if request.method == "POST" and form.is_valid():
             result = partner_connection_test(
                 partner=partner,
                 operation=form.cleaned_data["operation"],
                 value=form.cleaned_data["value"],
+                by=request.user,
             )
         return self._page(
             request,

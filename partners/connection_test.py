@@ -1,13 +1,17 @@
-"""The admin's Test connection: one real call, every step shown, nothing ordered."""
+"""The admin's Test connection: one real call, every step shown, nothing ordered, and recorded
+as a proof at the partner's configuration version (partners/proofs.py)."""
 
 import json
 from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
 
 from partners.adapters.base import CallTrace
 from partners.adapters.registry import adapter_for
 from partners.mapping import Availability, lookup_input, to_json_friendly
 from partners.models import Partner
 from partners.operations import Operation
+from partners.proofs import connection_test_record, result_proves
 
 # Which operation input the typed value becomes.
 INPUT_OF = {
@@ -39,10 +43,13 @@ def pretty_json(value) -> str:
 
 
 def partner_connection_test(
-    *, partner: Partner, operation: str, value: str
+    *, partner: Partner, operation: str, value: str, by: AbstractBaseUser | None = None
 ) -> ConnectionTestResult:
+    """Run the test and record it. Call outside any transaction: partner calls refuse to run
+    inside one."""
     operation = Operation(operation)
-    trace: CallTrace = adapter_for(partner).trace(operation, INPUT_OF[operation](value))
+    data = INPUT_OF[operation](value)
+    trace: CallTrace = adapter_for(partner).trace(operation, data)
     if trace.error is not None:
         summary = str(trace.error)
     elif trace.result is None:
@@ -52,6 +59,11 @@ def partner_connection_test(
         summary = f"{partner} answered and the mapping fits: it {can} supply {value}."
     else:
         summary = f"{partner} answered and the mapping fits."
+    if trace.error is None and not result_proves(operation, trace.result):
+        summary += " This proves nothing yet: test with something the partner has."
+    connection_test_record(
+        partner=partner, trace=trace, data=data, value=value, summary=summary, by=by
+    )
     return ConnectionTestResult(
         ok=trace.error is None,
         summary=summary,

@@ -388,3 +388,44 @@ class PartnerCircuit(models.Model):
 
     def __str__(self) -> str:
         return f"Partner {self.partner_id} v{self.config_version}: {self.state}"
+
+
+class PartnerProof(models.Model):
+    """What shows a partner works at one configuration version: a Test connection run, a test
+    order, or a merchandiser's sign-off of orders for a partner without a test mode. The go-live
+    gate (`partners.go_live`) reads these; they are never edited.
+
+    `answers` keeps what the response mapping saw of each partner answer (its input, status,
+    headers without credentials or cookies, and body up to `partners.proofs.ANSWER_KEPT_MAX_BYTES`),
+    so mappings can be checked again on real answers. Never secrets; never customer data (test
+    orders go to a test address, and an order's status is kept only for test orders)."""
+
+    class Kind(models.TextChoices):
+        CONNECTION_TEST = "connection_test", "Test connection"
+        TEST_ORDER = "test_order", "Test order"
+        SIGN_OFF = "sign_off", "Sign-off"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="proofs")
+    config_version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    operation = models.CharField(max_length=20, choices=Operation.choices)
+    passed = models.BooleanField()
+    value = models.CharField(
+        max_length=200, blank=True, help_text="The code, text or id sent; a test order's reference."
+    )
+    summary = models.CharField(max_length=500)
+    answers = models.JSONField(default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True, help_text="Why orders are signed off without a test.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["partner", "config_version"])]
+
+    def __str__(self) -> str:
+        outcome = "passed" if self.passed else "failed"
+        return f"{self.partner} v{self.config_version} {self.get_kind_display()} {outcome}"

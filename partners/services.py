@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partners.adapters.registry import adapter_for
 from partners.config_files import partner_config_apply, partner_config_check
 from partners.crypto import (
     CredentialsUnreadable,
@@ -14,10 +13,17 @@ from partners.crypto import (
     credentials_encrypt,
     credentials_rotate,
 )
+from partners.go_live import (
+    GoLiveProblem,
+    go_live_problems,
+    operations_problems,
+    order_lines_problems,
+    place_order_proof_problems,
+    read_proof_problems,
+    recorded_answer_problems,
+)
 from partners.header_rules import LINE_BREAKS, header_name_problem
 from partners.models import Partner, PartnerCall, PartnerCredentials
-from partners.operations import REQUIRED_TO_GO_LIVE
-from partners.validation import operation_config_problems
 
 DECLARATIVE = "declarative"
 
@@ -33,6 +39,16 @@ SECRET_HEADERS = PartnerCredentials.SECRET_HEADERS
 SECRET_HEADERS_MAX = 10
 SECRET_HEADER_VALUE_MAX_CHARS = 4096
 
+# How the go-live gate names each credential.
+CREDENTIAL_LABELS = (
+    ("api_key", "API key"),
+    ("username", "Username"),
+    ("password", "Password"),
+    ("client_id", "Client id"),
+    ("client_secret", "Client secret"),
+    ("key_id", "HMAC key id"),
+    ("secret", "HMAC secret"),
+)
 # Credential fields each auth type needs; anything else is refused.
 CREDENTIAL_FIELDS = {
     Partner.AuthType.NONE: (),
@@ -56,28 +72,42 @@ def partner_config_bump(*, partner: Partner) -> None:
     partner.config_version = locked.config_version
 
 
-def partner_go_live_problems(partner: Partner) -> list[str]:
-    """What stops the partner from going live: missing or invalid lookup / place-order configs
-    (for a code adapter: the operations it does not support)."""
-    if partner.adapter != DECLARATIVE:
-        try:
-            adapter = adapter_for(partner)
-        except LookupError as error:
-            return [str(error)]
-        return [
-            f"{operation.label}: not supported by the {partner.adapter} adapter"
-            for operation in REQUIRED_TO_GO_LIVE
-            if not adapter.supports(operation)
-        ]
-    configs = {config.operation: config for config in partner.operations.all()}
-    problems = []
-    for operation in REQUIRED_TO_GO_LIVE:
-        config = configs.get(operation)
-        if config is None:
-            problems.append(f"{operation.label}: not configured")
-        else:
-            problems.extend(operation_config_problems(config))
+def partner_credentials_problems(partner: Partner) -> list[str]:
+    """For the go-live gate: each credential the auth type needs, and every secret header's
+    value, is stored (and readable with the current keys)."""
+    try:
+        stored = credentials_decrypt(partner.credentials.encrypted)
+    except PartnerCredentials.DoesNotExist:
+        stored = {}
+    except CredentialsUnreadable:
+        return ["Credentials: unreadable with the current keys: enter them again"]
+    labels = dict(CREDENTIAL_LABELS)
+    problems = [
+        f"Credentials: {labels[name]} not set"
+        for name in CREDENTIAL_FIELDS[Partner.AuthType(partner.auth_type)]
+        if not stored.get(name)
+    ]
+    if unset := partner_secret_headers_unset(partner):
+        problems.append(f"Secret headers without a value: {', '.join(unset)}")
     return problems
+
+
+# What a partner must prove before going live, in the order the status box lists it. A check
+# takes the partner and returns its problems (text, or GoLiveProblem with a link).
+GO_LIVE_CHECKS = (
+    operations_problems,
+    partner_credentials_problems,
+    read_proof_problems,
+    recorded_answer_problems,
+    place_order_proof_problems,
+    order_lines_problems,
+)
+
+
+def partner_go_live_problems(partner: Partner) -> list[GoLiveProblem]:
+    """What stops the partner from going live at its current configuration version; each
+    problem is its text and a link to the page that fixes it (see partners/go_live.py)."""
+    return go_live_problems(partner, GO_LIVE_CHECKS)
 
 
 @transaction.atomic
@@ -90,9 +120,10 @@ def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partne
         )
     if status == Partner.Status.LIVE and (problems := partner_go_live_problems(partner)):
         raise ValidationError(["Cannot go live:", *problems])
+    # The version stays: it names the configuration that shapes calls, which the proofs were
+    # made on (and which keys the circuit breaker and the OAuth2 token cache); see the ADR.
     partner.status = status
-    partner.config_version += 1  # a status change is a configuration change too
-    partner.save(update_fields=["status", "config_version", "updated_at"])
+    partner.save(update_fields=["status", "updated_at"])
     return partner
 
 

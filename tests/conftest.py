@@ -19,6 +19,7 @@ from endless_aisle.queues import queues_ensure
 from endless_aisle.sqs_emulator import sqs_emulator_start
 from partners.mapping import default_limits, default_limits_set
 from partners.mapping.evaluator_pool import evaluator_pool, evaluator_pool_configure
+from partners.models import PartnerCall
 from partners.sandbox.onboarding import sandbox_partners_onboard
 from partners.sandbox.servers import sandbox_partners_start
 from stores.roles import Role
@@ -233,9 +234,14 @@ def sandbox_allowed(settings, sandbox):
 @pytest.fixture
 def onboarded(roles, sandbox, sandbox_allowed):
     """The sandbox partners onboarded from their configuration files as `seed_demo` does:
-    live, with credentials, keyed by slug."""
-    cache.clear()  # cached OAuth2 tokens are keyed by partner id, which a rollback reuses
+    tested over HTTP, with a test order each, live, with credentials, keyed by slug. The test
+    starts from there as if onboarding was long ago: no calls in the log, no orders or tokens
+    at the sandbox, no cached token (tokens are keyed by partner id, which a rollback reuses)."""
+    cache.clear()
     partners = sandbox_partners_onboard({partner.name: partner.base_url for partner in sandbox})
+    PartnerCall.objects.all().delete()
+    sandbox.reset()
+    cache.clear()
     return {partner.slug: partner for partner in partners}
 
 

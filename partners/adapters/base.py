@@ -23,9 +23,13 @@ class CallTrace:
 
     operation: str
     request_line: str = ""
+    request_body: str = field(default="", repr=False)  # may hold customer data: shown, not kept
     status: int | None = None
     latency_ms: int | None = None
     raw_body: str = ""
+    # The answer the response mapping saw, whole (raw_body is cut for display).
+    response_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    response_body: bytes = field(default=b"", repr=False)
     mapped: Any = None
     result: Any = None
     error: PartnerCallError | None = None

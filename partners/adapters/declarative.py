@@ -180,6 +180,7 @@ class DeclarativeAdapter(PartnerAdapter):
             else:
                 body = json.dumps(parts.body).encode()
                 content_type = "application/json"
+        trace.request_body = (body or b"")[:RAW_BODY_SHOWN].decode("utf-8", "replace")
         trace.request_line = f"{config.method} {path}" + (
             f" ?{'&'.join(f'{name}=…' for name in parts.query)}" if parts.query else ""
         )
@@ -197,6 +198,7 @@ class DeclarativeAdapter(PartnerAdapter):
         )
         trace.status, trace.latency_ms = response.status, response.elapsed_ms
         trace.raw_body = response.body[:RAW_BODY_SHOWN].decode("utf-8", "replace")
+        trace.response_headers, trace.response_body = dict(response.headers), response.body
         trace.call_id = response.call_id
         return response
 

@@ -1,13 +1,17 @@
 """Onboard the sandbox partners from their configuration files, as a merchandiser would:
-import, set credentials, test, go live. Used by `seed_demo` and by tests; never by product code."""
+import, set credentials, test (Test connection of every read, a test order of two lines,
+cancelled again), go live. Used by `seed_demo` and by tests; never by product code."""
 
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from partners.connection_test import partner_connection_test
+from partners.mapping import Address, Contact
 from partners.models import Partner
+from partners.operations import Operation
 from partners.sandbox.baywater import BaywaterSandbox
-from partners.sandbox.catalog import PartnerName
+from partners.sandbox.catalog import PartnerCatalog, PartnerName, catalog_default
 from partners.sandbox.hearth import HearthSandbox
 from partners.sandbox.stridewell import StridewellSandbox
 from partners.sandbox.threadline import ThreadlineSandbox
@@ -15,6 +19,14 @@ from partners.services import (
     partner_config_import,
     partner_credentials_set,
     partner_status_change,
+)
+from partners.test_orders import (
+    TEST_ADDRESS,
+    partner_test_order_cancel,
+    partner_test_order_send,
+    test_order_item_choices,
+    test_order_line,
+    test_order_new,
 )
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
@@ -35,15 +47,58 @@ def sandbox_config(name: PartnerName) -> dict:
 
 
 def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partner]:
-    """Import each sandbox partner's file with its running base URL, store its credentials and
-    take it live (through the same status gate as the admin). Safe to run again."""
+    """Import each sandbox partner's file with its running base URL, store its credentials,
+    prove it over HTTP and take it live (through the same status gate as the admin). Safe to run
+    again: a live partner is moved to testing first, since its import is a new version."""
     onboarded = []
     for name, base_url in base_urls.items():
+        existing = Partner.objects.filter(slug=sandbox_config(name)["partner"]["slug"]).first()
+        if existing is not None and existing.status in {Partner.Status.LIVE, Partner.Status.PAUSED}:
+            partner_status_change(partner=existing, status=Partner.Status.TESTING)
         partner = partner_config_import(data=sandbox_config(name), base_url=base_url)
         partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
         if partner.status == Partner.Status.DRAFT:
             partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
-        if partner.status != Partner.Status.LIVE:
-            partner = partner_status_change(partner=partner, status=Partner.Status.LIVE)
+        sandbox_partner_prove(partner, name)
+        partner = partner_status_change(partner=partner, status=Partner.Status.LIVE)
         onboarded.append(partner)
     return onboarded
+
+
+def sandbox_partner_prove(partner: Partner, name: PartnerName) -> None:
+    """What a merchandiser does before going live, at the partner's current version: Test
+    connection of each read it offers on items of its own catalogue, then a test order of two
+    of the items its lookups answered (cancelled again). Calls the partner: no transaction."""
+    partner = Partner.objects.prefetch_related("operations").get(pk=partner.pk)
+    offered = {config.operation for config in partner.operations.all()}
+    offers = PartnerCatalog(catalog_default(), name).offers
+    stocked = [item for offer in offers for item in offer.variants if item.stock >= 2]
+    for item in stocked[:2]:  # two items: an availability answer offers one item each
+        partner_connection_test(
+            partner=partner, operation=Operation.LOOKUP, value=item.variant.gtin
+        )
+    if Operation.SEARCH in offered:
+        word = offers[0].product.name.split()[-1]
+        partner_connection_test(partner=partner, operation=Operation.SEARCH, value=word)
+    if Operation.SIMILAR in offered:
+        number = next(offer.product_number for offer in offers if offer.similar)
+        partner_connection_test(partner=partner, operation=Operation.SIMILAR, value=number)
+    items = [
+        item
+        for item in test_order_item_choices(partner).values()
+        if item["available_quantity"] is None or item["available_quantity"] >= 1
+    ][:2]
+    address = {key: value for key, value in TEST_ADDRESS.items() if key != "email"}
+    order = test_order_new(
+        partner,
+        [test_order_line(item, 1) for item in items],
+        Address(**address),
+        Contact(name=TEST_ADDRESS["name"], email=TEST_ADDRESS["email"]),
+    )
+    proof, _ = partner_test_order_send(partner=partner, order=order, by=None)
+    ordered = [sent["partner_order_id"] for sent in proof.detail["orders"]]
+    if Operation.ORDER_STATUS in offered:
+        partner_connection_test(partner=partner, operation=Operation.ORDER_STATUS, value=ordered[0])
+    if Operation.CANCEL_ORDER in offered:
+        for partner_order_id in ordered:
+            partner_test_order_cancel(proof=proof, partner_order_id=partner_order_id, by=None)

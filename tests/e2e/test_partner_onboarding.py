@@ -286,7 +286,14 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
 
     status_box = page.get_by_test_id("partner-status")
     expect(status_box.get_by_role("heading")).to_have_text("Status: Draft")
-    expect(page.get_by_test_id("go-live-problems")).to_have_count(0)
+    # Configured, not yet proven: the status box says what to prove, each a link to do it.
+    expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
+        [
+            "Look up by code: no Test connection yet",
+            f"Place order: send a test order on configuration version {partner.config_version} "
+            "(or, for a partner without a test mode, sign orders off)",
+        ]
+    )
     expect(status_box.get_by_role("button")).to_have_text(["Move to testing"])
     expect(page.locator(".field-secret_api_key")).to_contain_text(
         "Stored — leave blank to keep it."
@@ -305,7 +312,7 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
         ("place_order", "POST", []),
     ]
 
-    page.get_by_role("link", name="Test connection").click()
+    page.get_by_role("link", name="Test connection", exact=True).click()
     field(page, "Operation:").select_option(label="Look up a barcode / code")
     field(page, "Value:").fill(JACKET_EAN)
     page.get_by_role("button", name="Run test").click()
@@ -322,7 +329,8 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
     page.get_by_role("button", name="Run test").click()
 
     expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
-        f"Passed: {NAME} answered: {UNKNOWN_EAN} is not carried."
+        f"Passed: {NAME} answered: {UNKNOWN_EAN} is not carried. This proves nothing yet: "
+        "test with something the partner has."
     )
     expect(page.get_by_test_id("test-canonical")).to_have_count(0)
     assert partners_reachable.lookups == [JACKET_EAN, UNKNOWN_EAN]
@@ -362,6 +370,38 @@ def test_a_merchandiser_takes_the_new_partner_live_with_the_status_buttons(
     expect(page.locator(".messagelist")).to_have_text(f"{NAME} is now testing.")
     expect(status_box.get_by_role("heading")).to_have_text("Status: Testing")
     expect(status_box.get_by_role("button")).to_have_count(2)
+    expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
+        [
+            "Look up by code: no Test connection yet",
+            f"Place order: send a test order on configuration version {partner.config_version} "
+            "(or, for a partner without a test mode, sign orders off)",
+        ]
+    )
+
+    # Prove it: a lookup the partner answers, then a real test order of two of its items.
+    page.get_by_role("link", name="Test connection", exact=True).click()
+    field(page, "Value:").fill(JACKET_EAN)
+    page.get_by_role("button", name="Run test").click()
+    expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
+        f"Passed: {NAME} answered and the mapping fits."
+    )
+    page.get_by_role("link", name=NAME, exact=True).click()
+    page.get_by_role("link", name="Send test order").click()
+    expect(page.get_by_test_id("test-order-warning")).to_contain_text(
+        f"{NAME} will really receive this order"
+    )
+    for checkbox in page.locator("input[name=items]").all():
+        checkbox.check()
+    page.get_by_label(f"I understand that {NAME} will really receive this order.").check()
+    screenshot(page, "onboarding-test-order-form")
+    page.get_by_role("button", name="Send test order").click()
+    expect(
+        page.get_by_test_id("test-order-result").get_by_role("heading", level=2)
+    ).to_contain_text("Accepted: Test order TEST-")
+    screenshot(page, "onboarding-test-order-sent")
+    assert partners_reachable.orders_created == 1
+    page.get_by_role("link", name=NAME, exact=True).click()
+    expect(page.get_by_test_id("go-live-problems")).to_have_count(0)
 
     click_status_button(page, "Move to live")
 
@@ -381,7 +421,7 @@ def test_the_status_box_lists_what_stops_a_partner_going_live(admin_page, partne
     add_partner(page, partners_reachable, operations=[LOOKUP])
 
     expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
-        ["Place order: not configured"]
+        ["Place order: not configured", "Look up by code: no Test connection yet"]
     )
     screenshot(page, "onboarding-go-live-problems")
 
@@ -395,11 +435,15 @@ def test_the_go_live_gate_keeps_a_partner_without_place_order_in_testing(
     expect(page.get_by_test_id("partner-status").get_by_role("heading")).to_have_text(
         "Status: Testing"
     )
-    expect(page.get_by_test_id("go-live-problems")).to_have_text("Place order: not configured")
+    expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
+        ["Place order: not configured", "Look up by code: no Test connection yet"]
+    )
 
     click_status_button(page, "Move to live")
 
-    expect(page.locator(".messagelist")).to_have_text("Cannot go live: Place order: not configured")
+    expect(page.locator(".messagelist")).to_have_text(
+        "Cannot go live: Place order: not configured Look up by code: no Test connection yet"
+    )
     expect(page.get_by_test_id("partner-status").get_by_role("heading")).to_have_text(
         "Status: Testing"
     )

@@ -66,7 +66,14 @@ def test_test_connection_shows_a_code_adapter_result_and_error(fixed_adapter):
     assert (found.ok, '"partner_product_id": "FX-1"' in found.canonical) == (True, True)
     assert (missing.ok, missing.summary) == (
         True,
-        f"{partner} answered: 4006381333931 is not carried.",
+        f"{partner} answered: 4006381333931 is not carried. This proves nothing yet: test "
+        "with something the partner has.",
     )
     assert (down.ok, down.errors) == (False, ["down for maintenance"])
     assert not PartnerCall.objects.exists()
+    # Each run is recorded; only the one that found the item proves the lookup.
+    assert list(partner.proofs.order_by("pk").values_list("value", "passed")) == [
+        ("5012345678900", True),
+        ("4006381333931", False),
+        ("0000000000000", False),
+    ]

@@ -349,7 +349,12 @@ def test_going_live_without_a_lookup_mapping_is_refused_with_a_message(
 
     response = merchandiser.post(url("status", draft_threadline.pk), {"status": "live"})
 
-    assert messages_of(response) == ["Cannot go live: Look up by code: not configured"]
+    assert messages_of(response) == [
+        "Cannot go live: Look up by code: not configured Credentials: API key not set "
+        "Search by name: no Test connection yet Similar items: no Test connection yet "
+        "Order status: no Test connection yet Place order: send a test order on configuration "
+        "version 2 (or, for a partner without a test mode, sign orders off)"
+    ]
     draft_threadline.refresh_from_db()
     assert draft_threadline.status == Partner.Status.TESTING
 
@@ -359,16 +364,28 @@ def test_the_change_page_lists_what_stops_going_live(merchandiser, draft_threadl
 
     response = merchandiser.get(url("change", draft_threadline.pk))
 
-    assert response.context["go_live_problems"] == ["Place order: not configured"]
+    assert response.context["go_live_problems"] == [
+        "Place order: not configured",
+        "Credentials: API key not set",
+        "Look up by code: no Test connection yet",
+        "Search by name: no Test connection yet",
+        "Similar items: no Test connection yet",
+        "Order status: no Test connection yet",
+    ]
+    assert [problem.link for problem in response.context["go_live_problems"]][:3] == [
+        url("change", draft_threadline.pk),
+        url("change", draft_threadline.pk),
+        url("test_connection", draft_threadline.pk) + "?operation=lookup",
+    ]
     assert response.context["next_statuses"] == [Partner.Status.TESTING]
     assert "Place order: not configured" in page_text(response)
 
 
-def test_the_history_page_lists_status_changes(merchandiser, draft_threadline):
-    merchandiser.post(url("status", draft_threadline.pk), {"status": "testing"})
-    merchandiser.post(url("status", draft_threadline.pk), {"status": "live"})
+def test_the_history_page_lists_status_changes(merchandiser, proven):
+    partner = proven()
+    merchandiser.post(url("status", partner.pk), {"status": "live"})
 
-    response = merchandiser.get(url("history", draft_threadline.pk))
+    response = merchandiser.get(url("history", partner.pk))
 
     assert response.status_code == 200
     statuses = [record.status for record in response.context["page_obj"].object_list]

@@ -104,7 +104,7 @@ def test_export_has_exactly_the_documented_keys(onboarded, slug):
 
     assert set(exported) == {"format", "config_version", "partner", "operations"}
     assert exported["format"] == "endless-aisle-partner/1"
-    assert exported["config_version"] == 5
+    assert exported["config_version"] == 3
     assert set(exported["partner"]) == PARTNER_KEYS
     ranged = ["search", "similar"] if slug != "baywater" else []  # nothing to search for
     assert [item["operation"] for item in exported["operations"]] == [
@@ -171,7 +171,7 @@ def test_reimport_updates_the_partner_with_that_slug_and_bumps_its_version():
     partner_credentials_set(partner=first, values={"api_key": "tl-kept-key"})
     partner_status_change(partner=first, status=Partner.Status.TESTING)
     first.refresh_from_db()
-    assert first.config_version == 4
+    assert first.config_version == 3
     data = threadline_file()
     data["partner"]["name"] = "Threadline Europe"
     data["operations"] = [op for op in data["operations"] if op["operation"] != "similar"]
@@ -182,7 +182,7 @@ def test_reimport_updates_the_partner_with_that_slug_and_bumps_its_version():
     assert second.pk == first.pk
     assert Partner.objects.count() == 1
     assert second.name == "Threadline Europe"
-    assert second.config_version == 5
+    assert second.config_version == 4
     assert second.status == Partner.Status.TESTING
     assert credentials_decrypt(second.credentials.encrypted) == {"api_key": "tl-kept-key"}
     assert sorted(second.operations.values_list("operation", flat=True)) == [

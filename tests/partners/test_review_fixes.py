@@ -89,7 +89,8 @@ def test_a_code_adapter_partner_goes_live_on_what_its_adapter_supports(monkeypat
     partner = PartnerFactory(adapter="fixed-catalogue", status=Partner.Status.TESTING)
 
     assert partner_go_live_problems(partner) == [
-        "Place order: not supported by the fixed-catalogue adapter"
+        "Place order: not supported by the fixed-catalogue adapter",
+        "Look up by code: no Test connection yet",
     ]
 
 
