@@ -5,7 +5,9 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from partners.live_versions import partner_versions
 from partners.models import Partner
+from partners.pending_versions import partner_pending_promote
 from partners.sandbox.baywater import BaywaterSandbox
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.hearth import HearthSandbox
@@ -36,7 +38,8 @@ def sandbox_config(name: PartnerName) -> dict:
 
 def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partner]:
     """Import each sandbox partner's file with its running base URL, store its credentials and
-    take it live (through the same status gate as the admin). Safe to run again."""
+    take it live (through the same status gate as the admin). Safe to run again: for a partner
+    already live, the new configuration is a pending version, promoted through the same gate."""
     onboarded = []
     for name, base_url in base_urls.items():
         partner = partner_config_import(data=sandbox_config(name), base_url=base_url)
@@ -45,5 +48,7 @@ def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partn
             partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
         if partner.status != Partner.Status.LIVE:
             partner = partner_status_change(partner=partner, status=Partner.Status.LIVE)
+        elif (versions := partner_versions(partner=partner)) and versions.pending:
+            partner_pending_promote(partner=partner, user=None)
         onboarded.append(partner)
     return onboarded
