@@ -342,6 +342,12 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     form.add_error(None, message)
             else:
                 messages.success(request, f"Imported {partner} (credentials are not imported).")
+                if (versions := partner_versions(partner=partner)) and versions.pending:
+                    messages.warning(
+                        request,
+                        f"It waits as pending version {versions.pending}: version "
+                        f"{versions.live} keeps serving until you promote it.",
+                    )
                 if unset := partner_secret_headers_unset(partner):
                     messages.warning(
                         request,
