@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import FileField
 from django.utils import timezone
 
 from partners.config_files import EXPORTED_PARTNER_FIELDS, OPERATION_FIELDS, partner_config_export
@@ -117,8 +118,14 @@ def partner_as_served(partner: Partner, live: PartnerLiveVersion) -> Partner:
     """An unsaved Partner configured as its live version: the live call-shaping settings,
     operations and credentials, and the rows' other fields (name, priority, status…), which
     apply at once. For building adapters only: never save it or its operations."""
-    fields = Partner._meta.concrete_fields
-    served = Partner(**{field.attname: getattr(partner, field.attname) for field in fields})
+    values_of_rows = {
+        # A file field's name, not its FieldFile, which would be rebound to the copy.
+        field.attname: field.value_from_object(partner).name
+        if isinstance(field, FileField)
+        else field.value_from_object(partner)
+        for field in Partner._meta.concrete_fields
+    }
+    served = Partner(**values_of_rows)
     values: dict[str, Any] = live.config["partner"]
     for name in CALL_SHAPING_PARTNER_FIELDS:
         if name in values:  # a field added after the version was frozen keeps the rows' value
