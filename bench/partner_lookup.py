@@ -55,7 +55,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from partners.adapters.registry import adapter_for
+    from partners.adapters.registry import live_adapter_for
     from partners.sandbox.catalog import RANGE_PARTNERS, catalog_default
     from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_partners_onboard
     from partners.sandbox.servers import sandbox_partners_start
@@ -102,7 +102,7 @@ def main() -> None:
     for slug in bare_requests:
         partner = partners[slug]
         base = sandbox.by_name(slug).base_url
-        adapter = adapter_for(partner)
+        adapter = live_adapter_for(partner)  # as the catalogue asks a live partner
         adapter.lookup(gtin)  # warm: connection pool, OAuth2 token, compiled mappings
         with CaptureQueriesContext(connection) as queries:
             adapter.lookup(gtin)

@@ -21,8 +21,10 @@ from partners.forms import (
     PartnerAdminForm,
     PartnerImportForm,
 )
+from partners.live_versions import partner_versions, shapes_calls
 from partners.mapping import preview
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerProof
+from partners.pending_versions import partner_pending_discard, partner_pending_promote
 from partners.selectors import (
     operation_configs_with_partner,
     partner_calls_with_partner,
@@ -145,8 +147,9 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             partner_credentials_set(partner=partner, values=secrets)
         if headers or removed:
             partner_secret_headers_set(partner=partner, values=headers, remove=removed)
+        # Name, priority, contact, categories and logo shape no call: they apply at once.
         if not (secrets or headers or removed) and (
-            form.has_changed() or any(formset.has_changed() for formset in formsets)
+            shapes_calls(form.changed_data) or any(formset.has_changed() for formset in formsets)
         ):
             partner_config_bump(partner=partner)
 
@@ -166,6 +169,11 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 "<int:partner_id>/status/",
                 self.admin_site.admin_view(self.status_view),
                 name="partners_partner_status",
+            ),
+            path(
+                "<int:partner_id>/pending/",
+                self.admin_site.admin_view(self.pending_view),
+                name="partners_partner_pending",
             ),
             path(
                 "<int:partner_id>/export/",
@@ -219,6 +227,7 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             extra_context["recent_test_orders"] = partner.proofs.filter(
                 kind=PartnerProof.Kind.TEST_ORDER
             )[:5]
+            extra_context["versions"] = partner_versions(partner=partner)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def test_connection_view(self, request, partner_id: int):
@@ -293,6 +302,32 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             messages.success(request, f"{partner} is now {partner.get_status_display().lower()}.")
         return redirect("admin:partners_partner_change", partner.pk)
 
+    def pending_view(self, request, partner_id: int):
+        """Promote or discard the pending version (a button of the change page)."""
+        partner = self._partner(request, partner_id, change=True)
+        if request.method != "POST":
+            return redirect("admin:partners_partner_change", partner.pk)
+        action = request.POST.get("action")
+        pending = partner.config_version
+        try:
+            if action == "promote":
+                partner_pending_promote(partner=partner, user=request.user)
+            elif action == "discard":
+                partner_pending_discard(partner=partner, user=request.user)
+            else:
+                raise ValidationError("Choose Promote or Discard.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"Version {pending} of {partner} is live."
+                if action == "promote"
+                else f"The changes of version {pending} are discarded: {partner} is back at "
+                f"version {partner.config_version}, which is live.",
+            )
+        return redirect("admin:partners_partner_change", partner.pk)
+
     def export_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
         response = HttpResponse(
@@ -314,6 +349,12 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     form.add_error(None, message)
             else:
                 messages.success(request, f"Imported {partner} (credentials are not imported).")
+                if (versions := partner_versions(partner=partner)) and versions.pending:
+                    messages.warning(
+                        request,
+                        f"It waits as pending version {versions.pending}: version "
+                        f"{versions.live} keeps serving until you promote it.",
+                    )
                 if unset := partner_secret_headers_unset(partner):
                     messages.warning(
                         request,

@@ -11,6 +11,7 @@ from django.urls import path
 from partners.adapters.base import CallTrace
 from partners.adapters.registry import adapter_for
 from partners.connection_test import pretty_json
+from partners.live_versions import partner_being_proven
 from partners.models import Partner, PartnerProof
 from partners.operations import Operation
 from partners.proof_forms import SignOffForm, TestOrderForm
@@ -62,7 +63,7 @@ class ProofToolsMixin:
             "admin/partners/partner/test_order.html",
             f"Send test order: {partner}",
             form=form,
-            in_testing=partner.status == Partner.Status.TESTING,
+            in_testing=partner_being_proven(partner),
             can_cancel=adapter_for(partner).supports(Operation.CANCEL_ORDER),
             recent=partner.proofs.filter(kind=PartnerProof.Kind.TEST_ORDER)[:5],
             **context,
@@ -132,5 +133,5 @@ class ProofToolsMixin:
             "admin/partners/partner/sign_off.html",
             f"Sign off orders: {partner}",
             form=form,
-            in_testing=partner.status == Partner.Status.TESTING,
+            in_testing=partner_being_proven(partner),
         )

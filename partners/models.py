@@ -285,6 +285,39 @@ class OperationConfig(models.Model):
         return f"{self.partner} · {self.get_operation_display()}"
 
 
+class PartnerLiveVersion(models.Model):
+    """The configuration that serves a partner's runtime calls: the call-shaping settings and
+    operations (as a configuration file's document) and the encrypted credentials, frozen when
+    the partner went live or a pending version was promoted. The Partner, OperationConfig and
+    PartnerCredentials rows hold the newest configuration; while their `config_version`
+    differs from this one they are a pending version. See `partners.live_versions`."""
+
+    partner = models.OneToOneField(
+        Partner, on_delete=models.CASCADE, primary_key=True, related_name="live_version"
+    )
+    config_version = models.PositiveIntegerField()
+    config = models.JSONField(help_text="The configuration file's document at that version.")
+    credentials_encrypted = models.TextField(blank=True)
+    highest_version = models.PositiveIntegerField(
+        default=0,
+        help_text="The highest version the partner's rows have had: discarding a pending "
+        "version takes them back to this one, and the next change goes above both.",
+    )
+    promoted_at = models.DateTimeField()
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the version went live without a person (a status change or "
+        "a script).",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.partner} v{self.config_version} (live)"
+
+
 class PartnerCall(models.Model):
     """One outbound call: what, how long, how it ended. No secrets and no customer data."""
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partners.adapters.base import CallTrace
+from partners.live_versions import partner_being_proven
 from partners.mapping import Availability, OrderConfirmation, Product, SearchPage
 from partners.models import Partner, PartnerCall, PartnerProof
 from partners.operations import Operation
@@ -146,8 +147,11 @@ def place_order_sign_off(
         )
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
-        if locked.status != Partner.Status.TESTING:
-            raise ValidationError("Only a partner in testing can have its orders signed off.")
+        if not partner_being_proven(locked):
+            raise ValidationError(
+                "Orders are signed off for a partner in testing, or for a live partner's "
+                "pending version."
+            )
         return PartnerProof.objects.create(
             partner=locked,
             config_version=locked.config_version,

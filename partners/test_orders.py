@@ -17,6 +17,7 @@ from partners.adapters.base import CallTrace, PartnerAdapter
 from partners.adapters.declarative import DeclarativeAdapter
 from partners.adapters.registry import adapter_for
 from partners.http import PartnerCallError
+from partners.live_versions import partner_being_proven
 from partners.mapping import Address, Contact, OrderLine, OrderRequest
 from partners.models import Partner, PartnerProof
 from partners.operations import Operation
@@ -114,8 +115,10 @@ def partner_test_order_send(
     """Send a test order (really: the partner receives it) and record it at the partner's
     configuration version, with each request's outcome and the answers the mapping saw. Call
     outside any transaction: partner calls refuse to run inside one."""
-    if partner.status != Partner.Status.TESTING:
-        raise ValidationError("Test orders are sent to partners in testing only.")
+    if not partner_being_proven(partner):
+        raise ValidationError(
+            "Test orders are sent to partners in testing, or to a live partner's pending version."
+        )
     if len(order.lines) < TEST_ORDER_LINES_MIN or not order.reference.startswith(
         TEST_REFERENCE_PREFIX
     ):

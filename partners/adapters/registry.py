@@ -2,6 +2,16 @@
 
 A code adapter subclasses PartnerAdapter and registers itself with `@adapter_register("name")`
 in a module imported from `partners/adapters/__init__.py`; merchandisers then pick it per partner.
+
+Which adapter to ask for:
+- `live_adapter_for(partner)` for every runtime call: the catalogue's lookups, search and
+  similar items, placing orders, status sync and cancelling. It uses the partner's **live
+  version** (`partners.live_versions`): a change waiting as a pending version is never sent to
+  associates' or customers' calls, and each call records the live version in the call log.
+  It raises `PartnerNeverLive` for a partner that has never gone live; it does not look at the
+  status, so status sync can still reach a paused partner: the caller picks the partners.
+- `adapter_for(partner)` only for the admin's tools that prove the newest configuration (Test
+  connection, test orders, the go-live gate): it uses the partner's rows as they are.
 """
 
 from collections.abc import Callable
@@ -36,6 +46,12 @@ def adapter_for(partner: Partner) -> PartnerAdapter:
             f"{partner} uses the adapter {partner.adapter!r}, which does not exist."
         ) from None
     return adapter_class(partner)
+
+
+def live_adapter_for(partner: Partner) -> PartnerAdapter:
+    from partners.live_versions import partner_served  # which imports this module
+
+    return adapter_for(partner_served(partner))
 
 
 def _load_builtin_adapters() -> None:

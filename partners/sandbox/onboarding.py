@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from partners.connection_test import partner_connection_test
+from partners.live_versions import partner_versions
 from partners.mapping import Address, Contact
 from partners.models import Partner
 from partners.operations import Operation
+from partners.pending_versions import partner_pending_promote
 from partners.sandbox.baywater import BaywaterSandbox
 from partners.sandbox.catalog import PartnerCatalog, PartnerName, catalog_default
 from partners.sandbox.hearth import HearthSandbox
@@ -49,18 +51,19 @@ def sandbox_config(name: PartnerName) -> dict:
 def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partner]:
     """Import each sandbox partner's file with its running base URL, store its credentials,
     prove it over HTTP and take it live (through the same status gate as the admin). Safe to run
-    again: a live partner is moved to testing first, since its import is a new version."""
+    again: for a partner already live, the new configuration is a pending version, proved and
+    promoted through the same gate while the live one keeps serving."""
     onboarded = []
     for name, base_url in base_urls.items():
-        existing = Partner.objects.filter(slug=sandbox_config(name)["partner"]["slug"]).first()
-        if existing is not None and existing.status in {Partner.Status.LIVE, Partner.Status.PAUSED}:
-            partner_status_change(partner=existing, status=Partner.Status.TESTING)
         partner = partner_config_import(data=sandbox_config(name), base_url=base_url)
         partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
         if partner.status == Partner.Status.DRAFT:
             partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
         sandbox_partner_prove(partner, name)
-        partner = partner_status_change(partner=partner, status=Partner.Status.LIVE)
+        if partner.status != Partner.Status.LIVE:
+            partner = partner_status_change(partner=partner, status=Partner.Status.LIVE)
+        elif (versions := partner_versions(partner=partner)) and versions.pending:
+            partner_pending_promote(partner=partner, user=None)
         onboarded.append(partner)
     return onboarded
 

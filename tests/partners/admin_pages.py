@@ -37,6 +37,7 @@ def change_page_form(partner: Partner, *, delete=(), **mapping_changes) -> dict:
         name: json.dumps(value) if name == "categories" else ("" if value is None else value)
         for name, value in model_to_dict(partner, fields=PARTNER_FIELDS).items()
     }
+    data["initial-categories"] = json.dumps(partner.categories)
     configs = list(partner.operations.order_by("pk"))
     data |= {
         "operations-TOTAL_FORMS": str(len(configs)),
@@ -55,6 +56,12 @@ def change_page_form(partner: Partner, *, delete=(), **mapping_changes) -> dict:
                 for key, value in operation_config_form(config).items()
                 if key not in {"partner", "_save"}
             },
+        }
+        # Fields with a callable default carry their initial value in a hidden input, as the
+        # page renders it: without it the form takes them for changed.
+        data |= {
+            f"initial-{prefix}headers": json.dumps(config.headers),
+            f"initial-{prefix}accepted_statuses": json.dumps(config.accepted_statuses),
         }
         if config.operation in mapping_changes:
             data[prefix + "response_mapping"] = mapping_changes[config.operation]

