@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -9,7 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from partners.config_files import PARTNER_FIELDS, partner_config_export
+from partners.config_files import PARTNER_FIELDS, partner_config_text
 from partners.connection_test import partner_connection_test, pretty_json
 from partners.forms import (
     SECRET_FIELDS,
@@ -108,6 +106,7 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     *(f"secret_{name}" for name in SECRET_FIELDS),
                     "secret_headers",
                     "remove_secret_headers",
+                    "kept_secrets",
                 ],
                 "description": "Secrets are encrypted and never shown again; fill only those the "
                 "chosen authentication uses. Headers that carry a secret go under Secret "
@@ -116,6 +115,12 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         ),
         ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Kept secrets open only for the user who typed them, on the same partner.
+        form.kept_secrets_owner = f"{request.user.pk}:{obj.pk if obj else 'new'}"
+        return form
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -289,8 +294,7 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     def export_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
         response = HttpResponse(
-            json.dumps(partner_config_export(partner), indent=2, ensure_ascii=False),
-            content_type="application/json",
+            partner_config_text(partner), content_type="application/json; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{partner.slug}.json"'
         return response

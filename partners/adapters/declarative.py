@@ -38,6 +38,7 @@ from partners.mapping import (
 )
 from partners.models import OperationConfig, Partner, PartnerCall
 from partners.operations import IDEMPOTENT_OPERATIONS, Operation
+from partners.request_line import request_line_shown
 from partners.validation import path_parameters
 
 RAW_BODY_SHOWN = 20_000
@@ -180,8 +181,8 @@ class DeclarativeAdapter(PartnerAdapter):
             else:
                 body = json.dumps(parts.body).encode()
                 content_type = "application/json"
-        trace.request_line = f"{config.method} {path}" + (
-            f" ?{'&'.join(f'{name}=…' for name in parts.query)}" if parts.query else ""
+        trace.request_line = request_line_shown(
+            self._connection, method=config.method, path=path, query=parts.query
         )
         response = partner_http_client().send(
             self._connection,
