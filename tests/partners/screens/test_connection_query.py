@@ -5,8 +5,8 @@ from html import unescape
 import pytest
 
 from partners.models import Partner
-from partners.sandbox.onboarding import SANDBOX_CREDENTIALS
 from partners.sandbox.catalog import PartnerName
+from partners.sandbox.onboarding import SANDBOX_CREDENTIALS
 from stores.roles import Role
 from tests.partners.admin_pages import url
 

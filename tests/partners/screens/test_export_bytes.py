@@ -33,7 +33,7 @@ def partner(db) -> Partner:
     return partner
 
 
-EXPECTED = """{
+EXPECTED = b"""{
   "config_version": 1,
   "format": "endless-aisle-partner/1",
   "operations": [
@@ -81,7 +81,7 @@ EXPECTED = """{
     "slug": "loomhouse"
   }
 }
-""".encode()
+"""
 
 
 def test_the_admin_export_is_exactly_the_expected_bytes(client, user_in_role, partner):
