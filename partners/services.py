@@ -15,18 +15,22 @@ from partners.crypto import (
     credentials_rotate,
 )
 from partners.header_rules import LINE_BREAKS, header_name_problem
-from partners.models import Partner, PartnerCall, PartnerCredentials
+from partners.history_saves import history_saved
+from partners.models import Partner, PartnerCall, PartnerCircuit, PartnerCredentials, PartnerSlot
 from partners.operations import REQUIRED_TO_GO_LIVE
+from partners.selectors import partner_never_called
 from partners.validation import operation_config_problems
 
 DECLARATIVE = "declarative"
 
 # Which status a partner may move to from each status.
+# Any partner can be retired; a retired one comes back only through testing.
 ALLOWED_TRANSITIONS = {
-    Partner.Status.DRAFT: {Partner.Status.TESTING},
-    Partner.Status.TESTING: {Partner.Status.DRAFT, Partner.Status.LIVE},
-    Partner.Status.LIVE: {Partner.Status.PAUSED, Partner.Status.TESTING},
-    Partner.Status.PAUSED: {Partner.Status.LIVE, Partner.Status.TESTING},
+    Partner.Status.DRAFT: {Partner.Status.TESTING, Partner.Status.RETIRED},
+    Partner.Status.TESTING: {Partner.Status.DRAFT, Partner.Status.LIVE, Partner.Status.RETIRED},
+    Partner.Status.LIVE: {Partner.Status.PAUSED, Partner.Status.TESTING, Partner.Status.RETIRED},
+    Partner.Status.PAUSED: {Partner.Status.LIVE, Partner.Status.TESTING, Partner.Status.RETIRED},
+    Partner.Status.RETIRED: {Partner.Status.TESTING},
 }
 
 SECRET_HEADERS = PartnerCredentials.SECRET_HEADERS
@@ -80,6 +84,7 @@ def partner_go_live_problems(partner: Partner) -> list[str]:
     return problems
 
 
+@history_saved
 @transaction.atomic
 def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partner:
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
@@ -96,6 +101,23 @@ def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partne
     return partner
 
 
+@transaction.atomic
+def partner_delete(*, partner: Partner) -> None:
+    """Delete a partner that was never called, with its operations and credentials. One with
+    calls in the log is retired instead, which keeps its configuration and the log."""
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if not partner_never_called(locked):
+        raise ValidationError(
+            f"{locked} has been called, so it cannot be deleted: retire it instead, which keeps "
+            "its configuration and call log."
+        )
+    # Limits rows have no foreign key (see PartnerSlot): remove them with the partner.
+    PartnerSlot.objects.filter(partner_id=locked.pk).delete()
+    PartnerCircuit.objects.filter(partner_id=locked.pk).delete()
+    locked.delete()
+
+
+@history_saved
 @transaction.atomic
 def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None:
     """Store the secrets for the partner's auth type. A blank value keeps the stored one."""
@@ -115,6 +137,7 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
     partner_config_bump(partner=partner)
 
 
+@history_saved
 @transaction.atomic
 def partner_secret_headers_set(
     *, partner: Partner, values: Mapping[str, str], remove: Collection[str] = ()
@@ -197,6 +220,7 @@ def partner_credentials_rotate() -> int:
     return rotated
 
 
+@history_saved
 @transaction.atomic
 def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
     """Create or update (by slug) a partner from a configuration file and replace its

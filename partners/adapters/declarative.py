@@ -80,15 +80,20 @@ class DeclarativeAdapter(PartnerAdapter):
         return operation in self.configs
 
     def lookup(self, code: str, quantity: int = 1) -> Product | Availability | None:
+        self.new_work_check(Operation.LOOKUP)
         return self._run(Operation.LOOKUP, lookup_input(code, quantity))
 
     def search(self, query: str, page: int = 1) -> SearchPage:
+        self.new_work_check(Operation.SEARCH)
         return self._run(Operation.SEARCH, {"query": query, "page": page})
 
     def similar(self, partner_product_id: str) -> list[Product]:
+        self.new_work_check(Operation.SIMILAR)
         return self._run(Operation.SIMILAR, {"partner_product_id": partner_product_id})
 
-    def place_order(self, order: OrderRequest) -> OrderConfirmation:
+    def place_order(self, order: OrderRequest, *, resend: bool = False) -> OrderConfirmation:
+        if not resend:
+            self.new_work_check(Operation.PLACE_ORDER)
         order_fits_partner(self.partner, order)
         return self._run(
             Operation.PLACE_ORDER, order.to_mapping_input(), idempotency_key=order.idempotency_key

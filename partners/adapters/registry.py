@@ -2,6 +2,8 @@
 
 A code adapter subclasses PartnerAdapter and registers itself with `@adapter_register("name")`
 in a module imported from `partners/adapters/__init__.py`; merchandisers then pick it per partner.
+Its lookup, search, similar and place_order (unless re-sending) call `self.new_work_check(...)`
+first, so a paused or retired partner gets no new work.
 """
 
 from collections.abc import Callable
