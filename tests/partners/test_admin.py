@@ -474,6 +474,7 @@ def partner_views(partner: Partner) -> list[str]:
         url("test_connection", partner.pk),
         url("preview_mapping", partner.pk),
         url("status", partner.pk),
+        url("retire", partner.pk),
         url("export", partner.pk),
         url("import"),
         url("delete", partner.pk),

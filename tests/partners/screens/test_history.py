@@ -7,7 +7,11 @@ import pytest
 
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
-from partners.services import partner_config_import
+from partners.services import (
+    partner_config_import,
+    partner_credentials_rotate,
+    partner_credentials_set,
+)
 from stores.roles import Role
 from tests.partners.admin_pages import change_page_form, url
 
@@ -143,3 +147,12 @@ def test_removing_an_operation_shows_as_removed(merchandiser, draft_threadline):
     entries = history(merchandiser, draft_threadline).context["entries"]
 
     assert summaries(entries[0]) == [("Similar items", "Operation removed")]
+
+
+def test_rotating_the_credential_keys_adds_no_history(merchandiser, draft_threadline):
+    partner_credentials_set(partner=draft_threadline, values={"api_key": "tl-key-1"})
+    before = len(history(merchandiser, draft_threadline).context["entries"])
+
+    assert partner_credentials_rotate() == 1
+
+    assert len(history(merchandiser, draft_threadline).context["entries"]) == before == 2
