@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -10,8 +8,12 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from partners.admin_proofs import ProofToolsMixin
-from partners.config_files import PARTNER_FIELDS, partner_config_export
-from partners.connection_test import partner_connection_test, pretty_json
+from partners.config_files import PARTNER_FIELDS, partner_config_text
+from partners.connection_test import (
+    connection_test_refusal,
+    partner_connection_test,
+    pretty_json,
+)
 from partners.forms import (
     SECRET_FIELDS,
     ConnectionTestForm,
@@ -21,13 +23,16 @@ from partners.forms import (
     PartnerAdminForm,
     PartnerImportForm,
 )
+from partners.history_page import partner_history_entries
 from partners.live_versions import partner_versions, shapes_calls
 from partners.mapping import preview
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerProof
 from partners.pending_versions import partner_pending_discard, partner_pending_promote
 from partners.selectors import (
     operation_configs_with_partner,
+    partner_accepts_new_work,
     partner_calls_with_partner,
+    partner_never_called,
     partner_operation_config,
     partner_with_operations,
 )
@@ -36,6 +41,7 @@ from partners.services import (
     partner_config_bump,
     partner_config_import,
     partner_credentials_set,
+    partner_delete,
     partner_go_live_problems,
     partner_secret_headers_set,
     partner_secret_headers_unset,
@@ -111,6 +117,7 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     *(f"secret_{name}" for name in SECRET_FIELDS),
                     "secret_headers",
                     "remove_secret_headers",
+                    "kept_secrets",
                 ],
                 "description": "Secrets are encrypted and never shown again; fill only those the "
                 "chosen authentication uses. Headers that carry a secret go under Secret "
@@ -119,6 +126,33 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         ),
         ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
     ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a partner never called: one with calls is retired, keeping its log.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or partner_never_called(obj))
+
+    def get_actions(self, request):
+        # A bulk delete would skip the per-partner check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Operations go with their partner: its delete permission covers them (their own admin
+        # is read-only).
+        perms_needed.discard(OperationConfig._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        partner_delete(partner=obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Kept secrets open only for the user who typed them, on the same partner.
+        form.kept_secrets_owner = f"{request.user.pk}:{obj.pk if obj else 'new'}"
+        return form
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -176,6 +210,11 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 name="partners_partner_pending",
             ),
             path(
+                "<int:partner_id>/retire/",
+                self.admin_site.admin_view(self.retire_view),
+                name="partners_partner_retire",
+            ),
+            path(
                 "<int:partner_id>/export/",
                 self.admin_site.admin_view(self.export_view),
                 name="partners_partner_export",
@@ -220,9 +259,16 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             partner_with_operations(partner_id=int(object_id)) if object_id.isdigit() else None
         )
         if partner is not None:
+            # Retiring has its own page, which says what it means before it is done.
             extra_context["next_statuses"] = [
-                status for status in Partner.Status if status in ALLOWED_TRANSITIONS[partner.status]
+                status
+                for status in Partner.Status
+                if status in ALLOWED_TRANSITIONS[partner.status]
+                and status != Partner.Status.RETIRED
             ]
+            extra_context["can_retire"] = (
+                Partner.Status.RETIRED in ALLOWED_TRANSITIONS[partner.status]
+            )
             extra_context["go_live_problems"] = partner_go_live_problems(partner)
             extra_context["recent_test_orders"] = partner.proofs.filter(
                 kind=PartnerProof.Kind.TEST_ORDER
@@ -251,6 +297,7 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             f"Test connection: {partner}",
             form=form,
             result=result,
+            refusal=None if partner_accepts_new_work(partner) else connection_test_refusal(partner),
         )
 
     def preview_mapping_view(self, request, partner_id: int):
@@ -328,12 +375,42 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             )
         return redirect("admin:partners_partner_change", partner.pk)
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404("No such partner.")
+        partner = self._partner(request, int(object_id), change=False)
+        return self._page(
+            request,
+            partner,
+            "admin/partners/partner/history.html",
+            f"History: {partner}",
+            entries=partner_history_entries(partner=partner),
+        )
+
+    def retire_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=True)
+        if request.method == "POST":
+            try:
+                partner = partner_status_change(partner=partner, status=Partner.Status.RETIRED)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request, f"{partner} is retired: it takes no new lookups or orders."
+                )
+            return redirect("admin:partners_partner_change", partner.pk)
+        return self._page(
+            request,
+            partner,
+            "admin/partners/partner/retire.html",
+            f"Retire {partner}",
+            can_retire=Partner.Status.RETIRED in ALLOWED_TRANSITIONS[partner.status],
+            never_called=partner_never_called(partner),
+        )
+
     def export_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
-        response = HttpResponse(
-            json.dumps(partner_config_export(partner), indent=2, ensure_ascii=False),
-            content_type="application/json",
-        )
+        response = HttpResponse(partner_config_text(partner), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{partner.slug}.json"'
         return response
 
@@ -385,6 +462,15 @@ class OperationConfigAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        # One history for the partner and its operations: theirs, grouped by save.
+        config = (
+            OperationConfig.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        )
+        if config is None:
+            raise Http404("No such operation configuration.")
+        return redirect("admin:partners_partner_history", config.partner_id)
 
 
 @admin.register(PartnerCall)

@@ -9,6 +9,7 @@ Secret headers travel as names only (`secret_header_names`); after an import,
 `partner_secret_headers_unset` lists those whose values must be entered again.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -78,6 +79,25 @@ def partner_config_export(partner: Partner) -> dict[str, Any]:
             for config in partner.operations.order_by("operation")
         ],
     }
+
+
+def _lf(value: Any) -> Any:
+    """The value with every line ending as LF: browsers post textareas with CRLF."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, list):
+        return [_lf(item) for item in value]
+    if isinstance(value, dict):
+        return {_lf(key): _lf(item) for key, item in value.items()}
+    return value
+
+
+def partner_config_text(partner: Partner) -> str:
+    """The export as a file's text: keys sorted at every level, LF line endings inside values
+    and between lines, and a final newline, so two exports of one configuration are the same
+    bytes and two versions diff line by line."""
+    exported = _lf(partner_config_export(partner))
+    return json.dumps(exported, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def partner_config_read(source: IO[bytes]) -> Any:

@@ -12,6 +12,7 @@ from partners.mapping import Availability, lookup_input, to_json_friendly
 from partners.models import Partner
 from partners.operations import Operation
 from partners.proofs import connection_test_record, result_proves
+from partners.selectors import partner_accepts_new_work
 
 # Which operation input the typed value becomes.
 INPUT_OF = {
@@ -42,12 +43,23 @@ def pretty_json(value) -> str:
     return json.dumps(to_json_friendly(value), indent=2, ensure_ascii=False)
 
 
+def connection_test_refusal(partner: Partner) -> str:
+    """Why a paused or retired partner is not sent a test lookup, search or similar items."""
+    return (
+        f"{partner} is {partner.get_status_display().lower()}: it takes no new lookups, searches "
+        "or similar-item calls, tests included. Checking an order's status still works; move it "
+        "to testing to test the rest."
+    )
+
+
 def partner_connection_test(
     *, partner: Partner, operation: str, value: str, by: AbstractBaseUser | None = None
 ) -> ConnectionTestResult:
     """Run the test and record it. Call outside any transaction: partner calls refuse to run
     inside one."""
     operation = Operation(operation)
+    if operation != Operation.ORDER_STATUS and not partner_accepts_new_work(partner):
+        return ConnectionTestResult(ok=False, summary=connection_test_refusal(partner))
     data = INPUT_OF[operation](value)
     trace: CallTrace = adapter_for(partner).trace(operation, data)
     if trace.error is not None:

@@ -42,3 +42,18 @@ def credentials_decrypt(token: str) -> dict[str, Any]:
 def credentials_rotate(token: str) -> str:
     """Re-encrypt with the newest key."""
     return _fernet().rotate(token.encode()).decode() if token else token
+
+
+def short_lived_encrypt(values: dict[str, Any]) -> str:
+    """Encrypt values that are only needed for a while, e.g. secrets kept in a form's hidden
+    field while it is corrected: Fernet tokens carry their time, checked by the decrypt."""
+    return credentials_encrypt(values)
+
+
+def short_lived_decrypt(token: str, *, max_age_seconds: int) -> dict[str, Any]:
+    """The values, or CredentialsUnreadable when the token is forged, altered or older than
+    `max_age_seconds`."""
+    try:
+        return json.loads(_fernet().decrypt(token.encode(), ttl=max_age_seconds))
+    except (InvalidToken, ValueError) as error:
+        raise CredentialsUnreadable("The kept values have expired or were altered.") from error

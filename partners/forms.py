@@ -12,6 +12,12 @@ from partners.config_files import (
 from partners.crypto import CredentialsUnreadable, credentials_decrypt
 from partners.models import OperationConfig, Partner, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE, Operation
+from partners.secret_retention import (
+    KEPT_HELP,
+    KeptSecretsInput,
+    kept_secrets_open,
+    kept_secrets_seal,
+)
 from partners.services import (
     CREDENTIAL_FIELDS,
     DECLARATIVE,
@@ -31,6 +37,12 @@ SECRET_FIELDS = {
     "secret": "HMAC secret",
 }
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
+
+
+def lf_line_endings(text: str) -> str:
+    """Browsers post textareas with CRLF: store LF, so history diffs and exports show only
+    what was really changed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class WriteOnlyTextarea(forms.Textarea):
@@ -76,6 +88,10 @@ class PartnerAdminForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick a header to stop sending it.",
     )
+    # Secrets typed before the page came back with an error, encrypted (see secret_retention).
+    kept_secrets = forms.CharField(required=False, widget=KeptSecretsInput)
+    # Who may open the kept secrets: set per request by the admin's get_form.
+    kept_secrets_owner = ""
 
     class Meta:
         model = Partner
@@ -146,6 +162,7 @@ class PartnerAdminForm(forms.ModelForm):
         if auth_type is None:
             return cleaned
         wanted = CREDENTIAL_FIELDS[Partner.AuthType(auth_type)]
+        self._kept_secrets_restore(cleaned, wanted)
         for name in set(SECRET_FIELDS) - set(wanted):
             if cleaned.get(f"secret_{name}"):
                 self.add_error(f"secret_{name}", "Not used by the chosen authentication.")
@@ -166,6 +183,55 @@ class PartnerAdminForm(forms.ModelForm):
                 self.add_error("secret_headers", problem)
         return cleaned
 
+    def _kept_secrets_restore(self, cleaned: dict, wanted: tuple[str, ...]) -> None:
+        """Fill the secret fields left blank from those kept when the page last came back with
+        an error; what is typed now wins."""
+        kept = kept_secrets_open(cleaned.get("kept_secrets", ""), owner=self.kept_secrets_owner)
+        for name in wanted:
+            value = kept.get(name)
+            if isinstance(value, str) and value and not cleaned.get(f"secret_{name}"):
+                cleaned[f"secret_{name}"] = value
+        headers = kept.get("secret_headers")
+        if isinstance(headers, dict) and isinstance(cleaned.get("secret_headers"), dict):
+            typed = {name.lower() for name in cleaned["secret_headers"]}
+            cleaned["secret_headers"] = {
+                **{
+                    name: value
+                    for name, value in headers.items()
+                    if isinstance(value, str) and name.lower() not in typed
+                },
+                **cleaned["secret_headers"],
+            }
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound:
+            self._kept_secrets_seal()
+
+    def _kept_secrets_seal(self) -> None:
+        """Keep every secret that was accepted (typed or kept before) in the hidden field, so
+        a page that comes back with an error elsewhere loses none; each says it is kept."""
+        cleaned = getattr(self, "cleaned_data", {})
+        kept: dict = {
+            name: cleaned[f"secret_{name}"]
+            for name in SECRET_FIELDS
+            if cleaned.get(f"secret_{name}") and f"secret_{name}" not in self.errors
+        }
+        # Bound fields copy their help text when made, and cleaning has made them already.
+        for name in kept:
+            self[f"secret_{name}"].help_text = KEPT_HELP
+        if cleaned.get("secret_headers") and "secret_headers" not in self.errors:
+            kept["secret_headers"] = cleaned["secret_headers"]
+            self[
+                "secret_headers"
+            ].help_text += (
+                f" Kept from the form you sent (not shown): {', '.join(cleaned['secret_headers'])}."
+            )
+        if kept:
+            self.fields["kept_secrets"].widget.token = kept_secrets_seal(
+                kept, owner=self.kept_secrets_owner
+            )
+
 
 class OperationConfigForm(forms.ModelForm):
     class Meta:
@@ -181,6 +247,12 @@ class OperationConfigForm(forms.ModelForm):
             "response_mapping",
         ]
         widgets = {"request_mapping": CODE_WIDGET, "response_mapping": CODE_WIDGET}
+
+    def clean_request_mapping(self) -> str:
+        return lf_line_endings(self.cleaned_data["request_mapping"])
+
+    def clean_response_mapping(self) -> str:
+        return lf_line_endings(self.cleaned_data["response_mapping"])
 
     def clean(self):
         cleaned = super().clean()

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from partners.call_budget import READ_ATTEMPTS_MAX, CallBudget, web_budget_problem
 from partners.header_rules import header_name_problem
+from partners.history_saves import SaveMarkedHistory
 from partners.operations import Operation
 
 
@@ -32,6 +33,7 @@ class Partner(models.Model):
         TESTING = "testing", "Testing"
         LIVE = "live", "Live"
         PAUSED = "paused", "Paused"
+        RETIRED = "retired", "Retired"
 
     class AuthType(models.TextChoices):
         NONE = "none", "None"
@@ -147,7 +149,7 @@ class Partner(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], bases=[SaveMarkedHistory])
 
     class Meta:
         ordering = ["priority", "name"]
@@ -225,6 +227,10 @@ class PartnerCredentials(models.Model):
     partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="credentials")
     encrypted = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When and by whom the credentials changed; never their values.
+    history = HistoricalRecords(
+        excluded_fields=["encrypted", "updated_at"], bases=[SaveMarkedHistory]
+    )
 
     class Meta:
         verbose_name_plural = "partner credentials"
@@ -269,7 +275,7 @@ class OperationConfig(models.Model):
         blank=True,
         help_text="HTTP statuses the response mapping handles besides 2xx, e.g. [404] or [409].",
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[SaveMarkedHistory])
 
     class Meta:
         ordering = ["partner", "operation"]

@@ -5,6 +5,23 @@ from django.db.models import QuerySet
 
 from partners.models import OperationConfig, Partner, PartnerCall
 
+# The statuses in which a partner may be sent new work: lookups, searches, similar items and
+# new orders. A paused or retired partner gets none; its orders already placed still sync their
+# status and can be cancelled or re-sent.
+NEW_WORK_STATUSES = frozenset({Partner.Status.DRAFT, Partner.Status.TESTING, Partner.Status.LIVE})
+
+
+def partner_accepts_new_work(partner: Partner) -> bool:
+    """Whether new work may be sent to the partner at all. The adapters enforce it; the
+    catalogue must also call it (cart lines of a partner that does not are shown unavailable
+    and cannot be checked out) besides showing associates only live partners."""
+    return partner.status in NEW_WORK_STATUSES
+
+
+def partner_never_called(partner: Partner) -> bool:
+    """A partner with no call in the log, which may therefore be deleted outright."""
+    return not PartnerCall.objects.filter(partner=partner).exists()
+
 
 def partner_with_operations(*, partner_id: int) -> Partner | None:
     """A partner and its operation configurations (`partner.operations.all()` reads no more)."""

@@ -23,17 +23,28 @@ from partners.go_live import (
     recorded_answer_problems,
 )
 from partners.header_rules import LINE_BREAKS, header_name_problem
+from partners.history_saves import history_saved
 from partners.live_versions import partner_live_version_freeze, partner_version_next
-from partners.models import Partner, PartnerCall, PartnerCredentials, PartnerLiveVersion
+from partners.models import (
+    Partner,
+    PartnerCall,
+    PartnerCircuit,
+    PartnerCredentials,
+    PartnerLiveVersion,
+    PartnerSlot,
+)
+from partners.selectors import partner_never_called
 
 DECLARATIVE = "declarative"
 
 # Which status a partner may move to from each status.
+# Any partner can be retired; a retired one comes back only through testing.
 ALLOWED_TRANSITIONS = {
-    Partner.Status.DRAFT: {Partner.Status.TESTING},
-    Partner.Status.TESTING: {Partner.Status.DRAFT, Partner.Status.LIVE},
-    Partner.Status.LIVE: {Partner.Status.PAUSED, Partner.Status.TESTING},
-    Partner.Status.PAUSED: {Partner.Status.LIVE, Partner.Status.TESTING},
+    Partner.Status.DRAFT: {Partner.Status.TESTING, Partner.Status.RETIRED},
+    Partner.Status.TESTING: {Partner.Status.DRAFT, Partner.Status.LIVE, Partner.Status.RETIRED},
+    Partner.Status.LIVE: {Partner.Status.PAUSED, Partner.Status.TESTING, Partner.Status.RETIRED},
+    Partner.Status.PAUSED: {Partner.Status.LIVE, Partner.Status.TESTING, Partner.Status.RETIRED},
+    Partner.Status.RETIRED: {Partner.Status.TESTING},
 }
 
 SECRET_HEADERS = PartnerCredentials.SECRET_HEADERS
@@ -111,6 +122,7 @@ def partner_go_live_problems(partner: Partner) -> list[GoLiveProblem]:
     return go_live_problems(partner, GO_LIVE_CHECKS)
 
 
+@history_saved
 @transaction.atomic
 def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partner:
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
@@ -131,6 +143,23 @@ def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partne
 
 
 @transaction.atomic
+def partner_delete(*, partner: Partner) -> None:
+    """Delete a partner that was never called, with its operations and credentials. One with
+    calls in the log is retired instead, which keeps its configuration and the log."""
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if not partner_never_called(locked):
+        raise ValidationError(
+            f"{locked} has been called, so it cannot be deleted: retire it instead, which keeps "
+            "its configuration and call log."
+        )
+    # Limits rows have no foreign key (see PartnerSlot): remove them with the partner.
+    PartnerSlot.objects.filter(partner_id=locked.pk).delete()
+    PartnerCircuit.objects.filter(partner_id=locked.pk).delete()
+    locked.delete()
+
+
+@history_saved
+@transaction.atomic
 def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None:
     """Store the secrets for the partner's auth type. A blank value keeps the stored one."""
     allowed = CREDENTIAL_FIELDS[Partner.AuthType(partner.auth_type)]
@@ -149,6 +178,7 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
     partner_config_bump(partner=partner)
 
 
+@history_saved
 @transaction.atomic
 def partner_secret_headers_set(
     *, partner: Partner, values: Mapping[str, str], remove: Collection[str] = ()
@@ -227,7 +257,8 @@ def partner_credentials_rotate() -> int:
     rotated = 0
     for credentials in PartnerCredentials.objects.select_for_update().order_by("pk"):
         credentials.encrypted = credentials_rotate(credentials.encrypted)
-        credentials.save(update_fields=["encrypted"])
+        # The same secrets under a newer key: nothing a partner's History should list.
+        credentials.save_without_historical_record(update_fields=["encrypted"])
         rotated += 1
     for live in PartnerLiveVersion.objects.select_for_update().order_by("pk"):
         live.credentials_encrypted = credentials_rotate(live.credentials_encrypted)
@@ -235,6 +266,7 @@ def partner_credentials_rotate() -> int:
     return rotated
 
 
+@history_saved
 @transaction.atomic
 def partner_config_import(*, data: Any, base_url: str | None = None) -> Partner:
     """Create or update (by slug) a partner from a configuration file and replace its

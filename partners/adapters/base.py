@@ -4,7 +4,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from partners.http import PartnerCallError
+from partners.http import Delivery, PartnerCallError
 from partners.mapping import (
     Availability,
     OrderConfirmation,
@@ -13,8 +13,16 @@ from partners.mapping import (
     Product,
     SearchPage,
 )
-from partners.models import Partner
+from partners.models import Partner, PartnerCall
 from partners.operations import Operation
+from partners.selectors import partner_accepts_new_work
+
+
+class PartnerNotAcceptingWork(PartnerCallError):
+    """The partner is paused or retired: nothing new is sent to it (nothing was sent)."""
+
+    outcome = PartnerCall.Outcome.UNAVAILABLE
+    default_delivery = Delivery.NOT_SENT
 
 
 @dataclass
@@ -57,14 +65,29 @@ class PartnerAdapter(ABC):
     def similar(self, partner_product_id: str) -> list[Product]: ...
 
     @abstractmethod
-    def place_order(self, order: OrderRequest) -> OrderConfirmation:
-        """Call `order_fits_partner` first: a one-item-per-order partner gets one line."""
+    def place_order(self, order: OrderRequest, *, resend: bool = False) -> OrderConfirmation:
+        """Call `new_work_check` unless `resend` (the same order sent again: allowed for a paused
+        or retired partner), then `order_fits_partner`: a one-item-per-order partner gets one
+        line."""
 
     @abstractmethod
     def order_status(self, partner_order_id: str) -> OrderStatusUpdate: ...
 
     @abstractmethod
     def cancel_order(self, partner_order_id: str) -> OrderStatusUpdate: ...
+
+    def new_work_check(self, operation: Operation) -> None:
+        """Raise PartnerNotAcceptingWork for new work (a lookup, search, similar items or a new
+        order) to a paused or retired partner. Every adapter calls it first in those methods;
+        order status, cancelling and re-sending an order placed before stay allowed."""
+        if not partner_accepts_new_work(self.partner):
+            raise PartnerNotAcceptingWork(
+                f"{self.partner} is {self.partner.get_status_display().lower()}: it takes no "
+                f"new {operation.label.lower()} requests. Orders already placed can still be "
+                "checked, cancelled or sent again.",
+                operation=operation,
+                partner=self.partner.slug,
+            )
 
     def trace(self, operation: Operation | str, data: dict) -> CallTrace:
         """Run a read operation for the admin's Test connection. A code adapter shows only the

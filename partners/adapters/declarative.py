@@ -38,6 +38,7 @@ from partners.mapping import (
 )
 from partners.models import OperationConfig, Partner, PartnerCall
 from partners.operations import IDEMPOTENT_OPERATIONS, Operation
+from partners.request_line import request_line_shown
 from partners.validation import path_parameters
 
 RAW_BODY_SHOWN = 20_000
@@ -79,15 +80,20 @@ class DeclarativeAdapter(PartnerAdapter):
         return operation in self.configs
 
     def lookup(self, code: str, quantity: int = 1) -> Product | Availability | None:
+        self.new_work_check(Operation.LOOKUP)
         return self._run(Operation.LOOKUP, lookup_input(code, quantity))
 
     def search(self, query: str, page: int = 1) -> SearchPage:
+        self.new_work_check(Operation.SEARCH)
         return self._run(Operation.SEARCH, {"query": query, "page": page})
 
     def similar(self, partner_product_id: str) -> list[Product]:
+        self.new_work_check(Operation.SIMILAR)
         return self._run(Operation.SIMILAR, {"partner_product_id": partner_product_id})
 
-    def place_order(self, order: OrderRequest) -> OrderConfirmation:
+    def place_order(self, order: OrderRequest, *, resend: bool = False) -> OrderConfirmation:
+        if not resend:
+            self.new_work_check(Operation.PLACE_ORDER)
         order_fits_partner(self.partner, order)
         return self._run(
             Operation.PLACE_ORDER, order.to_mapping_input(), idempotency_key=order.idempotency_key
@@ -181,8 +187,8 @@ class DeclarativeAdapter(PartnerAdapter):
                 body = json.dumps(parts.body).encode()
                 content_type = "application/json"
         trace.request_body = (body or b"")[:RAW_BODY_SHOWN].decode("utf-8", "replace")
-        trace.request_line = f"{config.method} {path}" + (
-            f" ?{'&'.join(f'{name}=…' for name in parts.query)}" if parts.query else ""
+        trace.request_line = request_line_shown(
+            self._connection, method=config.method, path=path, query=parts.query
         )
         response = partner_http_client().send(
             self._connection,

@@ -12,6 +12,10 @@ Which adapter to ask for:
   status, so status sync can still reach a paused partner: the caller picks the partners.
 - `adapter_for(partner)` only for the admin's tools that prove the newest configuration (Test
   connection, test orders, the go-live gate): it uses the partner's rows as they are.
+
+An adapter's lookup, search, similar and place_order (unless re-sending) call
+`self.new_work_check(...)` first, so a paused or retired partner gets no new work; a code
+adapter must do the same.
 """
 
 from collections.abc import Callable

@@ -320,7 +320,9 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
     expect(page.get_by_test_id("test-result").get_by_role("heading", level=2)).to_have_text(
         f"Passed: {NAME} answered and the mapping fits."
     )
-    expect(page.get_by_test_id("test-request")).to_have_text(f"GET /catalogue/ean/{JACKET_EAN}")
+    expect(page.get_by_test_id("test-request")).to_have_text(
+        f"GET /catalogue/ean/{JACKET_EAN}?apikey=•••"
+    )
     assert json.loads(page.get_by_test_id("test-canonical").inner_text()) == JACKET
     assert API_KEY not in page.content()
     screenshot(page, "onboarding-test-connection")

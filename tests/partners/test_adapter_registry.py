@@ -20,6 +20,7 @@ class FixedCatalogueAdapter(PartnerAdapter):
         return operation == Operation.LOOKUP
 
     def lookup(self, code, quantity=1):
+        self.new_work_check(Operation.LOOKUP)
         if code == "0000000000000":
             raise PartnerUnavailable("down for maintenance", operation="lookup", partner="fixed")
         return Product(partner_product_id="FX-1", name="Fixed") if code == "5012345678900" else None

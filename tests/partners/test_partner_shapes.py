@@ -81,7 +81,7 @@ def test_test_connection_of_an_availability_partner_says_what_it_answered(onboar
     assert result.summary == (
         f"Baywater Wholesale answered and the mapping fits: it can supply {item.variant.gtin}."
     )
-    assert result.request_line == f"GET /v1/availability/{item.variant.gtin} ?qty=…"
+    assert result.request_line == f"GET /v1/availability/{item.variant.gtin}?qty=1"
     assert '"available": true' in result.canonical
 
 

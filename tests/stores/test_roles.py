@@ -12,6 +12,7 @@ EXPECTED_PERMISSIONS = {
         "view_store",
         "add_partner",
         "change_partner",
+        "delete_partner",
         "view_partner",
         "add_operationconfig",
         "change_operationconfig",

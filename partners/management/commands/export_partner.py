@@ -1,8 +1,6 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
-from partners.config_files import partner_config_export
+from partners.config_files import partner_config_text
 from partners.models import Partner
 
 
@@ -17,9 +15,9 @@ class Command(BaseCommand):
         partner = Partner.objects.filter(slug=slug).first()
         if partner is None:
             raise CommandError(f"No partner with the slug {slug!r}.")
-        text = json.dumps(partner_config_export(partner), indent=2, ensure_ascii=False) + "\n"
+        text = partner_config_text(partner)
         if output:
-            with open(output, "w", encoding="utf-8") as file:
+            with open(output, "w", encoding="utf-8", newline="\n") as file:
                 file.write(text)
             self.stderr.write(f"Wrote {partner} to {output}.")
         else:
