@@ -14,6 +14,7 @@ from partners.crypto import (
     credentials_encrypt,
     credentials_rotate,
 )
+from partners.facts import WEBHOOK_SECRET
 from partners.header_rules import LINE_BREAKS, header_name_problem
 from partners.models import Partner, PartnerCall, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE
@@ -109,7 +110,11 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
     credentials, stored = _credentials_locked(partner)
     stored.update({name: value for name, value in values.items() if value})
     credentials.encrypted = credentials_encrypt(
-        {name: value for name, value in stored.items() if name in {*allowed, SECRET_HEADERS}}
+        {
+            name: value
+            for name, value in stored.items()
+            if name in {*allowed, SECRET_HEADERS, WEBHOOK_SECRET}
+        }
     )
     credentials.save()
     partner_config_bump(partner=partner)
