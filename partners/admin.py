@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from partners.config_files import PARTNER_FIELDS, partner_config_export
 from partners.connection_test import partner_connection_test, pretty_json
+from partners.facts import partner_webhook_secret_state
 from partners.forms import (
     SECRET_FIELDS,
     ConnectionTestForm,
@@ -38,6 +39,8 @@ from partners.services import (
     partner_secret_headers_unset,
     partner_status_change,
 )
+from partners.webhook_secret_admin import webhook_secret_generate_page
+from partners.webhook_secrets import partner_webhook_secret_set
 
 
 class ReadOnlyHistoryMixin:
@@ -115,6 +118,28 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             },
         ),
         ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
+        (
+            "What the partner ships and how it tells us",
+            {
+                "fields": [
+                    "ships_to",
+                    "shipping_rule",
+                    "shipping_amount",
+                    "shipping_free_above",
+                    "shipping_currency",
+                    "status_delivery",
+                    "status_poll_interval_seconds",
+                    "webhook_signature_scheme",
+                    "webhook_signature_header",
+                    "webhook_timestamp_header",
+                    "webhook_replay_window_seconds",
+                    "webhook_secret",
+                ],
+                "description": "What the order pipeline needs before the partner goes live: "
+                "where it delivers, what the store charges for delivery, and how the "
+                "partner's order status reaches us.",
+            },
+        ),
     ]
 
     def save_model(self, request, obj, form, change):
@@ -142,6 +167,8 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         removed = form.cleaned_data["remove_secret_headers"]
         if secrets:
             partner_credentials_set(partner=partner, values=secrets)
+        if webhook_secret := form.cleaned_data["webhook_secret"]:
+            partner_webhook_secret_set(partner=partner, secret=webhook_secret)
         if headers or removed:
             partner_secret_headers_set(partner=partner, values=headers, remove=removed)
         if not (secrets or headers or removed) and (
@@ -170,6 +197,11 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 "<int:partner_id>/export/",
                 self.admin_site.admin_view(self.export_view),
                 name="partners_partner_export",
+            ),
+            path(
+                "<int:partner_id>/webhook-secret/",
+                self.admin_site.admin_view(self.webhook_secret_view),
+                name="partners_partner_webhook_secret",
             ),
             path(
                 "import/",
@@ -286,6 +318,10 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             messages.success(request, f"{partner} is now {partner.get_status_display().lower()}.")
         return redirect("admin:partners_partner_change", partner.pk)
 
+    def webhook_secret_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=True)
+        return webhook_secret_generate_page(self, request, partner)
+
     def export_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
         response = HttpResponse(
@@ -307,6 +343,10 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     form.add_error(None, message)
             else:
                 messages.success(request, f"Imported {partner} (credentials are not imported).")
+                if partner_webhook_secret_state(partner) != "stored" and (
+                    partner.status_delivery == Partner.StatusDelivery.WEBHOOK
+                ):
+                    messages.warning(request, "Enter or generate its webhook secret.")
                 if unset := partner_secret_headers_unset(partner):
                     messages.warning(
                         request,
