@@ -11,7 +11,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from partners.config_files import PARTNER_FIELDS, partner_config_export
 from partners.connection_test import partner_connection_test, pretty_json
-from partners.facts import partner_webhook_secret_state
 from partners.forms import (
     SECRET_FIELDS,
     ConnectionTestForm,
@@ -40,7 +39,7 @@ from partners.services import (
     partner_status_change,
 )
 from partners.webhook_secret_admin import webhook_secret_generate_page
-from partners.webhook_secrets import partner_webhook_secret_set
+from partners.webhook_secrets import partner_webhook_secret_set, partner_webhook_secret_state
 
 
 class ReadOnlyHistoryMixin:

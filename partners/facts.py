@@ -14,10 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
-from partners.crypto import CredentialsUnreadable, credentials_decrypt
 from partners.header_rules import HEADER_NAME
 from partners.operations import Operation
 
@@ -113,17 +111,6 @@ def _webhook_header_errors(partner: Any) -> dict[str, str]:
     return errors
 
 
-def partner_webhook_secret_state(partner: Any) -> str:
-    """ "stored", "unset" or "unreadable": whether a webhook secret can be used. Never the value."""
-    try:
-        stored = credentials_decrypt(partner.credentials.encrypted)
-    except CredentialsUnreadable:
-        return "unreadable"
-    except ObjectDoesNotExist:
-        return "unset"
-    return "stored" if stored.get(WEBHOOK_SECRET) else "unset"
-
-
 def partner_facts_problems(partner: Any) -> list[str]:
     """What the order pipeline lacks to take this partner's orders; empty when it can.
     For the go-live gate, beside `partner_go_live_problems`."""
@@ -137,6 +124,8 @@ def partner_facts_problems(partner: Any) -> list[str]:
         for field, message in partner_facts_errors(partner).items()
     ]
     if partner.status_delivery == StatusDelivery.WEBHOOK:
+        from partners.webhook_secrets import partner_webhook_secret_state  # imports the models
+
         state = partner_webhook_secret_state(partner)
         if state == "unset":
             problems.append("Webhook secret: not stored; enter or generate one")

@@ -62,10 +62,29 @@ def partner_webhook_secret_generate(*, partner: Partner) -> str:
     return secret
 
 
+def partner_webhook_secret_state(partner: Partner) -> str:
+    """ "stored", "unset" or "unreadable" (with the current keys); never the value."""
+    try:
+        secret = partner_webhook_secret_stored(partner)
+    except CredentialsUnreadable:
+        return "unreadable"
+    return "stored" if secret else "unset"
+
+
 def partner_webhook_secret(partner: Partner) -> str | None:
     """The stored secret, or None when none is stored or it cannot be decrypted."""
     try:
-        stored = credentials_decrypt(PartnerCredentials.objects.get(partner=partner).encrypted)
-    except (PartnerCredentials.DoesNotExist, CredentialsUnreadable):
+        return partner_webhook_secret_stored(partner)
+    except CredentialsUnreadable:
         return None
-    return stored.get(WEBHOOK_SECRET) or None
+
+
+def partner_webhook_secret_stored(partner: Partner) -> str | None:
+    """The stored secret, None when there is none; CredentialsUnreadable when the keys cannot
+    decrypt the credentials. Read afresh, not from the partner's cached relation."""
+    encrypted = (
+        PartnerCredentials.objects.filter(partner=partner)
+        .values_list("encrypted", flat=True)
+        .first()
+    )
+    return credentials_decrypt(encrypted or "").get(WEBHOOK_SECRET) or None
