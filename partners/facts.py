@@ -57,10 +57,19 @@ def currency_code_problem(code: str) -> str | None:
 def partner_facts_errors(partner: Any) -> dict[str, str]:
     """What is inconsistent among the facts fields, by field name. Only what the fields' own
     checks cannot see (choices, bounds and number formats are theirs)."""
-    errors = {}
+    errors = _shipping_errors(partner)
+    if partner.status_delivery == StatusDelivery.WEBHOOK:
+        errors.update(_webhook_header_errors(partner))
+    return errors
+
+
+def _shipping_errors(partner: Any) -> dict[str, str]:
     rule = partner.shipping_rule
     amount, free_above = partner.shipping_amount, partner.shipping_free_above
     currency = partner.shipping_currency
+    if rule and rule not in ShippingRule.values:
+        return {}  # the field's own check reports it; amounts cannot be judged without a rule
+    errors = {}
     if rule in CHARGED:
         if amount is None:
             errors["shipping_amount"] = "Give the charge, e.g. 4.95."
@@ -74,20 +83,18 @@ def partner_facts_errors(partner: Any) -> dict[str, str]:
             errors["shipping_currency"] = "Give the currency of the amounts, e.g. GBP."
         elif problem := currency_code_problem(currency):
             errors["shipping_currency"] = problem
-    else:
-        for field, value in (
-            ("shipping_amount", amount),
-            ("shipping_free_above", free_above),
-            ("shipping_currency", currency),
-        ):
-            if value not in (None, ""):
-                errors[field] = (
-                    "Leave it empty: free shipping has no amounts."
-                    if rule == ShippingRule.FREE
-                    else "Choose a shipping rule first, or leave it empty."
-                )
-    if partner.status_delivery == StatusDelivery.WEBHOOK:
-        errors.update(_webhook_header_errors(partner))
+        return errors
+    for field, value in (
+        ("shipping_amount", amount),
+        ("shipping_free_above", free_above),
+        ("shipping_currency", currency),
+    ):
+        if value not in (None, ""):
+            errors[field] = (
+                "Leave it empty: free shipping has no amounts."
+                if rule == ShippingRule.FREE
+                else "Choose a shipping rule first, or leave it empty."
+            )
     return errors
 
 

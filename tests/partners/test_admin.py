@@ -400,7 +400,10 @@ def test_import_of_pasted_json_creates_a_draft_partner(merchandiser):
     partner = Partner.objects.get()
     assert response.status_code == 302
     assert response["Location"] == url("change", partner.pk)
-    assert messages_of(response) == ["Imported Hearth & Home (credentials are not imported)."]
+    assert messages_of(response) == [
+        "Imported Hearth & Home (credentials are not imported).",
+        "Enter or generate its webhook secret.",
+    ]
     assert (partner.slug, partner.status) == ("hearth", Partner.Status.DRAFT)
     assert partner.operations.count() == 6
     assert not PartnerCredentials.objects.exists()
