@@ -39,7 +39,7 @@ from partners.services import (
     partner_status_change,
 )
 from partners.webhook_secret_admin import webhook_secret_generate_page
-from partners.webhook_secrets import partner_webhook_secret_set, partner_webhook_secret_state
+from partners.webhook_secrets import partner_webhook_secret_needed, partner_webhook_secret_set
 
 
 class ReadOnlyHistoryMixin:
@@ -342,15 +342,13 @@ class PartnerAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                     form.add_error(None, message)
             else:
                 messages.success(request, f"Imported {partner} (credentials are not imported).")
-                if partner_webhook_secret_state(partner) != "stored" and (
-                    partner.status_delivery == Partner.StatusDelivery.WEBHOOK
-                ):
-                    messages.warning(request, "Enter or generate its webhook secret.")
                 if unset := partner_secret_headers_unset(partner):
                     messages.warning(
                         request,
                         f"Enter the values of its secret headers: {', '.join(unset)}.",
                     )
+                if partner_webhook_secret_needed(partner):
+                    messages.warning(request, "Enter or generate its webhook secret.")
                 return redirect("admin:partners_partner_change", partner.pk)
         return self._page(
             request, None, "admin/partners/partner/import.html", "Import a partner", form=form

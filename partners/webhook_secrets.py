@@ -71,6 +71,14 @@ def partner_webhook_secret_state(partner: Partner) -> str:
     return "stored" if secret else "unset"
 
 
+def partner_webhook_secret_needed(partner: Partner) -> bool:
+    """The partner's status comes by webhook and no readable secret is stored, e.g. after an
+    import: one must be entered or generated before its webhooks can be believed."""
+    return partner.status_delivery == Partner.StatusDelivery.WEBHOOK and (
+        partner_webhook_secret_state(partner) != "stored"
+    )
+
+
 def partner_webhook_secret(partner: Partner) -> str | None:
     """The stored secret, or None when none is stored or it cannot be decrypted."""
     try:

@@ -114,6 +114,12 @@ def add_form(**changes) -> dict:
         "secret_api_key": "lh-live-key-7731",
         "deduplication": "idempotency_key_header",
         "idempotency_header_name": "Idempotency-Key",
+        # The facts' defaults, as the browser posts them.
+        "status_poll_interval_seconds": "900",
+        "webhook_signature_scheme": "body",
+        "webhook_signature_header": "X-Signature",
+        "webhook_timestamp_header": "X-Timestamp",
+        "webhook_replay_window_seconds": "300",
         "operations-TOTAL_FORMS": "1",
         "operations-INITIAL_FORMS": "0",
         "operations-MIN_NUM_FORMS": "0",

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from partners.config_files import partner_config_export
 from partners.models import OperationConfig, Partner
@@ -168,4 +169,15 @@ def test_a_bad_fact_in_a_file_names_its_field_and_nothing_is_written(db, changes
 def test_a_file_may_not_carry_a_webhook_secret(db):
     assert import_problems(webhook_secret="in-the-clear-in-a-file") == [
         "partner: unknown fields webhook_secret"
+    ]
+
+
+def test_the_import_command_asks_for_the_webhook_secret_of_a_webhook_partner(tmp_path, capsys):
+    source = tmp_path / "baywater.json"
+    source.write_text(json.dumps(sandbox_config(PartnerName.BAYWATER)))
+
+    call_command("import_partner", str(source))
+
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "Enter or generate its webhook secret in the admin."
     ]
