@@ -47,6 +47,8 @@ from partners.services import (
     partner_secret_headers_unset,
     partner_status_change,
 )
+from partners.webhook_secret_admin import webhook_secret_generate_page
+from partners.webhook_secrets import partner_webhook_secret_needed, partner_webhook_secret_set
 
 
 class ReadOnlyHistoryMixin:
@@ -125,6 +127,28 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             },
         ),
         ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
+        (
+            "What the partner ships and how it tells us",
+            {
+                "fields": [
+                    "ships_to",
+                    "shipping_rule",
+                    "shipping_amount",
+                    "shipping_free_above",
+                    "shipping_currency",
+                    "status_delivery",
+                    "status_poll_interval_seconds",
+                    "webhook_signature_scheme",
+                    "webhook_signature_header",
+                    "webhook_timestamp_header",
+                    "webhook_replay_window_seconds",
+                    "webhook_secret",
+                ],
+                "description": "What the order pipeline needs before the partner goes live: "
+                "where it delivers, what the store charges for delivery, and how the "
+                "partner's order status reaches us.",
+            },
+        ),
     ]
 
     def has_delete_permission(self, request, obj=None):
@@ -179,11 +203,16 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         removed = form.cleaned_data["remove_secret_headers"]
         if secrets:
             partner_credentials_set(partner=partner, values=secrets)
+        if webhook_secret := form.cleaned_data["webhook_secret"]:
+            partner_webhook_secret_set(partner=partner, secret=webhook_secret)
         if headers or removed:
             partner_secret_headers_set(partner=partner, values=headers, remove=removed)
         # Name, priority, contact, categories and logo shape no call: they apply at once.
         if not (secrets or headers or removed) and (
-            shapes_calls(form.changed_data) or any(formset.has_changed() for formset in formsets)
+            # The webhook secret signs the partner's pushes to us, not our calls; kept secrets
+            # only carry typed ones across a form error (those are counted above).
+            shapes_calls(set(form.changed_data) - {"webhook_secret", "kept_secrets"})
+            or any(formset.has_changed() for formset in formsets)
         ):
             partner_config_bump(partner=partner)
 
@@ -218,6 +247,11 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 "<int:partner_id>/export/",
                 self.admin_site.admin_view(self.export_view),
                 name="partners_partner_export",
+            ),
+            path(
+                "<int:partner_id>/webhook-secret/",
+                self.admin_site.admin_view(self.webhook_secret_view),
+                name="partners_partner_webhook_secret",
             ),
             path(
                 "import/",
@@ -408,6 +442,10 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             never_called=partner_never_called(partner),
         )
 
+    def webhook_secret_view(self, request, partner_id: int):
+        partner = self._partner(request, partner_id, change=True)
+        return webhook_secret_generate_page(self, request, partner)
+
     def export_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
         response = HttpResponse(partner_config_text(partner), content_type="application/json")
@@ -437,6 +475,8 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                         request,
                         f"Enter the values of its secret headers: {', '.join(unset)}.",
                     )
+                if partner_webhook_secret_needed(partner):
+                    messages.warning(request, "Enter or generate its webhook secret.")
                 return redirect("admin:partners_partner_change", partner.pk)
         return self._page(
             request, None, "admin/partners/partner/import.html", "Import a partner", form=form

@@ -6,12 +6,15 @@ value, each problem naming its field. Writing an import to the database is
 `partners.services.partner_config_import`.
 
 Secret headers travel as names only (`secret_header_names`); after an import,
-`partner_secret_headers_unset` lists those whose values must be entered again.
+`partner_secret_headers_unset` lists those whose values must be entered again. The webhook
+secret never travels: a partner whose status comes by webhook needs it entered or generated
+after an import (`partners.facts.partner_facts_problems` says so).
 """
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -50,6 +53,18 @@ PARTNER_FIELDS = (
     "one_item_per_order",
     "deduplication",
     "idempotency_header_name",
+    # Facts the order pipeline needs (partners/facts.py).
+    "ships_to",
+    "shipping_rule",
+    "shipping_amount",
+    "shipping_free_above",
+    "shipping_currency",
+    "status_delivery",
+    "status_poll_interval_seconds",
+    "webhook_signature_scheme",
+    "webhook_signature_header",
+    "webhook_timestamp_header",
+    "webhook_replay_window_seconds",
 )
 # Set through services, not the partner form, but part of the configuration.
 EXPORTED_PARTNER_FIELDS = (*PARTNER_FIELDS, "secret_header_names")
@@ -73,7 +88,7 @@ def partner_config_export(partner: Partner) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "config_version": partner.config_version,
-        "partner": {field: getattr(partner, field) for field in EXPORTED_PARTNER_FIELDS},
+        "partner": {field: _exported(partner, field) for field in EXPORTED_PARTNER_FIELDS},
         "operations": [
             {field: getattr(config, field) for field in OPERATION_FIELDS}
             for config in partner.operations.order_by("operation")
@@ -98,6 +113,16 @@ def partner_config_text(partner: Partner) -> str:
     bytes and two versions diff line by line."""
     exported = _lf(partner_config_export(partner))
     return json.dumps(exported, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _exported(partner: Partner, field: str) -> Any:
+    """The field's value as JSON: countries as codes, amounts as text (exact, unlike numbers)."""
+    value = getattr(partner, field)
+    if field in COUNTRY_FIELDS:
+        return [country.code for country in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def partner_config_read(source: IO[bytes]) -> Any:
@@ -141,6 +166,10 @@ LIST_OF_TEXTS = JsonType("a list of texts", lambda value: isinstance(value, list
 LIST_OF_WHOLE_NUMBERS = JsonType(
     "a list of whole numbers", lambda value: isinstance(value, list), WHOLE_NUMBER
 )
+AMOUNT_OR_NULL = JsonType(
+    'an amount as text (e.g. "4.95") or null',
+    lambda value: value is None or (isinstance(value, str) and bool(value.strip())),
+)
 OBJECT_OF_TEXTS = JsonType("an object of texts", lambda value: isinstance(value, dict), TEXT)
 # JSONField values, whose type the model does not say.
 JSON_FIELD_TYPES = {
@@ -148,13 +177,17 @@ JSON_FIELD_TYPES = {
     "secret_header_names": LIST_OF_TEXTS,
     "headers": OBJECT_OF_TEXTS,
     "accepted_statuses": LIST_OF_WHOLE_NUMBERS,
+    "ships_to": LIST_OF_TEXTS,  # ISO 3166-1 alpha-2 codes, e.g. ["GB", "IE"]
 }
+COUNTRY_FIELDS = frozenset({"ships_to"})
 
 
 def _json_type(model: type[models.Model], name: str) -> JsonType:
     if name in JSON_FIELD_TYPES:
         return JSON_FIELD_TYPES[name]
     field = model._meta.get_field(name)
+    if isinstance(field, models.DecimalField):
+        return AMOUNT_OR_NULL
     if isinstance(field, models.BooleanField):
         return TRUE_OR_FALSE
     if isinstance(field, models.IntegerField):

@@ -26,6 +26,8 @@ from partners.services import (
     secret_header_problems,
 )
 from partners.validation import operation_config_problems
+from partners.webhook_secret_admin import webhook_secret_help
+from partners.webhook_secrets import webhook_secret_problem
 
 SECRET_FIELDS = {
     "api_key": "API key",
@@ -82,6 +84,7 @@ class PartnerAdminForm(forms.ModelForm):
         required=False,
         widget=WriteOnlyTextarea(attrs={"rows": 3, "cols": 60, "autocomplete": "off"}),
     )
+    webhook_secret = _secret_field("Webhook secret")
     remove_secret_headers = forms.MultipleChoiceField(
         label="Remove secret headers",
         required=False,
@@ -118,6 +121,9 @@ class PartnerAdminForm(forms.ModelForm):
                 else "Not set."
             )
         self._secret_headers_describe(stored.get(PartnerCredentials.SECRET_HEADERS, {}))
+        self.fields["webhook_secret"].help_text = webhook_secret_help(
+            self.instance, stored, unreadable=self.credentials_unreadable
+        )
 
     def _secret_headers_describe(self, values: dict[str, str]) -> None:
         """Say which secret headers are stored and which still need a value; never a value."""
@@ -172,6 +178,11 @@ class PartnerAdminForm(forms.ModelForm):
                     self.add_error(
                         f"secret_{name}", "The stored secrets are unreadable: enter all."
                     )
+        if webhook_secret := cleaned.get("webhook_secret"):
+            if problem := webhook_secret_problem(webhook_secret):
+                self.add_error("webhook_secret", problem)
+            elif cleaned.get("status_delivery") != Partner.StatusDelivery.WEBHOOK:
+                self.add_error("webhook_secret", "Only used with a webhook: choose Webhook above.")
         headers = cleaned.get("secret_headers")
         if headers is not None:
             kept = secret_header_names_kept(

@@ -25,9 +25,12 @@ from django.db.models import FileField
 from django.utils import timezone
 
 from partners.config_files import EXPORTED_PARTNER_FIELDS, OPERATION_FIELDS, partner_config_export
+from partners.facts import FACT_FIELDS
 from partners.models import OperationConfig, Partner, PartnerCredentials, PartnerLiveVersion
 
-NOT_CALL_SHAPING = frozenset({"name", "slug", "categories", "priority", "contact_email", "logo"})
+NOT_CALL_SHAPING = (
+    frozenset({"name", "slug", "categories", "priority", "contact_email", "logo"}) | FACT_FIELDS
+)
 CALL_SHAPING_PARTNER_FIELDS = tuple(
     name for name in EXPORTED_PARTNER_FIELDS if name not in NOT_CALL_SHAPING
 )

@@ -7,9 +7,22 @@ from django.core.validators import (
     URLValidator,
 )
 from django.db import models
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from partners.call_budget import READ_ATTEMPTS_MAX, CallBudget, web_budget_problem
+from partners.facts import (
+    POLL_INTERVAL_MAX_SECONDS,
+    POLL_INTERVAL_MIN_SECONDS,
+    REPLAY_WINDOW_MAX_SECONDS,
+    REPLAY_WINDOW_MIN_SECONDS,
+    SHIPPING_AMOUNT_DECIMAL_PLACES,
+    SHIPPING_AMOUNT_MAX_DIGITS,
+    ShippingRule,
+    StatusDelivery,
+    WebhookSignatureScheme,
+    partner_facts_errors,
+)
 from partners.header_rules import header_name_problem
 from partners.history_saves import SaveMarkedHistory
 from partners.operations import Operation
@@ -135,6 +148,98 @@ class Partner(models.Model):
         max_length=30, choices=Deduplication.choices, default=Deduplication.IDEMPOTENCY_KEY_HEADER
     )
     idempotency_header_name = models.CharField(max_length=100, default="Idempotency-Key")
+    # --- Facts the order pipeline needs (partners/facts.py) ---
+    ShippingRule = ShippingRule
+    StatusDelivery = StatusDelivery
+    WebhookSignatureScheme = WebhookSignatureScheme
+    ships_to = CountryField(
+        "countries shipped to",
+        multiple=True,
+        blank=True,
+        error_messages={
+            "invalid_choice": "%(value)s is not a country code (ISO 3166-1 alpha-2, e.g. GB)."
+        },
+        help_text="Where the partner delivers to customers.",
+    )
+    shipping_rule = models.CharField(
+        max_length=10,
+        choices=ShippingRule.choices,
+        blank=True,
+        help_text="What the store charges the customer for delivery of this partner's part of "
+        "an order (the partner quotes no shipping).",
+    )
+    shipping_amount = models.DecimalField(
+        max_digits=SHIPPING_AMOUNT_MAX_DIGITS,
+        decimal_places=SHIPPING_AMOUNT_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="The charge, per order or per item, in the currency below.",
+    )
+    shipping_free_above = models.DecimalField(
+        "free shipping from",
+        max_digits=SHIPPING_AMOUNT_MAX_DIGITS,
+        decimal_places=SHIPPING_AMOUNT_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="Optional: no charge when the partner's items in the order cost at least "
+        "this much at selling price.",
+    )
+    shipping_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="ISO 4217 code of the amounts, e.g. GBP: the currency of the stores it serves.",
+    )
+    status_delivery = models.CharField(
+        "order status delivery",
+        max_length=10,
+        choices=StatusDelivery.choices,
+        blank=True,
+        help_text="How the partner's order status changes reach us.",
+    )
+    status_poll_interval_seconds = models.PositiveIntegerField(
+        "polling interval (seconds)",
+        default=900,
+        validators=[
+            MinValueValidator(POLL_INTERVAL_MIN_SECONDS),
+            MaxValueValidator(POLL_INTERVAL_MAX_SECONDS),
+        ],
+        help_text="With polling: how often each open order's status is asked for.",
+    )
+    webhook_signature_scheme = models.CharField(
+        max_length=20,
+        choices=WebhookSignatureScheme.choices,
+        default=WebhookSignatureScheme.BODY,
+        help_text="With a webhook: what the partner signs with the shared webhook secret.",
+    )
+    webhook_signature_header = models.CharField(
+        max_length=100,
+        default="X-Signature",
+        blank=True,
+        help_text="The header carrying the signature: hex or base64, optionally after sha256=.",
+    )
+    webhook_timestamp_header = models.CharField(
+        max_length=100,
+        default="X-Timestamp",
+        blank=True,
+        help_text="With timestamp and body signed: the header carrying the time it was sent, "
+        "in whole seconds since 1970.",
+    )
+    webhook_replay_window_seconds = models.PositiveIntegerField(
+        "webhook replay window (seconds)",
+        default=300,
+        validators=[
+            MinValueValidator(REPLAY_WINDOW_MIN_SECONDS),
+            MaxValueValidator(REPLAY_WINDOW_MAX_SECONDS),
+        ],
+        help_text="With timestamp and body signed: a webhook whose timestamp is further than "
+        "this from our clock, either way, is refused.",
+    )
+    webhook_secret_set_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the webhook secret (kept encrypted with the credentials) was last set.",
+    )
     secret_header_names = models.JSONField(
         default=list,
         blank=True,
@@ -178,6 +283,7 @@ class Partner(models.Model):
                 errors["hmac_header_name"] = "Name the header that carries the signature."
         if problem := self._secret_header_names_problem():
             errors["secret_header_names"] = problem
+        errors.update(partner_facts_errors(self))
         if problem := self._web_budget_problem():
             errors[NON_FIELD_ERRORS] = problem
         if errors:

@@ -13,6 +13,7 @@ from partners.crypto import (
     credentials_encrypt,
     credentials_rotate,
 )
+from partners.facts import WEBHOOK_SECRET, partner_facts_problems
 from partners.go_live import (
     GoLiveProblem,
     go_live_problems,
@@ -113,6 +114,7 @@ GO_LIVE_CHECKS = (
     recorded_answer_problems,
     place_order_proof_problems,
     order_lines_problems,
+    partner_facts_problems,
 )
 
 
@@ -172,7 +174,11 @@ def partner_credentials_set(*, partner: Partner, values: dict[str, str]) -> None
     credentials, stored = _credentials_locked(partner)
     stored.update({name: value for name, value in values.items() if value})
     credentials.encrypted = credentials_encrypt(
-        {name: value for name, value in stored.items() if name in {*allowed, SECRET_HEADERS}}
+        {
+            name: value
+            for name, value in stored.items()
+            if name in {*allowed, SECRET_HEADERS, WEBHOOK_SECRET}
+        }
     )
     credentials.save()
     partner_config_bump(partner=partner)

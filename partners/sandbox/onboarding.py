@@ -1,6 +1,7 @@
 """Onboard the sandbox partners from their configuration files, as a merchandiser would:
-import, set credentials, test (Test connection of every read, a test order of two lines,
-cancelled again), go live. Used by `seed_demo` and by tests; never by product code."""
+import, set credentials (and the webhook secret of those that push status), test (Test connection
+of every read, a test order of two lines, cancelled again), go live. Used by `seed_demo` and by
+tests; never by product code."""
 
 import json
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from partners.sandbox.catalog import PartnerCatalog, PartnerName, catalog_defaul
 from partners.sandbox.hearth import HearthSandbox
 from partners.sandbox.stridewell import StridewellSandbox
 from partners.sandbox.threadline import ThreadlineSandbox
+from partners.sandbox.webhooks import DEFAULT_WEBHOOK_SECRET
 from partners.services import (
     partner_config_import,
     partner_credentials_set,
@@ -30,6 +32,7 @@ from partners.test_orders import (
     test_order_line,
     test_order_new,
 )
+from partners.webhook_secrets import partner_webhook_secret_set
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -57,6 +60,9 @@ def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partn
     for name, base_url in base_urls.items():
         partner = partner_config_import(data=sandbox_config(name), base_url=base_url)
         partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
+        if partner.status_delivery == Partner.StatusDelivery.WEBHOOK:
+            # What the sandbox signs its pushes with unless a test sets another.
+            partner_webhook_secret_set(partner=partner, secret=DEFAULT_WEBHOOK_SECRET)
         if partner.status == Partner.Status.DRAFT:
             partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
         sandbox_partner_prove(partner, name)

@@ -113,6 +113,12 @@ def add_form(**changes) -> dict:
         "secret_api_key": "lh-live-key-7731",
         "deduplication": "idempotency_key_header",
         "idempotency_header_name": "Idempotency-Key",
+        # The facts' defaults, as the browser posts them.
+        "status_poll_interval_seconds": "900",
+        "webhook_signature_scheme": "body",
+        "webhook_signature_header": "X-Signature",
+        "webhook_timestamp_header": "X-Timestamp",
+        "webhook_replay_window_seconds": "300",
         "operations-TOTAL_FORMS": "1",
         "operations-INITIAL_FORMS": "0",
         "operations-MIN_NUM_FORMS": "0",
@@ -417,7 +423,10 @@ def test_import_of_pasted_json_creates_a_draft_partner(merchandiser):
     partner = Partner.objects.get()
     assert response.status_code == 302
     assert response["Location"] == url("change", partner.pk)
-    assert messages_of(response) == ["Imported Hearth & Home (credentials are not imported)."]
+    assert messages_of(response) == [
+        "Imported Hearth & Home (credentials are not imported).",
+        "Enter or generate its webhook secret.",
+    ]
     assert (partner.slug, partner.status) == ("hearth", Partner.Status.DRAFT)
     assert partner.operations.count() == 6
     assert not PartnerCredentials.objects.exists()

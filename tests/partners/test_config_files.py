@@ -51,6 +51,17 @@ PARTNER_KEYS = {
     "one_item_per_order",
     "deduplication",
     "idempotency_header_name",
+    "ships_to",
+    "shipping_rule",
+    "shipping_amount",
+    "shipping_free_above",
+    "shipping_currency",
+    "status_delivery",
+    "status_poll_interval_seconds",
+    "webhook_signature_scheme",
+    "webhook_signature_header",
+    "webhook_timestamp_header",
+    "webhook_replay_window_seconds",
     "secret_header_names",
 }
 OPERATION_KEYS = {
@@ -71,6 +82,7 @@ SECRET_LIKE_KEYS = {
     "client_secret",
     "key_id",
     "secret",
+    "webhook_secret",
     "credentials",
     "encrypted",
 }

@@ -198,6 +198,7 @@ def test_an_import_lists_the_secret_headers_to_enter_again(merchandiser):
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         "Imported Threadline (credentials are not imported).",
         "Enter the values of its secret headers: X-Partner-Token.",
+        "Enter or generate its webhook secret.",
     ]
     assert partner_secret_headers_unset(partner) == ["X-Partner-Token"]
 
@@ -211,9 +212,10 @@ def test_the_import_command_lists_them_too(tmp_path):
 
     call_command("import_partner", str(path), stdout=out)
 
-    assert out.getvalue().splitlines()[-1] == (
-        "Enter the values of its secret headers in the admin: X-Partner-Token."
-    )
+    assert out.getvalue().splitlines()[1:] == [
+        "Enter the values of its secret headers in the admin: X-Partner-Token.",
+        "Enter or generate its webhook secret in the admin.",
+    ]
 
 
 def test_an_import_with_unusable_secret_header_names_is_refused():

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from partners.config_files import partner_config_read
 from partners.services import partner_config_import, partner_secret_headers_unset
+from partners.webhook_secrets import partner_webhook_secret_needed
 
 
 class Command(BaseCommand):
@@ -35,4 +36,8 @@ class Command(BaseCommand):
                 self.style.WARNING(
                     f"Enter the values of its secret headers in the admin: {', '.join(unset)}."
                 )
+            )
+        if partner_webhook_secret_needed(partner):
+            self.stdout.write(
+                self.style.WARNING("Enter or generate its webhook secret in the admin.")
             )
