@@ -6,6 +6,7 @@ tests; never by product code."""
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from partners.connection_test import partner_connection_test
 from partners.live_versions import partner_versions
@@ -51,6 +52,19 @@ def sandbox_config(name: PartnerName) -> dict:
     return json.loads((CONFIG_DIR / f"{name.value}.json").read_text(encoding="utf-8"))
 
 
+def sandbox_partner_import(
+    name: PartnerName, base_url: str, data: dict[str, Any] | None = None
+) -> Partner:
+    """Import the partner's file (or `data`) with its running base URL, and store its
+    credentials and, for a partner that pushes status, the webhook secret the sandbox signs
+    with unless a test sets another."""
+    partner = partner_config_import(data=data or sandbox_config(name), base_url=base_url)
+    partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
+    if partner.status_delivery == Partner.StatusDelivery.WEBHOOK:
+        partner_webhook_secret_set(partner=partner, secret=DEFAULT_WEBHOOK_SECRET)
+    return partner
+
+
 def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partner]:
     """Import each sandbox partner's file with its running base URL, store its credentials,
     prove it over HTTP and take it live (through the same status gate as the admin). Safe to run
@@ -58,11 +72,7 @@ def sandbox_partners_onboard(base_urls: Mapping[PartnerName, str]) -> list[Partn
     promoted through the same gate while the live one keeps serving."""
     onboarded = []
     for name, base_url in base_urls.items():
-        partner = partner_config_import(data=sandbox_config(name), base_url=base_url)
-        partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
-        if partner.status_delivery == Partner.StatusDelivery.WEBHOOK:
-            # What the sandbox signs its pushes with unless a test sets another.
-            partner_webhook_secret_set(partner=partner, secret=DEFAULT_WEBHOOK_SECRET)
+        partner = sandbox_partner_import(name, base_url)
         if partner.status == Partner.Status.DRAFT:
             partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
         sandbox_partner_prove(partner, name)

@@ -4,11 +4,9 @@ from partners.http import client as http_client_module
 from partners.http.client import PartnerHttpClient
 from partners.models import Partner
 from partners.sandbox.catalog import PartnerName
-from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config, sandbox_partner_prove
+from partners.sandbox.onboarding import sandbox_partner_import, sandbox_partner_prove
 from partners.sandbox.servers import SandboxPartners
 from partners.services import (
-    partner_config_import,
-    partner_credentials_set,
     partner_status_change,
 )
 
@@ -31,14 +29,11 @@ def backoff_waits(monkeypatch) -> list[float]:
 @pytest.fixture
 def proven(roles, sandbox, sandbox_allowed):
     """`proven(name, data=None)`: a sandbox partner imported from its file (or `data`), with
-    credentials, in testing and proven over HTTP the way a merchandiser proves it (Test
-    connection of each read, a test order of two lines), so it may go live."""
+    credentials (and webhook secret), in testing and proven over HTTP the way a merchandiser
+    proves it (Test connection of each read, a test order of two lines), so it may go live."""
 
     def make(name: PartnerName = PartnerName.THREADLINE, data: dict | None = None) -> Partner:
-        partner = partner_config_import(
-            data=data or sandbox_config(name), base_url=sandbox.by_name(name).base_url
-        )
-        partner_credentials_set(partner=partner, values=SANDBOX_CREDENTIALS[name])
+        partner = sandbox_partner_import(name, sandbox.by_name(name).base_url, data)
         partner_status_change(partner=partner, status=Partner.Status.TESTING)
         sandbox_partner_prove(partner, name)
         return Partner.objects.get(pk=partner.pk)
