@@ -46,14 +46,18 @@ CODE = {"rows": 10, "cols": 100, "class": "mapping-code"}
 class MappingChoiceForm(forms.Form):
     """Which operation and direction to preview; choosing loads that saved mapping."""
 
-    operation = forms.ChoiceField(choices=Operation.choices, initial=Operation.LOOKUP)
-    direction = forms.ChoiceField(choices=DIRECTION_CHOICES, initial="response")
+    operation = forms.ChoiceField(choices=Operation.choices, required=False)
+    direction = forms.ChoiceField(choices=DIRECTION_CHOICES, required=False)
 
     def choice(self) -> tuple[str, str]:
-        """The chosen (operation, direction); the defaults when nothing valid was chosen."""
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data["operation"], self.cleaned_data["direction"]
-        return Operation.LOOKUP.value, "response"
+        """The chosen (operation, direction), each its default (lookup, response) when it was
+        not chosen or is not one of the choices."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return (
+            cleaned.get("operation") or Operation.LOOKUP.value,
+            cleaned.get("direction") or "response",
+        )
 
 
 def _value_field(label: str, help_text: str) -> forms.CharField:

@@ -338,3 +338,14 @@ def test_a_broken_sample_order_names_each_field(merchandiser, onboarded):
         ]
     }
     assert response.context["result"] is None
+
+
+def test_choosing_only_the_operation_loads_its_response_mapping(merchandiser, onboarded):
+    hearth = onboarded["hearth"]
+
+    response = merchandiser.get(url("preview_mapping", hearth.pk), {"operation": "place_order"})
+
+    saved = hearth.operations.get(operation="place_order")
+    assert response.context["form"]["expression"].value() == saved.response_mapping
+    assert response.context["form"]["input_format"].value() == "xml"
+    assert response.context["choice_form"]["direction"].value() == "response"
