@@ -78,7 +78,9 @@ class MappingPreviewForm(forms.Form):
         help_text="The JSONata mapping to try; the saved one is loaded. Nothing is saved here.",
     )
     code = _value_field(
-        "Code", "The code looked up, e.g. a barcode: $input.code is what the partner is sent."
+        "Code",
+        "The code as scanned or typed; $input.code is its form as partners see it (GTIN-13 "
+        "for a retail barcode), $input.gtin14 its 14-digit form.",
     )
     quantity = forms.IntegerField(
         min_value=1, max_value=MAX_QUANTITY, initial=1, help_text="$input.quantity."
