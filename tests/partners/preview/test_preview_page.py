@@ -127,6 +127,7 @@ def test_a_lookup_response_mapping_gets_the_runtime_input(merchandiser, onboarde
     response = merchandiser.post(url("preview_mapping", threadline.pk), lookup_form())
 
     assert "The mapping fits" in page_text(response)
+    assert "Loaded the saved" not in page_text(response)  # the typed mapping was previewed
     assert (
         json.loads(response.context["operation_input_text"])
         == lookup_input(UPC_A, 2)
