@@ -17,7 +17,6 @@ from partners.connection_test import (
 from partners.forms import (
     SECRET_FIELDS,
     ConnectionTestForm,
-    MappingPreviewForm,
     OperationConfigForm,
     OperationConfigFormSet,
     PartnerAdminForm,
@@ -25,15 +24,16 @@ from partners.forms import (
 )
 from partners.history_page import partner_history_entries
 from partners.live_versions import partner_versions, shapes_calls
-from partners.mapping import preview
+from partners.mapping_preview import mapping_preview_initial, mapping_preview_run
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerProof
+from partners.operations import Operation
 from partners.pending_versions import partner_pending_discard, partner_pending_promote
+from partners.preview_forms import MappingChoiceForm, MappingPreviewForm
 from partners.selectors import (
     operation_configs_with_partner,
     partner_accepts_new_work,
     partner_calls_with_partner,
     partner_never_called,
-    partner_operation_config,
     partner_with_operations,
 )
 from partners.services import (
@@ -336,35 +336,35 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
 
     def preview_mapping_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)
-        operation = request.GET.get("operation", "lookup")
-        direction = "request" if request.GET.get("direction") == "request" else "response"
-        initial = {"operation": operation, "direction": direction, "status": 200}
-        config = partner_operation_config(partner=partner, operation=operation)
-        if config is not None:
-            initial["expression"] = (
-                config.request_mapping if direction == "request" else config.response_mapping
-            )
-            initial["input_format"] = config.body_format if direction == "response" else "json"
-        form = MappingPreviewForm(request.POST or None, initial=initial)
+        # The choice comes with the posted form, or from the pickers (a GET, so no script needed).
+        posted = request.method == "POST"
+        choice_form = MappingChoiceForm(request.POST if posted else request.GET or None)
+        operation, direction = choice_form.choice()
+        saved = mapping_preview_initial(partner=partner, operation=operation, direction=direction)
+        form = MappingPreviewForm(
+            request.POST if posted else None,
+            partner=partner,
+            operation=operation,
+            direction=direction,
+            initial=saved,
+        )
         result = None
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            result = preview(
-                data["expression"],
-                data["sample"],
-                operation=data["operation"],
-                direction=data["direction"],
-                # A request mapping's input is the operation input, always JSON.
-                input_format=data["input_format"] if data["direction"] == "response" else "json",
-                status=data["status"],
-            )
+        if posted and form.is_valid():
+            result = mapping_preview_run(partner=partner, data=form.cleaned_data)
         return self._page(
             request,
             partner,
             "admin/partners/partner/preview_mapping.html",
             f"Preview mapping: {partner}",
+            choice_form=MappingChoiceForm(initial={"operation": operation, "direction": direction}),
+            operation_label=Operation(operation).label,
+            has_operation=bool(saved),
             form=form,
             result=result,
+            input_text=pretty_json(result.parsed_input) if result else "",
+            operation_input_text=pretty_json(form.cleaned_data["operation_input"])
+            if result and direction == "response"
+            else "",
             output_text=pretty_json(result.output) if result else "",
             canonical_text=pretty_json(result.result) if result else "",
         )

@@ -312,25 +312,6 @@ class ConnectionTestForm(forms.Form):
     value = forms.CharField(max_length=200, help_text="The code, search text or id to send.")
 
 
-class MappingPreviewForm(forms.Form):
-    operation = forms.ChoiceField(choices=Operation.choices)
-    direction = forms.ChoiceField(
-        choices=[("response", "Response: partner answer → our shape"), ("request", "Request")]
-    )
-    input_format = forms.ChoiceField(
-        choices=[("json", "JSON"), ("xml", "XML")],
-        help_text="Of the sample answer. A request mapping's input is always JSON.",
-    )
-    status = forms.IntegerField(
-        min_value=100, max_value=599, initial=200, help_text="HTTP status of the sample answer."
-    )
-    expression = forms.CharField(widget=CODE_WIDGET, help_text="The JSONata mapping to try.")
-    sample = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 12, "cols": 100, "class": "mapping-code"}),
-        help_text="Paste a sample answer (response) or operation input (request).",
-    )
-
-
 class PartnerImportForm(forms.Form):
     file = forms.FileField(required=False, help_text="A file made by Export configuration.")
     text = forms.CharField(

@@ -31,3 +31,16 @@ def lookup_input(code: str, quantity: int = 1) -> dict[str, Any]:
         "gtin14": gtin.gtin14 if gtin else None,
         "quantity": quantity,
     }
+
+
+def search_input(query: str, page: int = 1) -> dict[str, Any]:
+    return {"query": query, "page": page}
+
+
+def similar_input(partner_product_id: str) -> dict[str, Any]:
+    return {"partner_product_id": partner_product_id}
+
+
+def partner_order_input(partner_order_id: str) -> dict[str, Any]:
+    """The input of order_status and cancel_order."""
+    return {"partner_order_id": partner_order_id}

@@ -42,12 +42,15 @@ class PreviewError:
 @dataclass(frozen=True)
 class PreviewResult:
     """Each step as JSON-ready data. `parsed_input` is what the mapping received, `output` its
-    raw result, `result` the validated canonical object (exact decimals as text)."""
+    raw result, `result` the validated canonical object (exact decimals as text). `not_carried`
+    is true when a lookup's answer means the partner does not carry the item (the mapping gave
+    null, e.g. for a 404)."""
 
     parsed_input: Any = None
     output: Any = None
     result: Any = None
     errors: tuple[PreviewError, ...] = ()
+    not_carried: bool = False
 
     @property
     def ok(self) -> bool:
@@ -71,14 +74,16 @@ def preview(
 
     For a response mapping the sample is the partner's body (JSON or XML) and the mapping receives
     {"status", "headers", "body"} with `operation_input` as $input. For a request mapping the
-    sample is the operation's input as JSON. `lookup_kind` is the partner's (a lookup of an
-    availability-only partner produces an Availability).
+    data is `operation_input` when given, else the sample read as JSON. `lookup_kind` is the
+    partner's (a lookup of an availability-only partner produces an Availability).
     """
     limits = limits or default_limits()
     if input_format not in INPUT_FORMATS or direction not in DIRECTIONS:
         raise ValueError(f"unknown input format {input_format!r} or direction {direction!r}")
     if direction == "request" and input_format != "json":
         raise ValueError("a request mapping's sample is the operation input, which is JSON")
+    if direction == "request" and operation_input is not None:
+        sample_payload = ""
     try:
         sample = _parse_sample(sample_payload, input_format)
     except (ValueError, RecursionError, MappingError) as error:
@@ -87,6 +92,8 @@ def preview(
     if direction == "response":
         data = response_mapping_input(status=status, headers=headers or {}, body=sample)
         bindings = {"input": dict(operation_input or {})}
+    elif operation_input is not None:
+        data, bindings = dict(operation_input), {}
     else:
         data, bindings = sample, {}
     shown_input = _shown(data, limits)
@@ -115,6 +122,7 @@ def preview(
         parsed_input=shown_input,
         output=_shown(output, limits),
         result=to_json_friendly(result),
+        not_carried=direction == "response" and operation == "lookup" and result is None,
     )
 
 

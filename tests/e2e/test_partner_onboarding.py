@@ -349,6 +349,7 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
     page.get_by_role("link", name=NAME, exact=True).click()
     page.get_by_role("link", name="Preview mapping").click()
     expect(field(page, "Expression:")).to_have_value(LOOKUP_RESPONSE_MAPPING)
+    field(page, "Code:").fill(BEANIE_SAMPLE["result"]["skus"][0]["ean"])
     field(page, "Sample:").fill(json.dumps(BEANIE_SAMPLE, indent=2))
     page.get_by_role("button", name="Preview").click()
 
@@ -501,9 +502,10 @@ def test_a_merchandiser_previews_the_order_request_of_an_xml_partner(
     request_mapping = hearth.operations.get(operation="place_order").request_mapping
     page.goto(f"/admin/partners/partner/{hearth.pk}/preview-mapping/?operation=place_order")
 
-    field(page, "Direction:").select_option(label="Request")
-    field(page, "Expression:").fill(request_mapping)
-    field(page, "Sample:").fill(json.dumps(ORDER.to_mapping_input(), indent=2))
+    with page.expect_navigation():  # choosing the direction loads that saved mapping
+        field(page, "Direction:").select_option("request")
+    expect(field(page, "Expression:")).to_have_value(request_mapping)
+    field(page, "Sample order:").fill(json.dumps(ORDER.to_mapping_input(), indent=2))
     with page.expect_response(lambda response: response.request.method == "POST") as answer:
         page.get_by_role("button", name="Preview").click()
 

@@ -286,6 +286,8 @@ def preview_form(partner: Partner, **changes) -> dict:
         "input_format": "json",
         "status": "200",
         "expression": partner.operations.get(operation="lookup").response_mapping,
+        "code": UNKNOWN_GTIN,
+        "quantity": "1",
         "sample": json.dumps(SAMPLE),
         **changes,
     }

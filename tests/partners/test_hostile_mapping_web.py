@@ -53,6 +53,8 @@ def test_healthz_and_pages_answer_while_preview_evaluates_an_attack(
         "input_format": "json",
         "status": "200",
         "expression": expression,
+        "code": "5012345678900",
+        "quantity": "1",
         "sample": "{}",
     }
     attack_page: dict = {}
