@@ -16,14 +16,18 @@ whose signal (SIGPROF) keeps its default action, so the kernel ends the process 
 `cpu_seconds` of CPU on the request, whatever it is doing: a regex stuck in C cannot delay a
 signal's default action. CPU time, not wall time, so that a healthy mapping on a loaded machine
 is never stopped for waiting its turn. And it never outlives its purpose: it exits when its
-standard input closes (the pool, or the process that held it, has gone), and a request in progress
-when that happens ends at its timer with nobody left to kill it.
+standard input closes (the pool, or the process that held it, has gone). A request in progress
+when its owner is killed is cut short too: a watchdog thread sees the evaluator orphaned (its
+parent process changed) and exits within ORPHAN_CHECK_SECONDS, as long as the evaluation runs
+Python code; one stuck inside C (a regex) ends at its timer with nobody left to kill it.
 """
 
 import os
 import resource
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 from partners.mapping import wire
@@ -33,6 +37,21 @@ from partners.mapping.limits import Limit, MappingLimits
 READY = "ready"
 STARTED = "started"
 ADDRESS_SPACE_FACTOR = 2
+ORPHAN_CHECK_SECONDS = 0.25
+WATCHDOG_STACK_BYTES = 256 * 1024
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _watch_parent() -> None:
+    threading.stack_size(WATCHDOG_STACK_BYTES)  # counted in the address-space cap
+    threading.Thread(
+        target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watchdog", daemon=True
+    ).start()
 
 
 def _resident_kb() -> int:
@@ -58,6 +77,7 @@ def _answer(request: tuple, out: int) -> dict[str, Any]:
 
 
 def serve(memory_mb: int) -> None:
+    _watch_parent()
     # The pool ends an evaluator whose resident memory passes memory_mb; the address-space cap
     # is the backstop for a burst of allocation between two of its checks.
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024,) * 2)

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,7 @@ class EvaluatorPool:
         self._changed = threading.Condition()
         self._idle: list[_Evaluator] = []
         self._all: set[_Evaluator] = set()
+        self._waiting: deque[object] = deque()  # requests waiting for an evaluator, in order
         self._closed = False
 
     @property
@@ -244,27 +246,41 @@ class EvaluatorPool:
             evaluator.forget()
 
     def _take(self) -> _Evaluator:
+        """First come, first served: a thread that gives an evaluator back and asks again at
+        once must not overtake one already waiting, or a busy process starves its waiters."""
         wait_until = time.monotonic() + self.settings.wait_seconds
+        ticket = object()
         with self._changed:
-            while True:
-                if self._closed:
-                    raise EvaluatorFailed("start", "the evaluator pool is shut down")
-                if self._idle:
-                    # A started one first: a successor may still be importing.
-                    self._idle.sort(key=lambda evaluator: evaluator.ready)
-                    return self._idle.pop()
-                if len(self._all) < self.settings.processes:
-                    evaluator = self._start()
-                    self._all.add(evaluator)
-                    return evaluator
-                remaining = wait_until - time.monotonic()
-                if remaining <= 0:
-                    raise EvaluatorFailed(
-                        "busy",
-                        f"all {self.settings.processes} evaluators stayed busy for "
-                        f"{self.settings.wait_seconds:g} s",
-                    )
-                self._changed.wait(remaining)
+            self._waiting.append(ticket)
+            try:
+                while True:
+                    if self._closed:
+                        raise EvaluatorFailed("start", "the evaluator pool is shut down")
+                    if self._waiting[0] is ticket and (evaluator := self._take_free()):
+                        return evaluator
+                    remaining = wait_until - time.monotonic()
+                    if remaining <= 0:
+                        raise EvaluatorFailed(
+                            "busy",
+                            f"all {self.settings.processes} evaluators stayed busy for "
+                            f"{self.settings.wait_seconds:g} s",
+                        )
+                    self._changed.wait(remaining)
+            finally:
+                self._waiting.remove(ticket)
+                self._changed.notify_all()  # the next in line may go
+
+    def _take_free(self) -> _Evaluator | None:
+        """An idle evaluator, or a new one while there is room; called holding the lock."""
+        if self._idle:
+            # A started one first: a successor may still be importing.
+            self._idle.sort(key=lambda evaluator: evaluator.ready)
+            return self._idle.pop()
+        if len(self._all) < self.settings.processes:
+            evaluator = self._start()
+            self._all.add(evaluator)
+            return evaluator
+        return None
 
     def _start(self) -> _Evaluator:
         try:
@@ -276,7 +292,7 @@ class EvaluatorPool:
         with self._changed:
             if evaluator in self._all:
                 self._idle.append(evaluator)
-                self._changed.notify()
+                self._changed.notify_all()
 
     def _replace(self, evaluator: _Evaluator) -> None:
         """Kill it and start its successor at once, so the next request finds it warming up."""
@@ -292,7 +308,7 @@ class EvaluatorPool:
             if successor is not None:
                 self._all.add(successor)
                 self._idle.append(successor)
-            self._changed.notify()
+            self._changed.notify_all()
 
 
 _pool_settings = PoolSettings()

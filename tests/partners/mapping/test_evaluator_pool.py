@@ -4,6 +4,7 @@ The hostile expression here never ends by itself, so "while it is still being ev
 construction until the test shuts the pool down: no result depends on how fast the machine is.
 """
 
+import json
 import os
 import pickle
 import signal
@@ -156,13 +157,13 @@ def test_a_forked_child_starts_evaluators_of_its_own(evaluators):
 
 
 OWNER = """
-import sys, threading, time
+import json, sys, threading, time
 from partners.mapping import MappingLimits, compile_mapping
 from partners.mapping.evaluator_pool import PoolSettings, evaluator_pool, evaluator_pool_configure
 
 evaluator_pool_configure(PoolSettings(processes=2))
 hostile = compile_mapping(sys.argv[1], operation="lookup", direction="response",
-                          limits=MappingLimits(timeout_ms=10_000))
+                          limits=MappingLimits(**json.loads(sys.argv[2])))
 threading.Thread(target=lambda: hostile.evaluate(None), daemon=True).start()
 while evaluator_pool().busy == 0:
     time.sleep(0.01)
@@ -170,13 +171,18 @@ compile_mapping("$sum([1..5])", operation="lookup", direction="response").evalua
 print("ready", flush=True)
 threading.Event().wait()
 """
+# A hundred million additions in the interpreter: minutes of CPU, building next to nothing.
+PYTHON_LOOP = "$sum($map([1..10000], function($i) { $sum($map([1..10000], function($j) { $j })) }))"
 
 
-def test_no_evaluator_outlives_a_process_killed_with_sigkill():
-    """The idle evaluator sees its pipe close; the busy one is ended by its CPU timer, 10 s into
-    a regex that would run for years, with nobody left to kill it."""
+def evaluators_of_a_killed_owner(expression: str, limits: dict) -> list[int]:
+    """Start a process whose pool has one evaluator working on `expression` and one idle,
+    SIGKILL it once the work is under way, and return both evaluators' pids."""
     owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER, HOSTILE_REGEX], cwd=REPO, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", OWNER, expression, json.dumps(limits)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert owner.stdout.readline() == "ready\n"
@@ -186,8 +192,24 @@ def test_no_evaluator_outlives_a_process_killed_with_sigkill():
     finally:
         owner.send_signal(signal.SIGKILL)
         owner.wait()
+    return evaluators
 
-    wait_for(lambda: not any(running(pid) for pid in evaluators), seconds=60)
+
+def test_no_evaluator_outlives_a_process_killed_with_sigkill():
+    """The idle evaluator sees its pipe close; the busy one, stuck in a regex (C code) that
+    would run for years, is ended by its CPU timer 3 s in, with nobody left to kill it."""
+    evaluators = evaluators_of_a_killed_owner(HOSTILE_REGEX, {"timeout_ms": 3_000})
+
+    wait_for(lambda: not any(running(pid) for pid in evaluators), seconds=120)
+
+
+def test_an_orphaned_evaluator_stops_its_work_without_waiting_for_its_timer():
+    """Evaluating in the interpreter, an orphan sees its parent gone and exits: long before
+    its 10-minute CPU timer (the wait below could not last 10 minutes of CPU)."""
+    limits = {"timeout_ms": 600_000, "max_intermediate_size": 10**12}
+    evaluators = evaluators_of_a_killed_owner(PYTHON_LOOP, limits)
+
+    wait_for(lambda: not any(running(pid) for pid in evaluators), seconds=120)
 
 
 def test_replies_may_hold_data_and_decimals_but_no_other_objects():
