@@ -61,6 +61,9 @@ class SandboxPartners:
         self.stop()
 
 
+SIGNAL_CHECK_SECONDS = 0.2
+
+
 def sandbox_partners_start(
     host: str = "127.0.0.1",
     ports: Mapping[str, int] | None = None,
@@ -115,4 +118,7 @@ def sandbox_partners_serve(
         contextlib.suppress(KeyboardInterrupt),
         sandbox_partners_start(host, ports, status_advance_seconds=status_advance_seconds),
     ):
-        stop.wait()
+        # Waking now and then: the kernel may hand Ctrl-C to a server thread, and Python runs
+        # the handler (raising KeyboardInterrupt) only when the main thread runs again.
+        while not stop.wait(SIGNAL_CHECK_SECONDS):
+            pass
