@@ -185,7 +185,8 @@ def partner_test_order_cancel(
 ) -> CallTrace:
     """Cancel one partner order of a test order and note the outcome on its record."""
     partner = proof.partner
-    if partner_order_id not in {order["partner_order_id"] for order in proof.detail["orders"]}:
+    accepted = {order["partner_order_id"] for order in proof.detail["orders"]} - {None}
+    if partner_order_id not in accepted:
         raise ValidationError("That partner order is not part of this test order.")
     adapter = adapter_for(partner)
     if not adapter.supports(Operation.CANCEL_ORDER):

@@ -115,8 +115,11 @@ def sandbox_partner_prove(partner: Partner, name: PartnerName) -> None:
         Contact(name=TEST_ADDRESS["name"], email=TEST_ADDRESS["email"]),
     )
     proof, _ = partner_test_order_send(partner=partner, order=order, by=None)
-    ordered = [sent["partner_order_id"] for sent in proof.detail["orders"]]
-    if Operation.ORDER_STATUS in offered:
+    # Only the orders the partner accepted have an id to ask about or cancel.
+    ordered = [
+        sent["partner_order_id"] for sent in proof.detail["orders"] if sent["partner_order_id"]
+    ]
+    if Operation.ORDER_STATUS in offered and ordered:
         partner_connection_test(partner=partner, operation=Operation.ORDER_STATUS, value=ordered[0])
     if Operation.CANCEL_ORDER in offered:
         for partner_order_id in ordered:

@@ -2,6 +2,7 @@
 for a one-item-per-order partner, cancel, records, permissions; nothing sent on a bad form."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from partners.connection_test import partner_connection_test
@@ -9,6 +10,7 @@ from partners.models import Partner, PartnerCall, PartnerProof
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
 from partners.services import partner_config_import, partner_credentials_set, partner_status_change
+from partners.test_orders import partner_test_order_cancel
 from stores.roles import Role
 from tests.partners.sandbox.picks import in_stock
 
@@ -112,6 +114,26 @@ def test_a_test_order_can_be_cancelled(merchandiser, sandbox, sandbox_allowed):
     proof.refresh_from_db()
     assert proof.detail["cancellations"][0]["partner_order_id"] == partner_order_id
     assert proof.detail["cancellations"][0]["status"] == "cancelled"
+
+
+def test_a_test_order_the_partner_refused_has_no_order_to_cancel(
+    merchandiser, sandbox, sandbox_allowed
+):
+    partner = looked_up(sandbox, PartnerName.THREADLINE)
+    Partner.objects.filter(pk=partner.pk).update(base_url="http://127.0.0.1:9")  # refused
+    merchandiser.post(
+        url("test_order", partner.pk), order_form(merchandiser.get(url("test_order", partner.pk)))
+    )
+    proof = partner.proofs.get(kind=PartnerProof.Kind.TEST_ORDER)
+    assert [order["partner_order_id"] for order in proof.detail["orders"]] == [None]
+
+    with pytest.raises(ValidationError) as refused:
+        partner_test_order_cancel(proof=proof, partner_order_id=None, by=None)
+
+    assert refused.value.messages == ["That partner order is not part of this test order."]
+    proof.refresh_from_db()
+    assert proof.detail["cancellations"] == []
+    assert not PartnerCall.objects.filter(partner=partner, operation="cancel_order").exists()
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,9 @@
 import pytest
 
 from partners.models import Partner, PartnerCall
+from partners.sandbox.catalog import PartnerName
+from partners.sandbox.onboarding import sandbox_partner_prove
+from partners.services import partner_go_live_problems
 from stores.roles import Role
 from tests.partners.http.helpers import carried_gtin
 
@@ -28,10 +31,11 @@ def gtin(sandbox) -> str:
     return carried_gtin(sandbox.threadline)
 
 
-def calls_of(partner: Partner) -> list[tuple]:
-    """(operation, path, outcome, config version) of the partner's calls, oldest first."""
+def calls_of(partner: Partner, *, after: int = 0) -> list[tuple]:
+    """(operation, path, outcome, config version) of the partner's calls, oldest first (those
+    logged after call `after` only)."""
     return list(
-        PartnerCall.objects.filter(partner=partner)
+        PartnerCall.objects.filter(partner=partner, pk__gt=after)
         .order_by("pk")
         .values_list("operation", "path", "outcome", "config_version")
     )
@@ -39,3 +43,12 @@ def calls_of(partner: Partner) -> list[tuple]:
 
 def fresh(partner: Partner) -> Partner:
     return Partner.objects.get(pk=partner.pk)
+
+
+def proved(partner: Partner) -> int:
+    """Prove Threadline's current (pending) version over HTTP as a merchandiser would: Test
+    connection of each read, a test order of two lines, cancelled again. Returns the last call's
+    id, for `calls_of(partner, after=…)`."""
+    sandbox_partner_prove(partner, PartnerName.THREADLINE)
+    assert partner_go_live_problems(fresh(partner)) == []
+    return PartnerCall.objects.latest("pk").pk

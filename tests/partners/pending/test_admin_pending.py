@@ -13,7 +13,7 @@ from partners.config_files import partner_config_export
 from partners.models import PartnerCall, PartnerLiveVersion
 from stores.roles import Role
 from tests.partners.admin_pages import change_page_form, url
-from tests.partners.pending.conftest import fresh
+from tests.partners.pending.conftest import fresh, proved
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,19 @@ def test_editing_only_fields_that_shape_no_call_applies_at_once_without_a_versio
     assert "Pending" not in page_text(merchandiser.get(url("change", threadline.pk)))
 
 
-def test_editing_a_mapping_makes_a_pending_version_the_page_shows(merchandiser, threadline):
+def pending_problems(response) -> list[str]:
+    return [
+        unescape(item.split(">", 1)[1].rsplit("</a>", 1)[0])
+        for item in response.content.decode()
+        .split('data-testid="pending-problems">', 1)[1]
+        .split("</ul>", 1)[0]
+        .split("<li>")[1:]
+    ]
+
+
+def test_editing_a_mapping_makes_a_pending_version_the_page_lists_what_to_prove(
+    merchandiser, threadline
+):
     live = threadline.config_version
 
     response = merchandiser.post(
@@ -75,9 +87,40 @@ def test_editing_a_mapping_makes_a_pending_version_the_page_shows(merchandiser, 
     assert response.status_code == 302
     assert fresh(threadline).config_version == live + 1
     assert f"Live: version {live} serving · Pending: version {live + 1}" in page_text(page)
-    assert f"Version {live + 1} passes the go-live checks." in page_text(page)
-    assert "Promote version" in page_text(page)
+    assert f"Before version {live + 1} can replace version {live}, fix:" in page_text(page)
+    stale = (
+        f"last tested on configuration version {live}, but the configuration is now "
+        f"version {live + 1}: run Test connection again"
+    )
+    assert pending_problems(page) == [
+        f"Look up by code: {stale}",
+        f"Search by name: {stale}",
+        f"Similar items: {stale}",
+        f"Order status: {stale}",
+        f"Place order: send a test order on configuration version {live + 1} (or, for a "
+        "partner without a test mode, sign orders off)",
+    ]
+    assert f"disabled>Promote version {live + 1}</button>" in page.content.decode()
     assert "Discard pending changes" in page_text(page)
+    assert "passes the go-live checks" not in page_text(page)
+    assert PartnerLiveVersion.objects.get(partner=threadline).config_version == live
+
+
+def test_once_the_pending_version_is_proven_the_page_offers_promote(merchandiser, threadline):
+    live = threadline.config_version
+    merchandiser.post(
+        url("change", threadline.pk), change_page_form(threadline, lookup=renamed(threadline))
+    )
+
+    proved(threadline)
+    page = merchandiser.get(url("change", threadline.pk))
+
+    assert f"Version {live + 1} passes the go-live checks." in page_text(page)
+    assert 'data-testid="pending-problems"' not in page.content.decode()
+    assert (
+        f'<button type="submit" form="partner-pending-promote" class="button">'
+        f"Promote version {live + 1}</button>"
+    ) in page.content.decode()
     assert PartnerLiveVersion.objects.get(partner=threadline).config_version == live
 
 
@@ -100,6 +143,7 @@ def test_promote_button_makes_the_pending_version_live(merchandiser, merchandise
         change_page_form(threadline, lookup=renamed(threadline)),
         follow=True,  # the change page shows, and so consumes, the save's message
     )
+    proved(threadline)
 
     response = merchandiser.post(url("pending", threadline.pk), {"action": "promote"})
 
@@ -111,6 +155,42 @@ def test_promote_button_makes_the_pending_version_live(merchandiser, merchandise
     assert f"Live: version {live + 1} serving" in page
     assert f"(promoted by {merchandiser_user.get_username()})" in page
     assert "Pending" not in page
+
+
+def test_the_promote_button_of_an_unproven_version_says_why_and_changes_nothing(
+    merchandiser, threadline
+):
+    live = threadline.config_version
+    frozen = PartnerLiveVersion.objects.get(partner=threadline)
+    merchandiser.post(
+        url("change", threadline.pk),
+        change_page_form(threadline, lookup=renamed(threadline)),
+        follow=True,  # the change page shows, and so consumes, the save's message
+    )
+
+    response = merchandiser.post(url("pending", threadline.pk), {"action": "promote"})
+
+    stale = (
+        f"last tested on configuration version {live}, but the configuration is now "
+        f"version {live + 1}: run Test connection again"
+    )
+    assert messages_of(response) == [
+        " ".join(
+            [
+                f"Version {live + 1} cannot replace live version {live} yet:",
+                f"Look up by code: {stale}",
+                f"Search by name: {stale}",
+                f"Similar items: {stale}",
+                f"Order status: {stale}",
+                f"Place order: send a test order on configuration version {live + 1} (or, "
+                "for a partner without a test mode, sign orders off)",
+            ]
+        )
+    ]
+    after = PartnerLiveVersion.objects.get(partner=threadline)
+    assert (after.config_version, after.promoted_at) == (live, frozen.promoted_at)
+    assert fresh(threadline).config_version == live + 1
+    assert not PartnerCall.objects.exists()
 
 
 def test_discard_button_restores_the_live_version(merchandiser, threadline):

@@ -2,19 +2,22 @@
 were live before live versions existed keep serving what they served."""
 
 import importlib
+from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 
 from partners.adapters.registry import live_adapter_for
 from partners.config_files import partner_config_export
 from partners.live_versions import partner_versions
-from partners.models import PartnerCall, PartnerLiveVersion
+from partners.models import PartnerLiveVersion, PartnerProof
 from partners.pending_versions import partner_pending_promote
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config, sandbox_partners_onboard
+from partners.sandbox.threadline import ThreadlineSandbox
 from partners.services import partner_config_import
-from tests.partners.pending.conftest import calls_of, fresh
+from tests.partners.pending.conftest import calls_of, fresh, proved
 
 pytestmark = pytest.mark.django_db
 
@@ -50,23 +53,83 @@ def test_a_promoted_import_serves(threadline, sandbox, gtin):
     live = threadline.config_version
     product_name = sandbox.threadline.catalog.by_gtin(gtin)[0].product.name
     partner_config_import(data=renamed_config(), base_url=sandbox.threadline.base_url)
+    proofs_done = proved(threadline)
 
     partner_pending_promote(partner=fresh(threadline), user=None)
 
     assert live_adapter_for(fresh(threadline)).lookup(gtin).name == f"NEW {product_name}"
-    assert calls_of(threadline) == [("lookup", LOOKUP_PATH.format(gtin), "ok", live + 1)]
+    assert calls_of(threadline, after=proofs_done) == [
+        ("lookup", LOOKUP_PATH.format(gtin), "ok", live + 1)
+    ]
 
 
-def test_onboarding_the_sandbox_again_promotes_its_new_base_url(onboarded, sandbox):
-    threadline = onboarded["threadline"]
-    moved = "http://127.0.0.1:9"  # as if the sandbox ran on another port
+@pytest.fixture
+def moved_threadline(settings, sandbox_allowed):
+    """Threadline's sandbox running again on another port, allowed like the first."""
+    moved = ThreadlineSandbox().start()
+    settings.PARTNER_HOST_ALLOWLIST = [
+        *settings.PARTNER_HOST_ALLOWLIST,
+        urlsplit(moved.base_url).netloc,
+    ]
+    yield moved
+    moved.stop()
 
-    sandbox_partners_onboard({PartnerName.THREADLINE: moved})
 
-    live = PartnerLiveVersion.objects.get(partner=threadline)
-    assert live.config["partner"]["base_url"] == moved
-    assert live.config_version == fresh(threadline).config_version
-    assert not PartnerCall.objects.exists()
+def test_onboarding_the_sandbox_again_proves_and_promotes_its_new_base_url(
+    threadline, moved_threadline, gtin
+):
+    live = threadline.config_version
+
+    sandbox_partners_onboard({PartnerName.THREADLINE: moved_threadline.base_url})
+    served = live_adapter_for(fresh(threadline)).lookup(gtin)
+
+    frozen = PartnerLiveVersion.objects.get(partner=threadline)
+    assert frozen.config["partner"]["base_url"] == moved_threadline.base_url
+    # the import and the credentials set again each make a version: the last is proven
+    assert frozen.config_version == fresh(threadline).config_version == live + 2
+    assert served is not None
+    assert moved_threadline.orders.counters().order_requests == 1  # the proving test order
+    assert {version for *_, version in calls_of(threadline)} == {live + 2}
+    assert calls_of(threadline)[-1] == ("lookup", LOOKUP_PATH.format(gtin), "ok", live + 2)
+
+
+def test_onboarding_the_sandbox_again_at_a_url_that_does_not_answer_is_refused(threadline, gtin):
+    live = threadline.config_version
+    pending = live + 2  # the import and the credentials set again each make a version
+    frozen = PartnerLiveVersion.objects.get(partner=threadline)
+    moved = "http://127.0.0.1:9"  # not allow-listed: the guard refuses every call
+
+    with pytest.raises(ValidationError) as refused:
+        sandbox_partners_onboard({PartnerName.THREADLINE: moved})
+
+    assert fresh(threadline).config_version == pending
+    test_order = fresh(threadline).proofs.get(
+        kind=PartnerProof.Kind.TEST_ORDER, config_version=pending
+    )
+    assert test_order.detail["orders"][0]["partner_order_id"] is None
+
+    def failed(operation: str, label: str) -> str:
+        last = fresh(threadline).proofs.filter(operation=operation, config_version=pending)[0]
+        return (
+            f"{label}: Test connection did not pass on configuration version {pending}; "
+            f"the last run: {last.summary}"
+        )
+
+    assert refused.value.messages == [
+        f"Version {pending} cannot replace live version {live} yet:",
+        failed("lookup", "Look up by code"),
+        failed("search", "Search by name"),
+        failed("similar", "Similar items"),
+        # no order was accepted, so none was asked about: the test of version {live} stands
+        f"Order status: last tested on configuration version {live}, but the configuration is "
+        f"now version {pending}: run Test connection again",
+        f"Place order: send a test order on configuration version {pending} (or, for a partner "
+        f"without a test mode, sign orders off); the last test order failed: {test_order.summary}",
+    ]
+    assert fresh(threadline).proofs.filter(config_version=pending, passed=True).count() == 0
+    after = PartnerLiveVersion.objects.get(partner=threadline)
+    assert (after.config_version, after.config) == (live, frozen.config)
+    assert live_adapter_for(fresh(threadline)).lookup(gtin) is not None
 
 
 def test_partners_live_before_live_versions_keep_serving_their_configuration(threadline, gtin):

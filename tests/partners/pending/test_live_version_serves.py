@@ -17,14 +17,18 @@ from partners.live_versions import PartnerNeverLive, partner_versions
 from partners.models import Partner, PartnerCall, PartnerCredentials, PartnerLiveVersion
 from partners.pending_versions import partner_pending_discard, partner_pending_promote
 from partners.sandbox.catalog import PartnerName
-from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
+from partners.sandbox.onboarding import (
+    SANDBOX_CREDENTIALS,
+    sandbox_config,
+    sandbox_partner_prove,
+)
 from partners.services import (
     partner_config_bump,
     partner_config_import,
     partner_credentials_set,
     partner_status_change,
 )
-from tests.partners.pending.conftest import calls_of, fresh
+from tests.partners.pending.conftest import calls_of, fresh, proved
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +103,7 @@ def test_promote_makes_the_pending_version_serve(threadline, sandbox, gtin, merc
     live = threadline.config_version
     product_name = sandbox.threadline.catalog.by_gtin(gtin)[0].product.name
     name_mapping(threadline, "NEW ")
+    proofs_done = proved(threadline)
 
     promoted = partner_pending_promote(partner=fresh(threadline), user=merchandiser_user)
     served = live_adapter_for(fresh(threadline)).lookup(gtin)
@@ -107,8 +112,41 @@ def test_promote_makes_the_pending_version_serve(threadline, sandbox, gtin, merc
     assert promoted.promoted_by == merchandiser_user
     assert promoted.config == partner_config_export(fresh(threadline))
     assert served.name == f"NEW {product_name}"
-    assert calls_of(threadline) == [("lookup", LOOKUP_PATH.format(gtin), "ok", live + 1)]
+    assert calls_of(threadline, after=proofs_done) == [
+        ("lookup", LOOKUP_PATH.format(gtin), "ok", live + 1)
+    ]
     assert partner_versions(partner=fresh(threadline)).pending is None
+
+
+def test_promote_is_refused_until_the_pending_version_is_proven(threadline, gtin):
+    live = threadline.config_version
+    frozen = PartnerLiveVersion.objects.get(partner=threadline)
+    name_mapping(threadline, "NEW ")
+
+    with pytest.raises(ValidationError) as refused:
+        partner_pending_promote(partner=fresh(threadline), user=None)
+
+    stale = (
+        f"last tested on configuration version {live}, but the configuration is now "
+        f"version {live + 1}: run Test connection again"
+    )
+    assert refused.value.messages == [
+        f"Version {live + 1} cannot replace live version {live} yet:",
+        f"Look up by code: {stale}",
+        f"Search by name: {stale}",
+        f"Similar items: {stale}",
+        f"Order status: {stale}",
+        f"Place order: send a test order on configuration version {live + 1} (or, for a "
+        "partner without a test mode, sign orders off)",
+    ]
+    after = PartnerLiveVersion.objects.get(partner=threadline)
+    assert (after.config_version, after.config, after.promoted_at) == (
+        live,
+        frozen.config,
+        frozen.promoted_at,
+    )
+    assert partner_versions(partner=fresh(threadline)).pending == live + 1
+    assert not PartnerCall.objects.exists()
 
 
 def test_promote_is_refused_while_the_gate_fails_and_nothing_changes(threadline, sandbox, gtin):
@@ -117,6 +155,8 @@ def test_promote_is_refused_while_the_gate_fails_and_nothing_changes(threadline,
     data = sandbox_config(PartnerName.THREADLINE)
     data["operations"] = [item for item in data["operations"] if item["operation"] != "lookup"]
     partner_config_import(data=data, base_url=sandbox.threadline.base_url)
+    sandbox_partner_prove(fresh(threadline), PartnerName.THREADLINE)  # all it still offers
+    proofs_done = PartnerCall.objects.latest("pk").pk
 
     with pytest.raises(ValidationError) as refused:
         partner_pending_promote(partner=fresh(threadline), user=None)
@@ -132,7 +172,9 @@ def test_promote_is_refused_while_the_gate_fails_and_nothing_changes(threadline,
         frozen.promoted_at,
     )
     assert live_adapter_for(fresh(threadline)).lookup(gtin) is not None
-    assert calls_of(threadline) == [("lookup", LOOKUP_PATH.format(gtin), "ok", live)]
+    assert calls_of(threadline, after=proofs_done) == [
+        ("lookup", LOOKUP_PATH.format(gtin), "ok", live)
+    ]
 
 
 def test_promote_without_pending_changes_is_refused(threadline):
@@ -190,8 +232,9 @@ def test_discard_without_pending_changes_is_refused_and_writes_nothing(threadlin
 
 def test_going_live_again_after_a_pause_freezes_the_rows(threadline, sandbox, gtin):
     product_name = sandbox.threadline.catalog.by_gtin(gtin)[0].product.name
-    partner_status_change(partner=threadline, status=Partner.Status.PAUSED)
     name_mapping(threadline, "NEW ")
+    proved(threadline)  # proofs are made while live: a paused partner sends no test order
+    partner_status_change(partner=fresh(threadline), status=Partner.Status.PAUSED)
 
     paused_lookup = live_adapter_for(fresh(threadline)).lookup(gtin)
     partner_status_change(partner=fresh(threadline), status=Partner.Status.LIVE)
