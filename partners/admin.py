@@ -126,7 +126,18 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
                 "headers, never in an operation's fixed headers.",
             },
         ),
-        ("Orders", {"fields": ["deduplication", "idempotency_header_name"]}),
+        (
+            "What the partner answers",
+            {
+                "fields": ["lookup_kind"],
+                "description": "A partner that answers only whether it can supply a code is "
+                "availability-only: the catalogue supplies name and price.",
+            },
+        ),
+        (
+            "Orders",
+            {"fields": ["one_item_per_order", "deduplication", "idempotency_header_name"]},
+        ),
         (
             "What the partner ships and how it tells us",
             {

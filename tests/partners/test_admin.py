@@ -111,6 +111,7 @@ def add_form(**changes) -> dict:
         "hmac_header_name": "X-Signature",
         "hmac_signed_parts": "method,path,timestamp,body",
         "secret_api_key": "lh-live-key-7731",
+        "lookup_kind": "product",
         "deduplication": "idempotency_key_header",
         "idempotency_header_name": "Idempotency-Key",
         # The facts' defaults, as the browser posts them.
