@@ -1,11 +1,13 @@
 """Steps a merchandiser takes in the partner admin, shared by the browser onboarding tests."""
 
 import importlib
+import os
 
 from django.apps import apps
 from playwright.sync_api import Locator, Page, expect
 
 from stores.roles import Role
+from tests.conftest import REPO
 
 DESKTOP = {"width": 1280, "height": 900}
 MERCHANDISER = "mei"
@@ -61,3 +63,35 @@ def status_button_click(page: Page, label: str) -> None:
     # A submit button whose form="…" names no form in the page does nothing at all when clicked.
     assert button.evaluate("button => button.form !== null"), f"{label!r} submits no form"
     button.click()
+
+
+def _screenshot_path(name: str) -> str | None:
+    """Where a screenshot goes when SCREENSHOTS=1 (as tests.conftest.screenshot), else None."""
+    if os.environ.get("SCREENSHOTS") != "1":
+        return None
+    return str(REPO / "docs" / "screenshots" / f"{name}.png")
+
+
+def screenshot_top(page: Page, name: str) -> None:
+    """The top of the page as a person sees it first: messages and the status box, not the
+    whole form below them."""
+    if path := _screenshot_path(name):
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=path)
+
+
+def screenshot_span(page: Page, name: str, first: Locator, last: Locator) -> None:
+    """The part of a long page from the top of `first` to the bottom of `last`."""
+    if path := _screenshot_path(name):
+        page.evaluate("window.scrollTo(0, 0)")  # so the boxes are measured from the page's top
+        top, bottom = first.bounding_box(), last.bounding_box()
+        page.screenshot(
+            path=path,
+            full_page=True,
+            clip={
+                "x": 0,
+                "y": top["y"],
+                "width": page.viewport_size["width"],
+                "height": bottom["y"] + bottom["height"] - top["y"],
+            },
+        )

@@ -29,6 +29,8 @@ from tests.e2e.admin_steps import (
     merchandiser_create,
     operation_add,
     operation_form,
+    screenshot_span,
+    screenshot_top,
     status_button_click,
 )
 
@@ -204,7 +206,15 @@ def baywater_add(page, base_url: str) -> Partner:
     for index, config in enumerate((LOOKUP, PLACE_ORDER, ORDER_STATUS, CANCEL_ORDER)):
         operation_add(page, index, config)
     expect(field(page, "Slug:")).to_have_value(SLUG)
-    screenshot(page, "onboarding-baywater-add-form")
+    fieldsets = page.locator("fieldset.module")
+    screenshot_span(
+        page,
+        "onboarding-baywater-add-form",
+        fieldsets.filter(has=page.get_by_role("heading", name="Authentication")),
+        fieldsets.filter(
+            has=page.get_by_role("heading", name="What the partner ships and how it tells us")
+        ),
+    )
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_have_text(
         f"The partner “{NAME}” was added successfully. You may edit it again below."
@@ -238,7 +248,7 @@ def test_a_merchandiser_onboards_an_availability_only_one_item_per_order_partner
         *LINES_PROBLEMS,
     ]
     expect(problems).to_have_text([*unproven, "Webhook secret: not stored; enter or generate one"])
-    screenshot(page, "onboarding-baywater-status-draft")
+    screenshot_top(page, "onboarding-baywater-status-draft")
 
     # The webhook secret: generated on its own page, shown once, to hand to Baywater.
     page.locator(".field-webhook_secret").get_by_role("link", name="generate one").click()
@@ -262,7 +272,7 @@ def test_a_merchandiser_onboards_an_availability_only_one_item_per_order_partner
     expect(page.locator(".messagelist")).to_have_text(f"Cannot go live: {' '.join(unproven)}")
     expect(problems).to_have_text(unproven)
     expect(status_box.get_by_role("heading")).to_have_text("Status: Testing")
-    screenshot(page, "onboarding-baywater-lines-refused")
+    screenshot_top(page, "onboarding-baywater-lines-refused")
     partner.refresh_from_db()
     assert partner.status == Partner.Status.TESTING
     assert not partner.history.filter(status=Partner.Status.LIVE).exists()
@@ -377,7 +387,7 @@ def test_a_merchandiser_onboards_an_availability_only_one_item_per_order_partner
 
     expect(page.locator(".messagelist")).to_have_text(f"{NAME} is now live.")
     expect(status_box.get_by_role("heading")).to_have_text("Status: Live")
-    screenshot(page, "onboarding-baywater-status-live")
+    screenshot_top(page, "onboarding-baywater-status-live")
     partner.refresh_from_db()
     assert (partner.status, partner.lookup_kind, partner.one_item_per_order) == (
         Partner.Status.LIVE,
