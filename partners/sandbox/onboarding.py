@@ -107,6 +107,11 @@ def sandbox_partner_prove(partner: Partner, name: PartnerName) -> None:
         for item in test_order_item_choices(partner).values()
         if item["available_quantity"] is None or item["available_quantity"] >= 1
     ][:2]
+    if not items:
+        raise RuntimeError(
+            f"{partner}: no Test connection of lookup passed, so there is nothing to test-order. "
+            "Is the sandbox partner running at its base URL?"
+        )
     address = {key: value for key, value in TEST_ADDRESS.items() if key != "email"}
     order = test_order_new(
         partner,
@@ -115,6 +120,8 @@ def sandbox_partner_prove(partner: Partner, name: PartnerName) -> None:
         Contact(name=TEST_ADDRESS["name"], email=TEST_ADDRESS["email"]),
     )
     proof, _ = partner_test_order_send(partner=partner, order=order, by=None)
+    if not proof.passed:
+        raise RuntimeError(f"{partner}: the test order failed: {proof.summary}")
     ordered = [sent["partner_order_id"] for sent in proof.detail["orders"]]
     if Operation.ORDER_STATUS in offered:
         partner_connection_test(partner=partner, operation=Operation.ORDER_STATUS, value=ordered[0])
