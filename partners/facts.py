@@ -15,6 +15,7 @@ from typing import Any
 
 import pycountry
 from django.db import models
+from django.urls import reverse
 
 from partners.header_rules import HEADER_NAME
 from partners.operations import Operation
@@ -148,15 +149,19 @@ def partner_facts_problems(partner: Any) -> list[str]:
         for field, message in partner_facts_errors(partner).items()
     ]
     if partner.status_delivery == StatusDelivery.WEBHOOK:
-        from partners.webhook_secrets import partner_webhook_secret_state  # imports the models
+        # Both import the models, which import this module.
+        from partners.go_live import GoLiveProblem
+        from partners.webhook_secrets import partner_webhook_secret_state
 
         state = partner_webhook_secret_state(partner)
-        if state == "unset":
-            problems.append("Webhook secret: not stored; enter or generate one")
-        elif state == "unreadable":
-            problems.append(
-                "Webhook secret: unreadable with the current keys; enter or generate it again"
-            )
+        missing = {
+            "unset": "Webhook secret: not stored; enter or generate one",
+            "unreadable": "Webhook secret: unreadable with the current keys; enter or generate "
+            "it again",
+        }
+        if state in missing:
+            link = reverse("admin:partners_partner_webhook_secret", args=[partner.pk])
+            problems.append(GoLiveProblem(missing[state], link=link))
     elif partner.status_delivery == StatusDelivery.POLLING:
         if not _serves_order_status(partner):
             problems.append("Order status by polling: the Order status operation is not configured")

@@ -6,10 +6,12 @@ each response in one write on a TCP_NODELAY socket, so the sandbox adds no laten
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -139,7 +141,28 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], sandbox: Responder) -> None:
         self.sandbox = sandbox
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, RequestHandler)
+
+    def connection_opened(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.add(connection)
+
+    def connection_closed(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.discard(connection)
+
+    def server_close(self) -> None:
+        """Stop listening and end every open connection: a client's idle keep-alive connection
+        must not keep talking to a stopped partner (a partner started again on the same port
+        would otherwise answer some calls while the stopped one answered the others)."""
+        super().server_close()
+        with self._open_lock:
+            connections, self._open = self._open, set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -149,6 +172,11 @@ class RequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.connection_opened(self.connection)
+
+    def finish(self) -> None:
+        self.server.connection_closed(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._serve()

@@ -107,6 +107,11 @@ def sandbox_partner_prove(partner: Partner, name: PartnerName) -> None:
         for item in test_order_item_choices(partner).values()
         if item["available_quantity"] is None or item["available_quantity"] >= 1
     ][:2]
+    if not items:
+        raise RuntimeError(
+            f"{partner}: no Test connection of lookup passed, so there is nothing to test-order. "
+            "Is the sandbox partner running at its base URL?"
+        )
     address = {key: value for key, value in TEST_ADDRESS.items() if key != "email"}
     order = test_order_new(
         partner,

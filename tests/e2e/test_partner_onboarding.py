@@ -252,6 +252,18 @@ def add_partner(page, partner_api, *, operations, screenshot_name: str = "") -> 
     field(page, "API key:").fill(API_KEY)
     field(page, "Deduplication:").select_option(label="Idempotency-key header")
     field(page, "Idempotency header name:").fill(REQUEST_REF_HEADER)
+    # What the partner ships and how it tells us: it has no status endpoint, so it pushes
+    # status changes by webhook, signing the body (its secret is generated after saving).
+    field(page, "Countries shipped to:").select_option(["GB", "IE"])
+    field(page, "Shipping rule:").select_option(label="A flat charge per order")
+    field(page, "Shipping amount:").fill("4.95")
+    field(page, "Free shipping from:").fill("75.00")
+    field(page, "Shipping currency:").fill("GBP")
+    field(page, "Order status delivery:").select_option(
+        label="Webhook: the partner sends us each change"
+    )
+    field(page, "Webhook signature scheme:").select_option(label="HMAC-SHA256 of the body")
+    field(page, "Webhook signature header:").fill("X-Quayside-Signature")
     for index, config in enumerate(operations):
         add_operation(page, index, config)
     expect(field(page, "Slug:")).to_have_value(SLUG)
@@ -262,6 +274,32 @@ def add_partner(page, partner_api, *, operations, screenshot_name: str = "") -> 
         f"The partner “{NAME}” was added successfully. You may edit it again below."
     )
     return Partner.objects.get(slug=SLUG)
+
+
+WEBHOOK_SECRET_MISSING = "Webhook secret: not stored; enter or generate one"
+
+
+def unproven(partner: Partner) -> list[str]:
+    """What the status box lists for the fourth partner saved with both operations and its
+    facts: the proofs, and the webhook secret it signs with."""
+    return [
+        "Look up by code: no Test connection yet",
+        f"Place order: send a test order on configuration version {partner.config_version} "
+        "(or, for a partner without a test mode, sign orders off)",
+        WEBHOOK_SECRET_MISSING,
+    ]
+
+
+def webhook_secret_generate(page) -> str:
+    """From the status box's link, generate the webhook secret; the secret shown once."""
+    page.get_by_test_id("go-live-problems").get_by_role("link", name=WEBHOOK_SECRET_MISSING).click()
+    page.get_by_test_id("webhook-secret-generate").click()
+    result = page.get_by_test_id("webhook-secret-result")
+    expect(result.get_by_role("heading", level=2)).to_have_text("A new webhook secret is stored")
+    secret = page.get_by_test_id("webhook-secret").inner_text()
+    screenshot(page, "onboarding-webhook-secret")
+    result.get_by_role("link", name=f"Back to {NAME}").click()
+    return secret
 
 
 def click_status_button(page, label: str) -> None:
@@ -288,11 +326,7 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
     expect(status_box.get_by_role("heading")).to_have_text("Status: Draft")
     # Configured, not yet proven: the status box says what to prove, each a link to do it.
     expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
-        [
-            "Look up by code: no Test connection yet",
-            f"Place order: send a test order on configuration version {partner.config_version} "
-            "(or, for a partner without a test mode, sign orders off)",
-        ]
+        unproven(partner)
     )
     expect(status_box.get_by_role("button")).to_have_text(["Move to testing"])
     expect(page.locator(".field-secret_api_key")).to_contain_text(
@@ -311,6 +345,23 @@ def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, p
         ("lookup", "GET", [404]),
         ("place_order", "POST", []),
     ]
+    assert (
+        [country.code for country in partner.ships_to],
+        partner.shipping_rule,
+        partner.shipping_amount,
+        partner.shipping_free_above,
+        partner.shipping_currency,
+        partner.status_delivery,
+        partner.webhook_signature_header,
+    ) == (
+        ["GB", "IE"],
+        Partner.ShippingRule.PER_ORDER,
+        Decimal("4.95"),
+        Decimal("75.00"),
+        "GBP",
+        Partner.StatusDelivery.WEBHOOK,
+        "X-Quayside-Signature",
+    )
 
     page.get_by_role("link", name="Test connection", exact=True).click()
     field(page, "Operation:").select_option(label="Look up a barcode / code")
@@ -374,12 +425,20 @@ def test_a_merchandiser_takes_the_new_partner_live_with_the_status_buttons(
     expect(status_box.get_by_role("heading")).to_have_text("Status: Testing")
     expect(status_box.get_by_role("button")).to_have_count(2)
     expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
-        [
-            "Look up by code: no Test connection yet",
-            f"Place order: send a test order on configuration version {partner.config_version} "
-            "(or, for a partner without a test mode, sign orders off)",
-        ]
+        unproven(partner)
     )
+
+    # The secret the partner will sign its webhooks with: generated, shown once, stored.
+    secret = webhook_secret_generate(page)
+    expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
+        unproven(partner)[:2]
+    )
+    partner.refresh_from_db()
+    assert credentials_decrypt(partner.credentials.encrypted) == {
+        "api_key": API_KEY,
+        "webhook_secret": secret,
+    }
+    assert secret not in page.content()
 
     # Prove it: a lookup the partner answers, then a real test order of two of its items.
     page.get_by_role("link", name="Test connection", exact=True).click()
@@ -424,7 +483,11 @@ def test_the_status_box_lists_what_stops_a_partner_going_live(admin_page, partne
     add_partner(page, partners_reachable, operations=[LOOKUP])
 
     expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
-        ["Place order: not configured", "Look up by code: no Test connection yet"]
+        [
+            "Place order: not configured",
+            "Look up by code: no Test connection yet",
+            WEBHOOK_SECRET_MISSING,
+        ]
     )
     screenshot(page, "onboarding-go-live-problems")
 
@@ -439,13 +502,18 @@ def test_the_go_live_gate_keeps_a_partner_without_place_order_in_testing(
         "Status: Testing"
     )
     expect(page.get_by_test_id("go-live-problems").get_by_role("listitem")).to_have_text(
-        ["Place order: not configured", "Look up by code: no Test connection yet"]
+        [
+            "Place order: not configured",
+            "Look up by code: no Test connection yet",
+            WEBHOOK_SECRET_MISSING,
+        ]
     )
 
     click_status_button(page, "Move to live")
 
     expect(page.locator(".messagelist")).to_have_text(
-        "Cannot go live: Place order: not configured Look up by code: no Test connection yet"
+        "Cannot go live: Place order: not configured Look up by code: no Test connection yet "
+        f"{WEBHOOK_SECRET_MISSING}"
     )
     expect(page.get_by_test_id("partner-status").get_by_role("heading")).to_have_text(
         "Status: Testing"

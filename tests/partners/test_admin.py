@@ -361,7 +361,8 @@ def test_going_live_without_a_lookup_mapping_is_refused_with_a_message(
         "Cannot go live: Look up by code: not configured Credentials: API key not set "
         "Search by name: no Test connection yet Similar items: no Test connection yet "
         "Order status: no Test connection yet Place order: send a test order on configuration "
-        "version 2 (or, for a partner without a test mode, sign orders off)"
+        "version 2 (or, for a partner without a test mode, sign orders off) "
+        "Webhook secret: not stored; enter or generate one"
     ]
     draft_threadline.refresh_from_db()
     assert draft_threadline.status == Partner.Status.TESTING
@@ -379,12 +380,15 @@ def test_the_change_page_lists_what_stops_going_live(merchandiser, draft_threadl
         "Search by name: no Test connection yet",
         "Similar items: no Test connection yet",
         "Order status: no Test connection yet",
+        "Webhook secret: not stored; enter or generate one",
     ]
-    assert [problem.link for problem in response.context["go_live_problems"]][:3] == [
+    links = [problem.link for problem in response.context["go_live_problems"]]
+    assert links[:3] == [
         url("change", draft_threadline.pk),
         url("change", draft_threadline.pk),
         url("test_connection", draft_threadline.pk) + "?operation=lookup",
     ]
+    assert links[-1] == url("webhook_secret", draft_threadline.pk)
     assert response.context["next_statuses"] == [Partner.Status.TESTING]
     assert "Place order: not configured" in page_text(response)
 

@@ -1,14 +1,27 @@
 """Edge cases found in review: each was a way to a 500, a gap in a check, or a silent failure."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+import partners.test_orders as orders  # its test_* helpers are not tests
 from partners.adapters import registry
 from partners.adapters.declarative import PartnerMappingError
 from partners.config_files import PARTNER_FIELDS
+from partners.connection_test import partner_connection_test
 from partners.crypto import credentials_decrypt
+from partners.facts import ShippingRule, StatusDelivery
 from partners.forms import PartnerAdminForm
+from partners.mapping import (
+    Address,
+    ConfirmationLine,
+    Contact,
+    OrderConfirmation,
+    Product,
+    Variant,
+)
 from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
 from partners.operations import Operation
 from partners.sandbox.catalog import PartnerName
@@ -17,8 +30,11 @@ from partners.services import (
     partner_config_import,
     partner_credentials_set,
     partner_go_live_problems,
+    partner_status_change,
 )
+from partners.test_orders import TEST_ADDRESS, partner_test_order_send
 from partners.validation import operation_config_problems
+from partners.webhook_secrets import partner_webhook_secret_set
 from stores.roles import Role
 from tests.factories import PartnerFactory
 from tests.partners.admin_pages import change_page_form, url
@@ -83,15 +99,78 @@ def test_lost_keys_show_unreadable_and_new_credentials_replace_the_set(settings)
     assert credentials_decrypt(stored) == {"username": "new", "password": "pw"}
 
 
+class FixedCatalogueOrdersAdapter(FixedCatalogueAdapter):
+    """A partner reached by code that carries one product in two sizes and takes orders."""
+
+    def supports(self, operation):
+        return operation in (Operation.LOOKUP, Operation.PLACE_ORDER)
+
+    def lookup(self, code, quantity=1):
+        self.new_work_check(Operation.LOOKUP)
+        sizes = [("FX-1-S", "5012345678917", "S"), ("FX-1-M", "5012345678924", "M")]
+        variants = tuple(
+            Variant(partner_sku=sku, gtin=gtin, attributes={"size": size}, cost=Decimal("9.50"),
+                    currency="GBP", available_quantity=5)
+            for sku, gtin, size in sizes
+        )  # fmt: skip
+        return Product(partner_product_id="FX-1", name="Fixed", variants=variants)
+
+    def place_order(self, order, *, resend=False):
+        if not resend:
+            self.new_work_check(Operation.PLACE_ORDER)
+        lines = tuple(
+            ConfirmationLine(partner_sku=line.partner_sku, accepted=True) for line in order.lines
+        )
+        return OrderConfirmation(partner_order_id="FX-ORDER-1", status="accepted", lines=lines)
+
+
+def partner_facts_set(partner: Partner) -> None:
+    """What the order pipeline needs besides proofs: countries, shipping rule, webhook secret."""
+    partner.ships_to = ["GB"]
+    partner.shipping_rule = ShippingRule.FREE
+    partner.status_delivery = StatusDelivery.WEBHOOK
+    partner.save()
+    partner_webhook_secret_set(partner=partner, secret="fixed-webhook-secret-31")
+
+
 @pytest.mark.django_db
-def test_a_code_adapter_partner_goes_live_on_what_its_adapter_supports(monkeypatch):
+def test_a_code_adapter_partner_is_asked_only_for_what_its_adapter_supports(monkeypatch):
     monkeypatch.setitem(registry._ADAPTERS, "fixed-catalogue", FixedCatalogueAdapter)
     partner = PartnerFactory(adapter="fixed-catalogue", status=Partner.Status.TESTING)
+    partner_facts_set(partner)
 
     assert partner_go_live_problems(partner) == [
         "Place order: not supported by the fixed-catalogue adapter",
         "Look up by code: no Test connection yet",
     ]
+
+
+@pytest.mark.django_db
+def test_a_code_adapter_partner_proven_on_what_it_supports_goes_live(monkeypatch):
+    # Given a code-adapter partner with its facts, a passing lookup test and a test order
+    monkeypatch.setitem(registry._ADAPTERS, "fixed-orders", FixedCatalogueOrdersAdapter)
+    partner = PartnerFactory(adapter="fixed-orders", status=Partner.Status.TESTING)
+    partner_facts_set(partner)
+    partner.refresh_from_db()
+    tested = partner_connection_test(
+        partner=partner, operation=Operation.LOOKUP, value="5012345678900"
+    )
+    lines = [
+        orders.test_order_line(item, 1) for item in orders.test_order_item_choices(partner).values()
+    ]
+    contact = Contact(name=TEST_ADDRESS["name"], email=TEST_ADDRESS["email"])
+    address = Address(**{key: value for key, value in TEST_ADDRESS.items() if key != "email"})
+    proof, _ = partner_test_order_send(
+        partner=partner, order=orders.test_order_new(partner, lines, address, contact), by=None
+    )
+    assert (tested.ok, len(lines), proof.passed) == (True, 2, True)
+
+    # When it goes live
+    partner_status_change(partner=partner, status=Partner.Status.LIVE)
+
+    # Then it is live on the version it was proven on
+    partner.refresh_from_db()
+    assert (partner.status, proof.config_version) == (Partner.Status.LIVE, partner.config_version)
 
 
 @pytest.mark.django_db

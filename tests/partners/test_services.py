@@ -118,6 +118,10 @@ def test_going_live_without_lookup_and_place_order_is_refused_naming_both():
         "Look up by code: not configured",
         "Place order: not configured",
         "Search by name: no Test connection yet",
+        # No facts yet: countries, shipping rule and how status reaches us are named too
+        "Countries shipped to: none chosen",
+        "Shipping charge: no rule chosen",
+        "Order status: choose webhook or polling",
     ]
     assert partner.status == Status.TESTING
     assert history_statuses(partner) == [Status.TESTING]
@@ -135,6 +139,10 @@ def test_going_live_without_place_order_is_refused_naming_it():
         "Cannot go live:",
         "Place order: not configured",
         "Look up by code: no Test connection yet",
+        # No facts yet: countries, shipping rule and how status reaches us are named too
+        "Countries shipped to: none chosen",
+        "Shipping charge: no rule chosen",
+        "Order status: choose webhook or polling",
     ]
     assert partner.status == Status.PAUSED
 
@@ -155,6 +163,10 @@ def test_going_live_with_a_mapping_that_does_not_compile_names_operation_and_fie
         "Look up by code: no Test connection yet",
         "Place order: send a test order on configuration version 1 (or, for a partner "
         "without a test mode, sign orders off)",
+        # No facts yet: countries, shipping rule and how status reaches us are named too
+        "Countries shipped to: none chosen",
+        "Shipping charge: no rule chosen",
+        "Order status: choose webhook or polling",
     ]
     assert partner.status == Status.TESTING
 
@@ -176,6 +188,10 @@ def test_going_live_with_several_broken_fields_lists_each_of_them():
         "Look up by code: no Test connection yet",
         "Place order: send a test order on configuration version 1 (or, for a partner "
         "without a test mode, sign orders off)",
+        # No facts yet: countries, shipping rule and how status reaches us are named too
+        "Countries shipped to: none chosen",
+        "Shipping charge: no rule chosen",
+        "Order status: choose webhook or polling",
     ]
     assert partner.status == Status.TESTING
 

@@ -1,9 +1,28 @@
+import socket
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
+from endless_aisle.management.commands import seed_demo
+from partners.models import Partner
+from partners.sandbox.servers import DEMO_PORTS
 from stores.models import StaffMembership, Store
+
+
+@pytest.fixture
+def demo_ports(monkeypatch, settings):
+    """The demo's partner ports moved to free ones, so a run beside the demo (or another run)
+    does not collide; the SSRF guard lets them through as it does the demo's."""
+    ports = {}
+    for name in DEMO_PORTS:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports[name] = probe.getsockname()[1]
+    monkeypatch.setattr(seed_demo, "DEMO_PORTS", ports)
+    settings.PARTNER_HOST_ALLOWLIST = [f"127.0.0.1:{port}" for port in ports.values()]
+    return ports
 
 
 def snapshot() -> dict:
@@ -17,11 +36,14 @@ def snapshot() -> dict:
         "memberships": sorted(
             StaffMembership.objects.values_list("user__username", "store__code", "is_primary")
         ),
+        "partners": sorted(Partner.objects.values_list("slug", "status", "base_url")),
     }
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_two_stores_and_one_user_per_role():
+def test_seed_demo_creates_two_stores_and_one_user_per_role_and_takes_the_partners_live(
+    demo_ports,
+):
     call_command("seed_demo")
 
     assert snapshot() == {
@@ -45,11 +67,17 @@ def test_seed_demo_creates_two_stores_and_one_user_per_role():
             ("manager", "DUB-01", False),
             ("manager", "LDN-01", True),
         ],
+        "partners": [
+            ("baywater", "live", f"http://127.0.0.1:{demo_ports['baywater']}"),
+            ("hearth", "live", f"http://127.0.0.1:{demo_ports['hearth']}"),
+            ("stridewell", "live", f"http://127.0.0.1:{demo_ports['stridewell']}"),
+            ("threadline", "live", f"http://127.0.0.1:{demo_ports['threadline']}"),
+        ],
     }
 
 
 @pytest.mark.django_db
-def test_seed_demo_twice_changes_nothing_and_logins_use_demo_password(settings):
+def test_seed_demo_twice_changes_nothing_and_logins_use_demo_password(settings, demo_ports):
     call_command("seed_demo")
     first = snapshot()
 
@@ -69,3 +97,16 @@ def test_seed_demo_refuses_where_demo_logins_are_not_allowed(settings):
 
     assert not Store.objects.exists()
     assert not get_user_model().objects.exists()
+    assert not Partner.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_clearly_when_the_partner_ports_are_taken(demo_ports):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", demo_ports["hearth"]))
+        taken.listen()
+
+        with pytest.raises(CommandError, match="Cannot serve the sandbox partners on ports"):
+            call_command("seed_demo")
+
+    assert not Partner.objects.exists()

@@ -78,7 +78,18 @@ EXPECTED = b"""{
     "read_attempts": 3,
     "read_timeout_ms": 3000,
     "secret_header_names": [],
-    "slug": "loomhouse"
+    "shipping_amount": null,
+    "shipping_currency": "",
+    "shipping_free_above": null,
+    "shipping_rule": "",
+    "ships_to": [],
+    "slug": "loomhouse",
+    "status_delivery": "",
+    "status_poll_interval_seconds": 900,
+    "webhook_replay_window_seconds": 300,
+    "webhook_signature_header": "X-Signature",
+    "webhook_signature_scheme": "body",
+    "webhook_timestamp_header": "X-Timestamp"
   }
 }
 """

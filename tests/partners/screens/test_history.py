@@ -123,9 +123,10 @@ def test_a_secret_change_shows_as_credentials_changed_without_the_value(
 
 
 def test_two_saves_are_two_entries_with_their_own_versions(merchandiser, draft_threadline):
-    for name in ["Threadline A", "Threadline B"]:
+    # Given two saves of a field that shapes calls (a name change would not raise the version)
+    for timeout in ["3100", "3200"]:
         form = change_page_form(draft_threadline)
-        form["name"] = name
+        form["read_timeout_ms"] = timeout
         merchandiser.post(url("change", draft_threadline.pk), form)
     merchandiser.post(url("status", draft_threadline.pk), {"status": "testing"})
     draft_threadline.refresh_from_db()
@@ -133,9 +134,10 @@ def test_two_saves_are_two_entries_with_their_own_versions(merchandiser, draft_t
     entries = history(merchandiser, draft_threadline).context["entries"]
 
     assert [(entry.version, summaries(entry)) for entry in entries[:3]] == [
+        # A status change is an entry of its own but changes no configuration: same version
         (draft_threadline.config_version, [("Partner", "Status: Draft → Testing")]),
-        (draft_threadline.config_version - 1, [("Partner", "Name: Threadline A → Threadline B")]),
-        (draft_threadline.config_version - 2, [("Partner", "Name: Threadline → Threadline A")]),
+        (draft_threadline.config_version, [("Partner", "Read timeout ms: 3100 → 3200")]),
+        (draft_threadline.config_version - 1, [("Partner", "Read timeout ms: 3000 → 3100")]),
     ]
 
 
