@@ -14,6 +14,7 @@ from partners.connection_test import (
     partner_connection_test,
     pretty_json,
 )
+from partners.facts import FACT_FIELDS
 from partners.forms import (
     SECRET_FIELDS,
     ConnectionTestForm,
@@ -141,20 +142,7 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         (
             "What the partner ships and how it tells us",
             {
-                "fields": [
-                    "ships_to",
-                    "shipping_rule",
-                    "shipping_amount",
-                    "shipping_free_above",
-                    "shipping_currency",
-                    "status_delivery",
-                    "status_poll_interval_seconds",
-                    "webhook_signature_scheme",
-                    "webhook_signature_header",
-                    "webhook_timestamp_header",
-                    "webhook_replay_window_seconds",
-                    "webhook_secret",
-                ],
+                "fields": [*FACT_FIELDS, "webhook_secret"],
                 "description": "What the order pipeline needs before the partner goes live: "
                 "where it delivers, what the store charges for delivery, and how the "
                 "partner's order status reaches us.",

@@ -22,6 +22,7 @@ from django.db import models
 
 from partners.adapters.registry import adapter_names
 from partners.bounded_json import JsonTooDeep, json_loads_bounded
+from partners.facts import FACT_FIELDS
 from partners.models import OperationConfig, Partner
 from partners.validation import operation_config_problems
 
@@ -53,18 +54,7 @@ PARTNER_FIELDS = (
     "one_item_per_order",
     "deduplication",
     "idempotency_header_name",
-    # Facts the order pipeline needs (partners/facts.py).
-    "ships_to",
-    "shipping_rule",
-    "shipping_amount",
-    "shipping_free_above",
-    "shipping_currency",
-    "status_delivery",
-    "status_poll_interval_seconds",
-    "webhook_signature_scheme",
-    "webhook_signature_header",
-    "webhook_timestamp_header",
-    "webhook_replay_window_seconds",
+    *FACT_FIELDS,  # what the order pipeline needs
 )
 # Set through services, not the partner form, but part of the configuration.
 EXPORTED_PARTNER_FIELDS = (*PARTNER_FIELDS, "secret_header_names")

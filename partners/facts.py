@@ -24,20 +24,19 @@ WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 - the key name in the encrypted 
 
 # The partner's facts: what it ships where, what the store charges, how status reaches us.
 # None of them shapes a call we make, so they apply at once on a live partner.
-FACT_FIELDS = frozenset(
-    {
-        "ships_to",
-        "shipping_rule",
-        "shipping_amount",
-        "shipping_free_above",
-        "shipping_currency",
-        "status_delivery",
-        "status_poll_interval_seconds",
-        "webhook_signature_scheme",
-        "webhook_signature_header",
-        "webhook_timestamp_header",
-        "webhook_replay_window_seconds",
-    }
+# In the order the admin and the configuration file show them.
+FACT_FIELDS = (
+    "ships_to",
+    "shipping_rule",
+    "shipping_amount",
+    "shipping_free_above",
+    "shipping_currency",
+    "status_delivery",
+    "status_poll_interval_seconds",
+    "webhook_signature_scheme",
+    "webhook_signature_header",
+    "webhook_timestamp_header",
+    "webhook_replay_window_seconds",
 )
 SHIPPING_AMOUNT_MAX_DIGITS = 9
 SHIPPING_AMOUNT_DECIMAL_PLACES = 2

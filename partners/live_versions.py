@@ -28,8 +28,8 @@ from partners.config_files import EXPORTED_PARTNER_FIELDS, OPERATION_FIELDS, par
 from partners.facts import FACT_FIELDS
 from partners.models import OperationConfig, Partner, PartnerCredentials, PartnerLiveVersion
 
-NOT_CALL_SHAPING = (
-    frozenset({"name", "slug", "categories", "priority", "contact_email", "logo"}) | FACT_FIELDS
+NOT_CALL_SHAPING = frozenset(
+    {"name", "slug", "categories", "priority", "contact_email", "logo", *FACT_FIELDS}
 )
 CALL_SHAPING_PARTNER_FIELDS = tuple(
     name for name in EXPORTED_PARTNER_FIELDS if name not in NOT_CALL_SHAPING

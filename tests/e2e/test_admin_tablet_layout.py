@@ -2,28 +2,22 @@
 and the partner list, call log, history and change page fit the width, with the tool buttons
 clear of the page's title."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from partners.models import Partner, PartnerCall
-from stores.roles import Role
 from tests.conftest import screenshot
+from tests.e2e.admin_steps import DESKTOP, admin_log_in, merchandiser_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
 LONG_PATH = "/v1/products/by-barcode/" + "0123456789" * 20
 LONG_ERROR = "PartnerBadResponse: the answer is not valid JSON: " + "unexpected-token-" * 20
 
 
 @pytest.fixture
 def merchandiser(roles, user_in_role):
-    # The Merchandiser group's partner permissions come from the partners app's data migration.
-    importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(apps, None)
-    return user_in_role(Role.MERCHANDISER, username="mei", stores=[])
+    return merchandiser_create(user_in_role)
 
 
 @pytest.fixture
@@ -52,11 +46,7 @@ def log_in(chromium, live_server, viewport):
     context = chromium.new_context(viewport=viewport, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/admin/")
-    page.get_by_label("Username").fill("mei")
-    page.get_by_label("Password").fill("test-password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Stores, staff and partners")).to_be_visible()
+    admin_log_in(page)
     return context, page
 
 

@@ -5,21 +5,26 @@ partners; both are allow-listed for the SSRF guard through the `settings` fixtur
 live server sees because it runs in a thread of this process.
 """
 
-import importlib
 import json
 from decimal import Decimal
 from itertools import groupby
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from partners.adapters.registry import adapter_for
 from partners.crypto import credentials_decrypt
 from partners.mapping import Address, Contact, OrderConfirmation, OrderLine, OrderRequest
 from partners.models import Partner, PartnerCall
-from stores.roles import Role
 from tests.conftest import screenshot
+from tests.e2e.admin_steps import (
+    DESKTOP,
+    admin_log_in,
+    field,
+    merchandiser_create,
+    operation_add,
+    status_button_click,
+)
 from tests.e2e.fourth_partner import (
     API_KEY,
     API_KEY_PARAMETER,
@@ -32,7 +37,6 @@ from tests.e2e.fourth_partner import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
 NAME = "Quayside Supply"
 SLUG = "quayside"
 
@@ -198,10 +202,7 @@ def partners_reachable(settings, onboarded, fourth_partner):
 
 @pytest.fixture
 def merchandiser(roles, user_in_role):
-    # `roles` rebuilds the groups from the stores migration only; the Merchandiser group's
-    # partner permissions come from the partners app's own data migration, replayed here.
-    importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(apps, None)
-    return user_in_role(Role.MERCHANDISER, username="mei", stores=[])
+    return merchandiser_create(user_in_role)
 
 
 @pytest.fixture
@@ -210,29 +211,9 @@ def admin_page(chromium, live_server, merchandiser):
     context = chromium.new_context(viewport=DESKTOP, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/admin/")
-    page.get_by_label("Username").fill("mei")
-    page.get_by_label("Password").fill("test-password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Stores, staff and partners")).to_be_visible()
+    admin_log_in(page)
     yield page
     context.close()
-
-
-def field(scope, label: str):
-    """A form field by its admin label ("Name:"); exact, since labels contain one another."""
-    return scope.get_by_label(label, exact=True)
-
-
-def add_operation(page, index: int, config: dict) -> None:
-    page.get_by_role("button", name="Add another Operation config").click()
-    form = page.locator(f"#operations-{index}")
-    field(form, "Operation:").select_option(label=config["operation"])
-    field(form, "Method:").select_option(config["method"])
-    field(form, "Path template:").fill(config["path_template"])
-    field(form, "Accepted statuses:").fill(config["accepted_statuses"])
-    field(form, "Request mapping:").fill(config["request_mapping"])
-    field(form, "Response mapping:").fill(config["response_mapping"])
 
 
 def add_partner(page, partner_api, *, operations, screenshot_name: str = "") -> Partner:
@@ -265,7 +246,7 @@ def add_partner(page, partner_api, *, operations, screenshot_name: str = "") -> 
     field(page, "Webhook signature scheme:").select_option(label="HMAC-SHA256 of the body")
     field(page, "Webhook signature header:").fill("X-Quayside-Signature")
     for index, config in enumerate(operations):
-        add_operation(page, index, config)
+        operation_add(page, index, config)
     expect(field(page, "Slug:")).to_have_value(SLUG)
     if screenshot_name:
         screenshot(page, screenshot_name)
@@ -300,13 +281,6 @@ def webhook_secret_generate(page) -> str:
     screenshot(page, "onboarding-webhook-secret")
     result.get_by_role("link", name=f"Back to {NAME}").click()
     return secret
-
-
-def click_status_button(page, label: str) -> None:
-    button = page.get_by_test_id("partner-status").get_by_role("button", name=label)
-    # A submit button whose form="…" names no form in the page does nothing at all when clicked.
-    assert button.evaluate("button => button.form !== null"), f"{label!r} submits no form"
-    button.click()
 
 
 def test_a_merchandiser_adds_and_tests_a_partner_through_the_admin(admin_page, partners_reachable):
@@ -419,7 +393,7 @@ def test_a_merchandiser_takes_the_new_partner_live_with_the_status_buttons(
     partner = add_partner(page, partners_reachable, operations=[LOOKUP, PLACE_ORDER])
     status_box = page.get_by_test_id("partner-status")
 
-    click_status_button(page, "Move to testing")
+    status_button_click(page, "Move to testing")
 
     expect(page.locator(".messagelist")).to_have_text(f"{NAME} is now testing.")
     expect(status_box.get_by_role("heading")).to_have_text("Status: Testing")
@@ -465,7 +439,7 @@ def test_a_merchandiser_takes_the_new_partner_live_with_the_status_buttons(
     page.get_by_role("link", name=NAME, exact=True).click()
     expect(page.get_by_test_id("go-live-problems")).to_have_count(0)
 
-    click_status_button(page, "Move to live")
+    status_button_click(page, "Move to live")
 
     expect(page.locator(".messagelist")).to_have_text(f"{NAME} is now live.")
     expect(status_box.get_by_role("heading")).to_have_text("Status: Live")
@@ -497,7 +471,7 @@ def test_the_go_live_gate_keeps_a_partner_without_place_order_in_testing(
 ):
     page = admin_page
     partner = add_partner(page, partners_reachable, operations=[LOOKUP])
-    click_status_button(page, "Move to testing")
+    status_button_click(page, "Move to testing")
     expect(page.get_by_test_id("partner-status").get_by_role("heading")).to_have_text(
         "Status: Testing"
     )
@@ -509,7 +483,7 @@ def test_the_go_live_gate_keeps_a_partner_without_place_order_in_testing(
         ]
     )
 
-    click_status_button(page, "Move to live")
+    status_button_click(page, "Move to live")
 
     expect(page.locator(".messagelist")).to_have_text(
         "Cannot go live: Place order: not configured Look up by code: no Test connection yet "
