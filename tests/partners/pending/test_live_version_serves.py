@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from partners.adapters.base import PartnerNotAcceptingWork
 from partners.adapters.registry import live_adapter_for
 from partners.config_files import partner_config_export
 from partners.connection_test import partner_connection_test
@@ -22,6 +23,7 @@ from partners.sandbox.onboarding import (
     sandbox_config,
     sandbox_partner_prove,
 )
+from partners.sandbox.webhooks import DEFAULT_WEBHOOK_SECRET as WEBHOOK_SECRET
 from partners.services import (
     partner_config_bump,
     partner_config_import,
@@ -96,7 +98,7 @@ def test_a_credentials_edit_waits_and_the_live_credentials_keep_answering(thread
     assert calls_of(threadline)[0] == ("lookup", LOOKUP_PATH.format(gtin), "ok", live)
     assert calls_of(threadline)[-1] == ("lookup", LOOKUP_PATH.format(gtin), "auth_failed", live + 1)
     stored = PartnerLiveVersion.objects.get(partner=threadline).credentials_encrypted
-    assert credentials_decrypt(stored) == {"api_key": RIGHT_KEY}
+    assert credentials_decrypt(stored) == {"api_key": RIGHT_KEY, "webhook_secret": WEBHOOK_SECRET}
 
 
 def test_promote_makes_the_pending_version_serve(threadline, sandbox, gtin, merchandiser_user):
@@ -203,7 +205,7 @@ def test_discard_puts_the_live_version_back_in_the_rows(threadline, sandbox, gti
         "partner": {**before["partner"], "priority": 3},
     }
     stored = credentials_decrypt(PartnerCredentials.objects.get(partner=threadline).encrypted)
-    assert stored == {"api_key": RIGHT_KEY}
+    assert stored == {"api_key": RIGHT_KEY, "webhook_secret": WEBHOOK_SECRET}
     assert tested.ok is True
     assert '"name": "NEW ' not in tested.canonical
     assert partner_versions(partner=fresh(threadline)).pending is None
@@ -236,11 +238,13 @@ def test_going_live_again_after_a_pause_freezes_the_rows(threadline, sandbox, gt
     proved(threadline)  # proofs are made while live: a paused partner sends no test order
     partner_status_change(partner=fresh(threadline), status=Partner.Status.PAUSED)
 
-    paused_lookup = live_adapter_for(fresh(threadline)).lookup(gtin)
+    calls_before = PartnerCall.objects.count()
+    with pytest.raises(PartnerNotAcceptingWork):  # paused: no new lookups, nothing sent
+        live_adapter_for(fresh(threadline)).lookup(gtin)
+    assert PartnerCall.objects.count() == calls_before
     partner_status_change(partner=fresh(threadline), status=Partner.Status.LIVE)
     live_lookup = live_adapter_for(fresh(threadline)).lookup(gtin)
 
-    assert paused_lookup.name == product_name
     assert live_lookup.name == f"NEW {product_name}"
     live = PartnerLiveVersion.objects.get(partner=threadline)
     assert live.config_version == fresh(threadline).config_version
@@ -277,5 +281,5 @@ def test_rotating_keys_re_encrypts_the_live_versions_credentials(threadline, set
 
     settings.PARTNER_CREDENTIAL_KEYS = [new_key]
     stored = PartnerLiveVersion.objects.get(partner=threadline).credentials_encrypted
-    assert credentials_decrypt(stored) == {"api_key": RIGHT_KEY}
+    assert credentials_decrypt(stored) == {"api_key": RIGHT_KEY, "webhook_secret": WEBHOOK_SECRET}
     assert live_adapter_for(fresh(threadline)).lookup(gtin) is not None
