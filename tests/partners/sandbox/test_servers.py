@@ -151,7 +151,11 @@ def test_python_m_partners_sandbox_serves_until_interrupted():
         ]
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # fail without leaving it serving
+            raise
 
     assert [state["partner"] for state in states] == [
         "threadline",
