@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partners.config_files import OPERATION_FIELDS
+from partners.crypto import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
+from partners.facts import WEBHOOK_SECRET
 from partners.live_versions import (
     CALL_SHAPING_PARTNER_FIELDS,
     SERVING,
@@ -77,7 +79,27 @@ def partner_pending_discard(*, partner: Partner, user: AbstractBaseUser | None) 
             partner=locked, **{name: item[name] for name in OPERATION_FIELDS if name in item}
         )
     PartnerCredentials.objects.update_or_create(
-        partner=locked, defaults={"encrypted": live.credentials_encrypted}
+        partner=locked, defaults={"encrypted": _live_credentials_with_webhook_secret(locked, live)}
     )
     partner.config_version = locked.config_version
     return locked
+
+
+def _live_credentials_with_webhook_secret(partner: Partner, live: PartnerLiveVersion) -> str:
+    """The live version's credentials with the webhook secret of now: it signs the partner's
+    pushes to us, not our calls, so it applies at once and a discard must not bring back one the
+    merchandiser has replaced (the partner would then sign with a secret we no longer hold)."""
+    current = (
+        PartnerCredentials.objects.filter(partner=partner)
+        .values_list("encrypted", flat=True)
+        .first()
+    )
+    try:
+        restored = credentials_decrypt(live.credentials_encrypted)
+        secret = credentials_decrypt(current or "").get(WEBHOOK_SECRET)
+    except CredentialsUnreadable:
+        return live.credentials_encrypted  # keys lost: the secrets must be entered again anyway
+    restored.pop(WEBHOOK_SECRET, None)
+    if secret:
+        restored[WEBHOOK_SECRET] = secret
+    return credentials_encrypt(restored)

@@ -30,6 +30,7 @@ from partners.services import (
     partner_credentials_set,
     partner_status_change,
 )
+from partners.webhook_secrets import partner_webhook_secret_set
 from tests.partners.pending.conftest import calls_of, fresh, proved
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +187,20 @@ def test_promote_without_pending_changes_is_refused(threadline):
     assert refused.value.messages == [
         f"Threadline has no pending changes: version {threadline.config_version} is live."
     ]
+
+
+def test_discard_keeps_a_webhook_secret_replaced_meanwhile(threadline):
+    # Given a pending change, and a new webhook secret handed to the partner meanwhile
+    name_mapping(threadline, "NEW ")
+    partner_credentials_set(partner=threadline, values={"api_key": "a-wrong-key"})
+    partner_webhook_secret_set(partner=threadline, secret="a-new-webhook-secret-5521")
+
+    # When the pending change is discarded
+    partner_pending_discard(partner=fresh(threadline), user=None)
+
+    # Then the live API key is back, and the webhook secret stays the new one
+    stored = credentials_decrypt(PartnerCredentials.objects.get(partner=threadline).encrypted)
+    assert stored == {"api_key": RIGHT_KEY, "webhook_secret": "a-new-webhook-secret-5521"}
 
 
 def test_discard_puts_the_live_version_back_in_the_rows(threadline, sandbox, gtin):
