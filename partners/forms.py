@@ -10,6 +10,7 @@ from partners.config_files import (
     partner_config_read,
 )
 from partners.crypto import CredentialsUnreadable, credentials_decrypt
+from partners.facts import WEBHOOK_SECRET
 from partners.models import OperationConfig, Partner, PartnerCredentials
 from partners.operations import REQUIRED_TO_GO_LIVE, Operation
 from partners.secret_retention import (
@@ -202,6 +203,9 @@ class PartnerAdminForm(forms.ModelForm):
             value = kept.get(name)
             if isinstance(value, str) and value and not cleaned.get(f"secret_{name}"):
                 cleaned[f"secret_{name}"] = value
+        webhook_secret = kept.get(WEBHOOK_SECRET)
+        if isinstance(webhook_secret, str) and webhook_secret and not cleaned.get(WEBHOOK_SECRET):
+            cleaned[WEBHOOK_SECRET] = webhook_secret
         headers = kept.get("secret_headers")
         if isinstance(headers, dict) and isinstance(cleaned.get("secret_headers"), dict):
             typed = {name.lower() for name in cleaned["secret_headers"]}
@@ -231,6 +235,9 @@ class PartnerAdminForm(forms.ModelForm):
         # Bound fields copy their help text when made, and cleaning has made them already.
         for name in kept:
             self[f"secret_{name}"].help_text = KEPT_HELP
+        if cleaned.get(WEBHOOK_SECRET) and WEBHOOK_SECRET not in self.errors:
+            kept[WEBHOOK_SECRET] = cleaned[WEBHOOK_SECRET]
+            self[WEBHOOK_SECRET].help_text = KEPT_HELP
         if cleaned.get("secret_headers") and "secret_headers" not in self.errors:
             kept["secret_headers"] = cleaned["secret_headers"]
             self[

@@ -113,3 +113,35 @@ def test_an_altered_token_keeps_nothing(merchandiser):
 
     partner = Partner.objects.get(slug="loomhouse")
     assert not PartnerCredentials.objects.filter(partner=partner).exclude(encrypted="").exists()
+
+
+def test_a_typed_webhook_secret_is_kept_but_not_shown_when_another_field_fails(merchandiser):
+    # Given a new partner whose status comes by webhook, its secret typed, its priority wrong
+    webhook = {"status_delivery": "webhook", "webhook_signature_scheme": "body"}
+    secret = "wh-secret-typed-0042-abcdef"
+    response = merchandiser.post(
+        url("add"), add_form(priority="soon", webhook_secret=secret, **webhook)
+    )
+
+    # Then the page says the secret is kept and never shows it; nothing is saved
+    text = unescape(response.content.decode())
+    assert response.context["adminform"].form.errors == {"priority": ["Enter a whole number."]}
+    assert secret not in text
+    assert text.count(KEPT) == 2  # the API key and the webhook secret
+    assert not Partner.objects.exists()
+
+    # When the priority is fixed and the secret left blank, as the browser sends it
+    fixed = merchandiser.post(
+        url("add"),
+        add_form(
+            secret_api_key="", webhook_secret="", kept_secrets=kept_token(response), **webhook
+        ),
+    )
+
+    # Then the partner is saved with the webhook secret typed the first time
+    assert fixed.status_code == 302
+    partner = Partner.objects.get(slug="loomhouse")
+    assert credentials_decrypt(partner.credentials.encrypted) == {
+        "api_key": KEY,
+        "webhook_secret": secret,
+    }
