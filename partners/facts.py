@@ -80,6 +80,18 @@ def partner_facts_errors(partner: Any) -> dict[str, str]:
     return errors
 
 
+def partner_facts_kept_errors(partner: Any) -> dict[str, str]:
+    """What a live or paused partner may not lose: its facts apply at once (they shape no
+    call, so no pending version waits for proof), and the order pipeline needs them. The
+    webhook secret is set on its own page; the go-live gate reports it."""
+    required = {
+        "ships_to": "A live partner keeps the countries it ships to.",
+        "shipping_rule": "A live partner keeps a shipping rule.",
+        "status_delivery": "A live partner keeps how its order status reaches us.",
+    }
+    return {field: message for field, message in required.items() if not getattr(partner, field)}
+
+
 def _shipping_errors(partner: Any) -> dict[str, str]:
     rule = partner.shipping_rule
     amount, free_above = partner.shipping_amount, partner.shipping_free_above

@@ -22,6 +22,7 @@ from partners.facts import (
     StatusDelivery,
     WebhookSignatureScheme,
     partner_facts_errors,
+    partner_facts_kept_errors,
 )
 from partners.header_rules import header_name_problem
 from partners.history_saves import SaveMarkedHistory
@@ -284,6 +285,8 @@ class Partner(models.Model):
         if problem := self._secret_header_names_problem():
             errors["secret_header_names"] = problem
         errors.update(partner_facts_errors(self))
+        if self.status in (self.Status.LIVE, self.Status.PAUSED):
+            errors.update(partner_facts_kept_errors(self))
         if problem := self._web_budget_problem():
             errors[NON_FIELD_ERRORS] = problem
         if errors:

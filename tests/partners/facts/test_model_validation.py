@@ -52,6 +52,26 @@ def test_a_draft_may_leave_every_fact_unset():
     assert errors_of(**unset) == {}
 
 
+@pytest.mark.parametrize("status", [Partner.Status.LIVE, Partner.Status.PAUSED])
+def test_a_live_or_paused_partner_keeps_the_facts_the_order_pipeline_needs(status):
+    """Facts apply at once (no pending version waits for proof), so they cannot be dropped."""
+    unset = {
+        "ships_to": [],
+        "shipping_rule": "",
+        "shipping_amount": None,
+        "shipping_free_above": None,
+        "shipping_currency": "",
+        "status_delivery": "",
+    }
+
+    assert errors_of(status=status, **unset) == {
+        "ships_to": ["A live partner keeps the countries it ships to."],
+        "shipping_rule": ["A live partner keeps a shipping rule."],
+        "status_delivery": ["A live partner keeps how its order status reaches us."],
+    }
+    assert errors_of(status=status) == {}
+
+
 def test_a_charge_needs_its_amount_and_currency():
     assert errors_of(shipping_amount=None, shipping_currency="") == {
         "shipping_amount": ["Give the charge, e.g. 4.95."],
