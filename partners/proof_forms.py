@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from partners.mapping import Address, Contact, OrderLine
 from partners.models import Partner
-from partners.proofs import SIGN_OFF_REASON_MIN_CHARS
+from partners.proofs import SIGN_OFF_REASON_MAX_CHARS, SIGN_OFF_REASON_MIN_CHARS
 from partners.test_orders import (
     TEST_ADDRESS,
     TEST_ORDER_LINES_MAX,
@@ -77,6 +77,7 @@ class SignOffForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         min_length=SIGN_OFF_REASON_MIN_CHARS,
+        max_length=SIGN_OFF_REASON_MAX_CHARS,
         help_text='Why orders cannot be tested, e.g. "The partner has no test mode; its '
         'documentation was checked with them on a call on 3 March."',
     )

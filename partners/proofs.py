@@ -22,6 +22,7 @@ HEADER_VALUE_MAX_CHARS = 500
 # Response headers never kept: they may carry credentials or session state.
 HEADERS_NOT_KEPT = re.compile(r"cookie|auth|token|secret|key|signature|session", re.IGNORECASE)
 SIGN_OFF_REASON_MIN_CHARS = 10
+SIGN_OFF_REASON_MAX_CHARS = 2000
 
 
 def trace_answer(trace: CallTrace, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -141,6 +142,8 @@ def place_order_sign_off(
     """Sign off place_order for a partner that has no test mode, at its current version. The
     two-line check of its mapping still applies at the gate."""
     reason = reason.strip()
+    if len(reason) > SIGN_OFF_REASON_MAX_CHARS:
+        raise ValidationError(f"Keep the reason under {SIGN_OFF_REASON_MAX_CHARS} characters.")
     if len(reason) < SIGN_OFF_REASON_MIN_CHARS:
         raise ValidationError(
             f"Say why orders cannot be tested (at least {SIGN_OFF_REASON_MIN_CHARS} characters)."

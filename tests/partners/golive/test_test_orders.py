@@ -75,6 +75,11 @@ def test_a_test_order_reaches_the_partner_with_a_test_reference_and_is_recorded(
     assert PartnerCall.objects.filter(partner=partner, operation="place_order").count() == 1
     change = merchandiser.get(url("change", partner.pk)).content.decode()
     assert proof.value in change
+    # the answer is kept to check mappings again, without the address and contact typed
+    (answer,) = proof.answers
+    assert answer["input"]["reference"] == proof.value
+    assert "ship_to" not in answer["input"]
+    assert "customer" not in answer["input"]
 
 
 def test_a_one_item_per_order_partner_gets_each_line_as_its_own_order(
@@ -187,6 +192,10 @@ def test_the_sign_off_form_records_who_why_and_the_version(merchandiser, sandbox
 
     empty = merchandiser.post(url("sign_off", partner.pk), {"reason": ""})
     assert empty.status_code == 200
+    too_long = merchandiser.post(url("sign_off", partner.pk), {"reason": "No test mode. " * 200})
+    assert too_long.context["form"].errors == {
+        "reason": ["Ensure this value has at most 2000 characters (it has 2799)."]
+    }
     assert not partner.proofs.filter(kind=PartnerProof.Kind.SIGN_OFF).exists()
 
     response = merchandiser.post(
