@@ -374,7 +374,9 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
             return redirect("admin:partners_partner_change", partner.pk)
         try:
             partner = partner_status_change(
-                partner=partner, status=Partner.Status(request.POST.get("status", ""))
+                partner=partner,
+                status=Partner.Status(request.POST.get("status", "")),
+                by=request.user,
             )
         except (ValueError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))

@@ -2,6 +2,7 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -126,7 +127,9 @@ def partner_go_live_problems(partner: Partner) -> list[GoLiveProblem]:
 
 @history_saved
 @transaction.atomic
-def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partner:
+def partner_status_change(
+    *, partner: Partner, status: Partner.Status, by: AbstractBaseUser | None = None
+) -> Partner:
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in ALLOWED_TRANSITIONS[partner.status]:
         raise ValidationError(
@@ -140,7 +143,7 @@ def partner_status_change(*, partner: Partner, status: Partner.Status) -> Partne
     partner.status = status
     partner.save(update_fields=["status", "updated_at"])
     if status == Partner.Status.LIVE:
-        partner_live_version_freeze(partner=partner)
+        partner_live_version_freeze(partner=partner, user=by)
     return partner
 
 

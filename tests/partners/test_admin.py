@@ -11,7 +11,13 @@ from django.urls import reverse
 
 from partners.config_files import MAX_CONFIG_BYTES, partner_config_export
 from partners.crypto import credentials_decrypt
-from partners.models import OperationConfig, Partner, PartnerCall, PartnerCredentials
+from partners.models import (
+    OperationConfig,
+    Partner,
+    PartnerCall,
+    PartnerCredentials,
+    PartnerLiveVersion,
+)
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
 from partners.services import partner_config_import, partner_status_change
@@ -403,6 +409,16 @@ def test_the_history_page_lists_status_changes(merchandiser, proven):
     assert [[change.summary for change in entry.changes] for entry in response.context["entries"]][
         :2
     ] == [["Status: Testing → Live"], ["Status: Draft → Testing"]]
+
+
+def test_who_took_a_partner_live_is_recorded_with_its_live_version(merchandiser, proven):
+    partner = proven()
+
+    response = merchandiser.post(url("status", partner.pk), {"status": "live"})
+
+    live = PartnerLiveVersion.objects.get(partner=partner)
+    assert live.promoted_by == response.wsgi_request.user
+    assert live.config_version == partner.config_version
 
 
 # --- Export and import ---
