@@ -21,6 +21,7 @@ from partners.secret_retention import (
 )
 from partners.services import (
     CREDENTIAL_FIELDS,
+    CREDENTIAL_LABELS,
     DECLARATIVE,
     partner_go_live_problems,
     secret_header_names_kept,
@@ -30,15 +31,7 @@ from partners.validation import operation_config_problems
 from partners.webhook_secret_admin import webhook_secret_help
 from partners.webhook_secrets import webhook_secret_problem
 
-SECRET_FIELDS = {
-    "api_key": "API key",
-    "username": "Username",
-    "password": "Password",
-    "client_id": "Client id",
-    "client_secret": "Client secret",
-    "key_id": "HMAC key id",
-    "secret": "HMAC secret",
-}
+SECRET_FIELDS = dict(CREDENTIAL_LABELS)  # credential name → its label
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
 
 

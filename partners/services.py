@@ -54,6 +54,7 @@ SECRET_HEADERS_MAX = 10
 SECRET_HEADER_VALUE_MAX_CHARS = 4096
 
 # How the go-live gate names each credential.
+# Every credential an auth type may need, with the label the admin shows.
 CREDENTIAL_LABELS = (
     ("api_key", "API key"),
     ("username", "Username"),
