@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import signal
 
 from partners.sandbox.baywater import KEY_ID, SECRET
 from partners.sandbox.catalog import PartnerName
@@ -23,6 +24,9 @@ def main() -> None:
         help="seconds an order stays in each status before moving on (0: only on request)",
     )
     options = parser.parse_args()
+    # A process started in the background by a non-interactive shell inherits SIGINT ignored
+    # (and Python then leaves it ignored): Ctrl-C, or a test's SIGINT, must still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger(__name__).info(
         "credentials: threadline X-Api-Key=%s; stridewell client_id=%s client_secret=%s; "
