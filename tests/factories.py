@@ -61,6 +61,10 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"partner-{n}")
     status = Partner.Status.LIVE
     base_url = "https://api.partner.example"
+    # The facts a live partner keeps (see partners/facts.py).
+    ships_to = ["GB"]
+    shipping_rule = Partner.ShippingRule.FREE
+    status_delivery = Partner.StatusDelivery.POLLING
 
     @factory.post_generation
     def credentials(partner, create, extracted: dict[str, str] | None, **kwargs):
