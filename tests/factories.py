@@ -52,6 +52,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     is_primary = True
 
 
+def _serving(partner) -> bool:
+    return partner.status in (Partner.Status.LIVE, Partner.Status.PAUSED)
+
+
 class PartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partner
@@ -61,10 +65,14 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"partner-{n}")
     status = Partner.Status.LIVE
     base_url = "https://api.partner.example"
-    # The facts a live partner keeps (see partners/facts.py).
-    ships_to = ["GB"]
-    shipping_rule = Partner.ShippingRule.FREE
-    status_delivery = Partner.StatusDelivery.POLLING
+    # The facts a live or paused partner keeps (see partners/facts.py); unset before.
+    ships_to = factory.LazyAttribute(lambda partner: ["GB"] if _serving(partner) else [])
+    shipping_rule = factory.LazyAttribute(
+        lambda partner: Partner.ShippingRule.FREE if _serving(partner) else ""
+    )
+    status_delivery = factory.LazyAttribute(
+        lambda partner: Partner.StatusDelivery.POLLING if _serving(partner) else ""
+    )
 
     @factory.post_generation
     def credentials(partner, create, extracted: dict[str, str] | None, **kwargs):

@@ -139,10 +139,8 @@ def test_going_live_without_place_order_is_refused_naming_it():
         "Cannot go live:",
         "Place order: not configured",
         "Look up by code: no Test connection yet",
-        # No facts yet: countries, shipping rule and how status reaches us are named too
-        "Countries shipped to: none chosen",
-        "Shipping charge: no rule chosen",
-        "Order status: choose webhook or polling",
+        # A paused partner keeps its facts; polling needs the order status operation
+        "Order status by polling: the Order status operation is not configured",
     ]
     assert partner.status == Status.PAUSED
 
