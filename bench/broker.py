@@ -10,13 +10,14 @@ queue, against a raw boto3 receive-and-delete loop.
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import bench_environment, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 QUEUE = "maintenance-queue"
@@ -26,17 +27,9 @@ RAW_QUEUE = "bench-raw-queue"
 LONG_POLL_SECONDS = 10
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _configure_environment(workdir: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "endless_aisle.settings.base"
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["SQS_ENDPOINT_URL"] = f"http://127.0.0.1:{_free_port()}"
-    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.update(bench_environment(workdir))
+    os.environ["SQS_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
 
 
 def _queue_depth(client, url: str) -> int:

@@ -17,7 +17,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench import bench_environment, free_port, median_ms
+
 REPO = Path(__file__).resolve().parent.parent
 ATTACKS = {
     "regex (a|a)*$ on 24 characters": '$match("aaaaaaaaaaaaaaaaaaaaaaaa!", /(a|a)*$/)',
@@ -36,15 +37,6 @@ ATTACKS = {
     "[1..4900000]": "[1..4900000]",
     "20,000-character array literal": "[" + ",".join(["1"] * 9_999) + "]",
 }
-
-
-def _median_ms(function, count: int) -> float:
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def _rate(function, threads: int, count: int) -> float:
@@ -77,7 +69,7 @@ def engine_figures(evaluations: int) -> None:
 
     for _ in range(20):  # warm both evaluators and this process's parse cache
         pooled(), in_process()
-    ours, local = _median_ms(pooled, evaluations), _median_ms(in_process, evaluations)
+    ours, local = median_ms(pooled, evaluations), median_ms(in_process, evaluations)
     print(f"20-variant mapping, {evaluations} evaluations, median:")
     print(f"  through the pool {ours:.2f} ms, in process {local:.2f} ms: {ours / local:.2f}x,")
     print(f"  {ours - local:.2f} ms of overhead per evaluation")
@@ -89,12 +81,6 @@ def engine_figures(evaluations: int) -> None:
             f"  {threads} thread(s): pool {pool_rate:6.0f}/s, in process {local_rate:6.0f}/s, "
             f"{pool_rate / local_rate:.2f}x"
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class _Browser:
@@ -139,13 +125,8 @@ def _summary(samples: list[float]) -> str:
 
 def demo_under_attack(probes: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-mappings-"))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "endless_aisle.settings.base",
-        "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
-    }
+    port = free_port()
+    env = {**os.environ, **bench_environment(workdir)}
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run(  # noqa: S603 - our own fixed commands

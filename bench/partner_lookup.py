@@ -14,20 +14,12 @@ script may migrate (PostgreSQL: an empty database of its own).
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-
-def _median_ms(function, calls: int) -> float:
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+from bench import bench_environment, median_ms
 
 
 def main() -> None:
@@ -39,9 +31,9 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-lookup-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "endless_aisle.settings.base"
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.update(bench_environment(workdir))
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
     os.environ["PARTNER_LIMITS_BACKEND"] = args.limits
     if args.limits == "redis":
         os.environ["PARTNER_LIMITS_REDIS_URL"] = args.redis_url
@@ -106,8 +98,8 @@ def main() -> None:
         adapter.lookup(gtin)  # warm: connection pool, OAuth2 token, compiled mappings
         with CaptureQueriesContext(connection) as queries:
             adapter.lookup(gtin)
-        ours = _median_ms(lambda adapter=adapter: adapter.lookup(gtin), args.calls)
-        bare = _median_ms(lambda slug=slug, base=base: bare_requests[slug](base), args.calls)
+        ours = median_ms(lambda adapter=adapter: adapter.lookup(gtin), args.calls)
+        bare = median_ms(lambda slug=slug, base=base: bare_requests[slug](base), args.calls)
         ratio = ours / bare
         print(
             f"  {slug:<11} adapter {ours:6.2f} ms   bare GET {bare:6.2f} ms   {ratio:5.2f}x"
@@ -130,7 +122,7 @@ def _limits_alone(partner, calls: int) -> None:
             permit.succeeded()
 
     cycle()
-    print(f"  shared limits alone: {_median_ms(cycle, calls):.3f} ms per call (slot + circuit)")
+    print(f"  shared limits alone: {median_ms(cycle, calls):.3f} ms per call (slot + circuit)")
 
 
 _tokens: dict[str, str] = {}

@@ -23,7 +23,17 @@ class MappingError(Exception):
     """Base of every problem a mapping can cause."""
 
 
-class MappingSyntaxError(MappingError):
+class _OneMappingError(MappingError):
+    """A problem of one mapping: its message starts by naming the operation and direction
+    ("lookup response mapping"), then goes on with `rest` (": syntax error …", " failed …")."""
+
+    def __init__(self, rest: str, *, operation: str, direction: str) -> None:
+        super().__init__(f"{operation} {direction} mapping{rest}")
+        self.operation = operation
+        self.direction = direction
+
+
+class MappingSyntaxError(_OneMappingError):
     """The expression cannot be read; `position` is the character offset the parser stopped at."""
 
     def __init__(
@@ -37,15 +47,15 @@ class MappingSyntaxError(MappingError):
         column: int | None = None,
     ) -> None:
         where = f" at line {line}, column {column} (position {position})" if line else ""
-        super().__init__(f"{operation} {direction} mapping: syntax error{where}: {message}")
-        self.operation = operation
-        self.direction = direction
+        super().__init__(
+            f": syntax error{where}: {message}", operation=operation, direction=direction
+        )
         self.position = position
         self.line = line
         self.column = column
 
 
-class MappingRuntimeError(MappingError):
+class MappingRuntimeError(_OneMappingError):
     """The expression failed while running, e.g. adding a number to a text.
 
     `code` is JSONata's error code (e.g. T2001) when JSONata raised it.
@@ -61,41 +71,38 @@ class MappingRuntimeError(MappingError):
         position: int | None = None,
     ) -> None:
         where = f" at position {position}" if position is not None else ""
-        super().__init__(f"{operation} {direction} mapping failed{where}: {message}")
-        self.operation = operation
-        self.direction = direction
+        super().__init__(f" failed{where}: {message}", operation=operation, direction=direction)
         self.code = code
         self.position = position
 
 
-class MappingLimitExceeded(MappingError):
+class MappingLimitExceeded(_OneMappingError):
     """The evaluation was stopped by one of its bounds; `limit` says which."""
 
     def __init__(
         self, limit: Limit, *, operation: str, direction: str, limits: MappingLimits
     ) -> None:
         super().__init__(
-            f"{operation} {direction} mapping was stopped: it {limits.describe(limit)} "
-            f"({LIMIT_HINTS[limit]})."
+            f" was stopped: it {limits.describe(limit)} ({LIMIT_HINTS[limit]}).",
+            operation=operation,
+            direction=direction,
         )
         self.limit = limit
-        self.operation = operation
-        self.direction = direction
 
 
-class EvaluatorUnavailable(MappingError):
+class EvaluatorUnavailable(_OneMappingError):
     """No evaluator process could run the mapping: all stayed busy, none could be started, or
     one died for a reason that is not the mapping's (`reason`: busy, start or lost). Not the
     merchandiser's mistake: the mapping itself may be fine."""
 
     def __init__(self, reason: str, detail: str, *, operation: str, direction: str) -> None:
         super().__init__(
-            f"{operation} {direction} mapping could not be run: no mapping evaluator was "
-            f"available ({reason}{': ' + detail if detail else ''})."
+            " could not be run: no mapping evaluator was available "
+            f"({reason}{': ' + detail if detail else ''}).",
+            operation=operation,
+            direction=direction,
         )
         self.reason = reason
-        self.operation = operation
-        self.direction = direction
 
 
 @dataclass(frozen=True)

@@ -273,9 +273,7 @@ class EvaluatorPool:
     def _take_free(self) -> _Evaluator | None:
         """An idle evaluator, or a new one while there is room; called holding the lock."""
         if self._idle:
-            # A started one first: a successor may still be importing.
-            self._idle.sort(key=lambda evaluator: evaluator.ready)
-            return self._idle.pop()
+            return self._idle.pop()  # a started one first: see _replace
         if len(self._all) < self.settings.processes:
             evaluator = self._start()
             self._all.add(evaluator)
@@ -304,10 +302,11 @@ class EvaluatorPool:
             try:
                 successor = self._start()
             except EvaluatorFailed:
-                successor = None  # the next request tries again and reports it
-            if successor is not None:
+                pass  # the next request tries again and reports it
+            else:
                 self._all.add(successor)
-                self._idle.append(successor)
+                # Behind the started ones (taken from the end): it may still be importing.
+                self._idle.insert(0, successor)
             self._changed.notify_all()
 
 

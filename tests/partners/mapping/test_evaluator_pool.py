@@ -104,8 +104,8 @@ def test_a_request_waits_for_a_free_evaluator_then_says_none_was_free(evaluators
 
 def test_an_evaluator_that_grew_is_replaced_after_its_answer(evaluators):
     """A long expression's parse tree stays in the evaluator's cache (about 16 MB for 20,000
-    characters of array literal, measured; an evaluator starts at about 25 MB)."""
-    evaluators(processes=1, recycle_rss_mb=35)
+    characters of array literal, measured; an evaluator starts at about 16 MB)."""
+    evaluators(processes=1, recycle_rss_mb=25)
     lookup("1").evaluate(None)
     [first] = evaluator_pool().pids()
     lookup("2").evaluate(None)
