@@ -6,6 +6,7 @@ from partners.adapters.registry import adapter_names
 from partners.config_files import (
     PARTNER_FIELDS,
     ConfigFileUnreadable,
+    lf_line_endings,
     partner_config_parse,
     partner_config_read,
 )
@@ -33,12 +34,6 @@ from partners.webhook_secrets import webhook_secret_problem
 
 SECRET_FIELDS = dict(CREDENTIAL_LABELS)  # credential name → its label
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
-
-
-def lf_line_endings(text: str) -> str:
-    """Browsers post textareas with CRLF: store LF, so history diffs and exports show only
-    what was really changed."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class WriteOnlyTextarea(forms.Textarea):
