@@ -7,6 +7,9 @@ from partners.services import partner_go_live_problems
 from stores.roles import Role
 from tests.partners.http.helpers import carried_gtin
 
+# Threadline's lookup path, as its calls are logged.
+LOOKUP_PATH = "/v1/products/by-barcode/{}"
+
 
 @pytest.fixture
 def merchandiser_user(user_in_role):

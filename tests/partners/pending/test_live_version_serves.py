@@ -31,11 +31,16 @@ from partners.services import (
     partner_status_change,
 )
 from partners.webhook_secrets import partner_webhook_secret_set
-from tests.partners.pending.conftest import calls_of, fresh, proved, unproven_problems
+from tests.partners.pending.conftest import (
+    LOOKUP_PATH,
+    calls_of,
+    fresh,
+    proved,
+    unproven_problems,
+)
 
 pytestmark = pytest.mark.django_db
 
-LOOKUP_PATH = "/v1/products/by-barcode/{}"
 RIGHT_KEY = SANDBOX_CREDENTIALS[PartnerName.THREADLINE]["api_key"]
 
 
