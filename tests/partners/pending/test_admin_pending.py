@@ -5,25 +5,16 @@ import json
 from html import unescape
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from partners.adapters.registry import live_adapter_for
 from partners.config_files import partner_config_export
 from partners.models import PartnerCall, PartnerLiveVersion
 from stores.roles import Role
-from tests.partners.admin_pages import change_page_form, url
+from tests.partners.admin_pages import change_page_form, messages_of, page_text, url
 from tests.partners.pending.conftest import fresh, proved, unproven_problems
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response) -> str:
-    return unescape(response.content.decode())
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def lookup_mapping(partner) -> str:
