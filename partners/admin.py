@@ -48,8 +48,11 @@ from partners.services import (
     partner_secret_headers_unset,
     partner_status_change,
 )
-from partners.webhook_secret_admin import webhook_secret_generate_page
-from partners.webhook_secrets import partner_webhook_secret_needed, partner_webhook_secret_set
+from partners.webhook_secrets import (
+    partner_webhook_secret_generate,
+    partner_webhook_secret_needed,
+    partner_webhook_secret_set,
+)
 
 
 class ReadOnlyHistoryMixin:
@@ -444,8 +447,22 @@ class PartnerAdmin(ProofToolsMixin, ReadOnlyHistoryMixin, SimpleHistoryAdmin):
         )
 
     def webhook_secret_view(self, request, partner_id: int):
+        """GET asks to confirm; POST replaces the stored secret and shows the new one this
+        once. Not part of the change form: a secret shown in a form page would be sent back
+        with it, and a generated one must reach the merchandiser exactly once."""
         partner = self._partner(request, partner_id, change=True)
-        return webhook_secret_generate_page(self, request, partner)
+        secret = None
+        if request.method == "POST":
+            secret = partner_webhook_secret_generate(partner=partner)
+        # Admin views are never cached (Cache-Control: no-store), so the page is not kept either.
+        return self._page(
+            request,
+            partner,
+            "admin/partners/partner/webhook_secret.html",
+            f"Webhook secret: {partner}",
+            secret=secret,
+            uses_webhook=partner.status_delivery == Partner.StatusDelivery.WEBHOOK,
+        )
 
     def export_view(self, request, partner_id: int):
         partner = self._partner(request, partner_id, change=False)

@@ -86,10 +86,16 @@ def partner_config_export(partner: Partner) -> dict[str, Any]:
     }
 
 
+def lf_line_endings(text: str) -> str:
+    """Browsers post textareas with CRLF: store LF, so history diffs and exports show only
+    what was really changed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _lf(value: Any) -> Any:
-    """The value with every line ending as LF: browsers post textareas with CRLF."""
+    """The value with every line ending as LF, at every level."""
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+        return lf_line_endings(value)
     if isinstance(value, list):
         return [_lf(item) for item in value]
     if isinstance(value, dict):

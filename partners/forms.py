@@ -1,11 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from partners.adapters.registry import adapter_names
 from partners.config_files import (
     PARTNER_FIELDS,
     ConfigFileUnreadable,
+    lf_line_endings,
     partner_config_parse,
     partner_config_read,
 )
@@ -28,17 +31,10 @@ from partners.services import (
     secret_header_problems,
 )
 from partners.validation import operation_config_problems
-from partners.webhook_secret_admin import webhook_secret_help
 from partners.webhook_secrets import webhook_secret_problem
 
 SECRET_FIELDS = dict(CREDENTIAL_LABELS)  # credential name → its label
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
-
-
-def lf_line_endings(text: str) -> str:
-    """Browsers post textareas with CRLF: store LF, so history diffs and exports show only
-    what was really changed."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class WriteOnlyTextarea(forms.Textarea):
@@ -46,6 +42,28 @@ class WriteOnlyTextarea(forms.Textarea):
 
     def format_value(self, value):
         return None
+
+
+def webhook_secret_help(partner: Partner, stored: dict, *, unreadable: bool) -> str:
+    """The write-only field's help: whether a secret is stored, and where to generate one."""
+    if unreadable:
+        state = "Unreadable with the current keys: enter or generate it again."
+    elif stored.get(WEBHOOK_SECRET):
+        state = "Stored, never shown again; leave blank to keep it."
+    else:
+        state = "Not set."
+    if partner.pk is None:
+        return format_html(
+            "{} The secret the partner signs its webhooks with (at least 16 characters); "
+            "after saving, you can also generate one.",
+            state,
+        )
+    return format_html(
+        "{} The secret the partner signs its webhooks with: type the one it gave you, or "
+        '<a href="{}">generate one</a> to hand to it (shown once).',
+        state,
+        reverse("admin:partners_partner_webhook_secret", args=[partner.pk]),
+    )
 
 
 def _secret_field(label: str) -> forms.CharField:

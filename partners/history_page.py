@@ -95,17 +95,16 @@ def _operation_name(row) -> str:
         return row.operation
 
 
-def _object_changes(rows_by_object: dict, group_rows: list, kind: str) -> list[HistoryChange]:
-    """What the group's rows changed on each object, against the object's row before them."""
+def _object_changes(previous: dict, group_rows: list, kind: str) -> list[HistoryChange]:
+    """What the group's rows changed on each object, against the object's row before them
+    (`previous`: each row's history_id → the object's row before it, or None)."""
     changes: list[HistoryChange] = []
     touched: dict[int, list] = {}
     for row in group_rows:
         touched.setdefault(row.id, []).append(row)
-    for object_id, rows in touched.items():
-        history = rows_by_object[object_id]
+    for rows in touched.values():
         first, last = rows[0], rows[-1]
-        position = history.index(first)
-        before = history[position - 1] if position > 0 else None
+        before = previous[first.history_id]
         if kind == "credentials":
             if last.history_type != "-":
                 changes.append(HistoryChange("Credentials", "Credentials changed (not shown)"))
@@ -146,15 +145,17 @@ def partner_history_entries(*, partner: Partner) -> list[HistoryEntry]:
         "operation": OperationConfig.history.filter(partner_id=partner.pk),
         "credentials": PartnerCredentials.history.filter(partner_id=partner.pk),
     }
-    rows_by_kind: dict[str, dict[int, list]] = {}
+    previous_by_kind: dict[str, dict[int, Any]] = {}
     groups: dict[str, list[tuple[str, Any]]] = {}
     for kind, queryset in sources.items():
-        by_object: dict[int, list] = {}
+        latest: dict[int, Any] = {}  # object id → its newest row so far
+        previous: dict[int, Any] = {}
         for row in queryset.select_related("history_user").order_by("history_date", "history_id"):
-            by_object.setdefault(row.id, []).append(row)
+            previous[row.history_id] = latest.get(row.id)
+            latest[row.id] = row
             key = row.history_save or f"{kind}-{row.history_id}"
             groups.setdefault(key, []).append((kind, row))
-        rows_by_kind[kind] = by_object
+        previous_by_kind[kind] = previous
     ordered = sorted(
         groups.values(),
         key=lambda rows: min((row.history_date, row.history_id) for _, row in rows),
@@ -166,7 +167,7 @@ def partner_history_entries(*, partner: Partner) -> list[HistoryEntry]:
         for kind in sources:
             rows = [row for row_kind, row in group if row_kind == kind]
             if rows:
-                entry_changes += _object_changes(rows_by_kind[kind], rows, kind)
+                entry_changes += _object_changes(previous_by_kind[kind], rows, kind)
         partner_rows = [row for kind, row in group if kind == "partner"]
         if partner_rows:
             version = partner_rows[-1].config_version

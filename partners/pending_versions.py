@@ -24,6 +24,7 @@ from partners.models import (
     PartnerLiveVersion,
 )
 from partners.services import partner_go_live_problems
+from partners.webhook_secrets import partner_webhook_secret_stored
 
 
 def _pending_locked(partner: Partner) -> tuple[Partner, PartnerLiveVersion]:
@@ -89,14 +90,9 @@ def _live_credentials_with_webhook_secret(partner: Partner, live: PartnerLiveVer
     """The live version's credentials with the webhook secret of now: it signs the partner's
     pushes to us, not our calls, so it applies at once and a discard must not bring back one the
     merchandiser has replaced (the partner would then sign with a secret we no longer hold)."""
-    current = (
-        PartnerCredentials.objects.filter(partner=partner)
-        .values_list("encrypted", flat=True)
-        .first()
-    )
     try:
         restored = credentials_decrypt(live.credentials_encrypted)
-        secret = credentials_decrypt(current or "").get(WEBHOOK_SECRET)
+        secret = partner_webhook_secret_stored(partner)
     except CredentialsUnreadable:
         return live.credentials_encrypted  # keys lost: the secrets must be entered again anyway
     restored.pop(WEBHOOK_SECRET, None)

@@ -17,6 +17,7 @@ from partners.crypto import CredentialsUnreadable, credentials_decrypt, credenti
 from partners.facts import WEBHOOK_SECRET
 from partners.header_rules import LINE_BREAKS
 from partners.models import Partner, PartnerCredentials
+from partners.services import _credentials_locked
 
 WEBHOOK_SECRET_MIN_CHARS = 16
 WEBHOOK_SECRET_MAX_CHARS = 256
@@ -43,11 +44,8 @@ def partner_webhook_secret_set(*, partner: Partner, secret: str) -> None:
     if problem := webhook_secret_problem(secret):
         raise ValidationError({"webhook_secret": problem})
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
-    credentials, _ = PartnerCredentials.objects.select_for_update().get_or_create(partner=locked)
-    try:
-        stored = credentials_decrypt(credentials.encrypted)
-    except CredentialsUnreadable:
-        stored = {}  # the key was lost: the other credentials must be entered again anyway
+    # Unreadable (the key was lost): the other credentials must be entered again anyway.
+    credentials, stored = _credentials_locked(locked)
     stored[WEBHOOK_SECRET] = secret
     credentials.encrypted = credentials_encrypt(stored)
     credentials.save()

@@ -1,7 +1,9 @@
 """The partner admin's pages as a browser posts them, for tests that drive the admin."""
 
 import json
+from html import unescape
 
+from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
@@ -11,6 +13,16 @@ from partners.models import OperationConfig, Partner
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:partners_partner_{name}", args=args)
+
+
+def page_text(response) -> str:
+    """The page's HTML with entities unescaped, as the browser shows its text."""
+    return unescape(response.content.decode())
+
+
+def messages_of(response) -> list[str]:
+    """The messages the response's request queued (and so consumed)."""
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def operation_config_form(config: OperationConfig, **changes) -> dict:

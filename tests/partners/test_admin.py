@@ -2,10 +2,8 @@
 the running sandbox, preview a mapping, move the status, export and import; and who may not."""
 
 import json
-from html import unescape
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -22,7 +20,13 @@ from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
 from partners.services import partner_config_import, partner_status_change
 from stores.roles import Role
-from tests.partners.admin_pages import change_page_form, operation_config_form, url
+from tests.partners.admin_pages import (
+    change_page_form,
+    messages_of,
+    operation_config_form,
+    page_text,
+    url,
+)
 from tests.partners.http.helpers import carried_gtin
 from tests.partners.sandbox.picks import UNKNOWN_GTIN
 
@@ -43,14 +47,6 @@ def draft_threadline(db, sandbox) -> Partner:
     return partner_config_import(
         data=sandbox_config(PartnerName.THREADLINE), base_url=sandbox.threadline.base_url
     )
-
-
-def page_text(response) -> str:
-    return unescape(response.content.decode())
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def calls_of(partner: Partner) -> list[tuple]:

@@ -4,10 +4,8 @@ which is write-only, generated on request and shown once, and never echoed, expo
 import json
 import logging
 from decimal import Decimal
-from html import unescape
 
 import pytest
-from django.contrib.messages import get_messages
 
 from partners.crypto import credentials_decrypt
 from partners.models import Partner, PartnerCredentials
@@ -16,7 +14,7 @@ from partners.sandbox.onboarding import sandbox_config
 from partners.sandbox.webhooks import DEFAULT_WEBHOOK_SECRET
 from partners.webhook_secrets import partner_webhook_secret
 from stores.roles import Role
-from tests.partners.admin_pages import change_page_form, url
+from tests.partners.admin_pages import change_page_form, messages_of, page_text, url
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +32,6 @@ def merchandiser(client, user_in_role):
 def all_logs(caplog):
     caplog.set_level(logging.DEBUG)
     return caplog
-
-
-def page_text(response) -> str:
-    return unescape(response.content.decode())
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def stored_credentials(partner: Partner) -> dict:

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from partners.config_files import partner_config_export
+from partners.facts import FACT_FIELDS
 from partners.models import OperationConfig, Partner
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
@@ -19,20 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def facts_of(exported: dict) -> dict:
-    names = [
-        "ships_to",
-        "shipping_rule",
-        "shipping_amount",
-        "shipping_free_above",
-        "shipping_currency",
-        "status_delivery",
-        "status_poll_interval_seconds",
-        "webhook_signature_scheme",
-        "webhook_signature_header",
-        "webhook_timestamp_header",
-        "webhook_replay_window_seconds",
-    ]
-    return {name: exported["partner"][name] for name in names}
+    return {name: exported["partner"][name] for name in FACT_FIELDS}
 
 
 def import_problems(**changes) -> list[str]:

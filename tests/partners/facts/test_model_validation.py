@@ -21,6 +21,15 @@ VALID = {
     "webhook_signature_header": "X-Acme-Signature",
     "webhook_timestamp_header": "X-Acme-Timestamp",
 }
+# Every fact a draft may leave unset, unset.
+UNSET = {
+    "ships_to": [],
+    "shipping_rule": "",
+    "shipping_amount": None,
+    "shipping_free_above": None,
+    "shipping_currency": "",
+    "status_delivery": "",
+}
 
 
 def errors_of(**changes) -> dict[str, list[str]]:
@@ -40,31 +49,13 @@ def test_a_complete_and_consistent_set_of_facts_is_valid():
 
 
 def test_a_draft_may_leave_every_fact_unset():
-    unset = {
-        "ships_to": [],
-        "shipping_rule": "",
-        "shipping_amount": None,
-        "shipping_free_above": None,
-        "shipping_currency": "",
-        "status_delivery": "",
-    }
-
-    assert errors_of(**unset) == {}
+    assert errors_of(**UNSET) == {}
 
 
 @pytest.mark.parametrize("status", [Partner.Status.LIVE, Partner.Status.PAUSED])
 def test_a_live_or_paused_partner_keeps_the_facts_the_order_pipeline_needs(status):
     """Facts apply at once (no pending version waits for proof), so they cannot be dropped."""
-    unset = {
-        "ships_to": [],
-        "shipping_rule": "",
-        "shipping_amount": None,
-        "shipping_free_above": None,
-        "shipping_currency": "",
-        "status_delivery": "",
-    }
-
-    assert errors_of(status=status, **unset) == {
+    assert errors_of(status=status, **UNSET) == {
         "ships_to": ["A live partner keeps the countries it ships to."],
         "shipping_rule": ["A live partner keeps a shipping rule."],
         "status_delivery": ["A live partner keeps how its order status reaches us."],

@@ -7,6 +7,9 @@ from partners.services import partner_go_live_problems
 from stores.roles import Role
 from tests.partners.http.helpers import carried_gtin
 
+# Threadline's lookup path, as its calls are logged.
+LOOKUP_PATH = "/v1/products/by-barcode/{}"
+
 
 @pytest.fixture
 def merchandiser_user(user_in_role):
@@ -52,3 +55,20 @@ def proved(partner: Partner) -> int:
     sandbox_partner_prove(partner, PartnerName.THREADLINE)
     assert partner_go_live_problems(fresh(partner)) == []
     return PartnerCall.objects.latest("pk").pk
+
+
+def unproven_problems(live: int) -> list[str]:
+    """What the go-live gate says of version `live + 1` of Threadline, made by an edit of its
+    live version `live` and not proven yet."""
+    stale = (
+        f"last tested on configuration version {live}, but the configuration is now "
+        f"version {live + 1}: run Test connection again"
+    )
+    return [
+        f"Look up by code: {stale}",
+        f"Search by name: {stale}",
+        f"Similar items: {stale}",
+        f"Order status: {stale}",
+        f"Place order: send a test order on configuration version {live + 1} (or, for a "
+        "partner without a test mode, sign orders off)",
+    ]

@@ -5,25 +5,16 @@ import json
 from html import unescape
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from partners.adapters.registry import live_adapter_for
 from partners.config_files import partner_config_export
 from partners.models import PartnerCall, PartnerLiveVersion
 from stores.roles import Role
-from tests.partners.admin_pages import change_page_form, url
-from tests.partners.pending.conftest import fresh, proved
+from tests.partners.admin_pages import change_page_form, messages_of, page_text, url
+from tests.partners.pending.conftest import fresh, proved, unproven_problems
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response) -> str:
-    return unescape(response.content.decode())
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def lookup_mapping(partner) -> str:
@@ -88,18 +79,7 @@ def test_editing_a_mapping_makes_a_pending_version_the_page_lists_what_to_prove(
     assert fresh(threadline).config_version == live + 1
     assert f"Live: version {live} serving · Pending: version {live + 1}" in page_text(page)
     assert f"Before version {live + 1} can replace version {live}, fix:" in page_text(page)
-    stale = (
-        f"last tested on configuration version {live}, but the configuration is now "
-        f"version {live + 1}: run Test connection again"
-    )
-    assert pending_problems(page) == [
-        f"Look up by code: {stale}",
-        f"Search by name: {stale}",
-        f"Similar items: {stale}",
-        f"Order status: {stale}",
-        f"Place order: send a test order on configuration version {live + 1} (or, for a "
-        "partner without a test mode, sign orders off)",
-    ]
+    assert pending_problems(page) == unproven_problems(live)
     assert f"disabled>Promote version {live + 1}</button>" in page.content.decode()
     assert "Discard pending changes" in page_text(page)
     assert "passes the go-live checks" not in page_text(page)
@@ -170,20 +150,11 @@ def test_the_promote_button_of_an_unproven_version_says_why_and_changes_nothing(
 
     response = merchandiser.post(url("pending", threadline.pk), {"action": "promote"})
 
-    stale = (
-        f"last tested on configuration version {live}, but the configuration is now "
-        f"version {live + 1}: run Test connection again"
-    )
     assert messages_of(response) == [
         " ".join(
             [
                 f"Version {live + 1} cannot replace live version {live} yet:",
-                f"Look up by code: {stale}",
-                f"Search by name: {stale}",
-                f"Similar items: {stale}",
-                f"Order status: {stale}",
-                f"Place order: send a test order on configuration version {live + 1} (or, "
-                "for a partner without a test mode, sign orders off)",
+                *unproven_problems(live),
             ]
         )
     ]

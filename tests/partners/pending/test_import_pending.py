@@ -17,11 +17,9 @@ from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config, sandbox_partners_onboard
 from partners.sandbox.threadline import ThreadlineSandbox
 from partners.services import partner_config_import
-from tests.partners.pending.conftest import calls_of, fresh, proved
+from tests.partners.pending.conftest import LOOKUP_PATH, calls_of, fresh, proved
 
 pytestmark = pytest.mark.django_db
-
-LOOKUP_PATH = "/v1/products/by-barcode/{}"
 
 
 def renamed_config() -> dict:

@@ -31,11 +31,16 @@ from partners.services import (
     partner_status_change,
 )
 from partners.webhook_secrets import partner_webhook_secret_set
-from tests.partners.pending.conftest import calls_of, fresh, proved
+from tests.partners.pending.conftest import (
+    LOOKUP_PATH,
+    calls_of,
+    fresh,
+    proved,
+    unproven_problems,
+)
 
 pytestmark = pytest.mark.django_db
 
-LOOKUP_PATH = "/v1/products/by-barcode/{}"
 RIGHT_KEY = SANDBOX_CREDENTIALS[PartnerName.THREADLINE]["api_key"]
 
 
@@ -129,18 +134,9 @@ def test_promote_is_refused_until_the_pending_version_is_proven(threadline, gtin
     with pytest.raises(ValidationError) as refused:
         partner_pending_promote(partner=fresh(threadline), user=None)
 
-    stale = (
-        f"last tested on configuration version {live}, but the configuration is now "
-        f"version {live + 1}: run Test connection again"
-    )
     assert refused.value.messages == [
         f"Version {live + 1} cannot replace live version {live} yet:",
-        f"Look up by code: {stale}",
-        f"Search by name: {stale}",
-        f"Similar items: {stale}",
-        f"Order status: {stale}",
-        f"Place order: send a test order on configuration version {live + 1} (or, for a "
-        "partner without a test mode, sign orders off)",
+        *unproven_problems(live),
     ]
     after = PartnerLiveVersion.objects.get(partner=threadline)
     assert (after.config_version, after.config, after.promoted_at) == (
