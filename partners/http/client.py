@@ -491,12 +491,7 @@ class PartnerHttpClient:
         connection = call.connection
         remaining = guard.remaining()
         if remaining <= 0:
-            raise call.error(
-                PartnerTimeout,
-                _deadline_message(connection),
-                transient=True,
-                delivery=guard.delivery_without_answer,
-            )
+            raise self._deadline_error(call, guard, status=None)
         pools = self._pools if call.idempotent else self._write_pools
         pool = pools.connection_from_host(
             destination.address,
