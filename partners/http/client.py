@@ -265,12 +265,9 @@ class PartnerHttpClient:
                     progress.token_renewed = True
                     rejected_token = progress.token
                     continue
-                delay = (
-                    retry_delay(
-                        error, retries_done=progress.retries_done, retries=budget.attempts - 1
-                    )
-                    if idempotent
-                    else None
+                # A write's budget has one attempt, so it is never retried.
+                delay = retry_delay(
+                    error, retries_done=progress.retries_done, retries=budget.attempts - 1
                 )
                 if delay is None or not _fits(budget, operation_deadline, wait=delay):
                     raise
