@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
 
 import pytest
 
@@ -15,6 +17,42 @@ UNKNOWN_GTIN = "4006381333931"
 
 def carried_gtin(partner: PartnerSandbox) -> str:
     return partner.catalog.offers[0].variants[0].variant.gtin
+
+
+def order_body(sku: str) -> bytes:
+    return json.dumps({"lines": [{"sku": sku, "quantity": 1}]}).encode()
+
+
+ORDER = order_body("TL-1")
+
+
+def order_send(client, connection, *, path: str = "/orders", body: bytes = ORDER, **options):
+    """POST an order as the order pipeline does: a write (never retried) with its idempotency
+    key. `options` go to `send` (e.g. a deadline)."""
+    return client.send(
+        connection,
+        operation="place_order",
+        method="POST",
+        path=path,
+        headers={"Idempotency-Key": "EA-000123-1"},
+        body=body,
+        content_type="application/json",
+        idempotent=False,
+        **options,
+    )
+
+
+def sandbox_order_send(client, connection, sandbox):
+    """`order_send` to the Threadline sandbox partner, for the first SKU it carries."""
+    sku = sandbox.threadline.catalog.offers[0].variants[0].sku
+    return order_send(client, connection, path="/v1/orders", body=order_body(sku))
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (a connection to it is refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def calls_recorded() -> list[tuple[str, int | None, str, int]]:

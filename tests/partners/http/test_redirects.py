@@ -1,8 +1,6 @@
 """Redirects: a hop to another origin carries none of the partner's headers, and a write is
 never redirected, so an order body cannot be posted to a site the partner points at."""
 
-import json
-
 import pytest
 
 from partners.http.connection import connection_for
@@ -10,7 +8,13 @@ from partners.http.errors import Delivery, PartnerBadResponse
 from partners.models import Partner
 from partners.services import partner_secret_headers_set
 from tests.factories import PartnerFactory
-from tests.partners.http.helpers import assert_no_secrets, calls_recorded, capture_all_logs
+from tests.partners.http.helpers import (
+    ORDER,
+    assert_no_secrets,
+    calls_recorded,
+    capture_all_logs,
+    order_send,
+)
 from tests.partners.http.local_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -84,23 +88,13 @@ def test_a_write_is_never_redirected_and_its_outcome_is_unknown(
     origin = serve(lambda request: Reply(status, {"Location": f"{elsewhere.base_url}/orders"}))
     allow(origin.base_url)
     allow(elsewhere.base_url)
-    order = json.dumps({"lines": [{"sku": "TL-1", "quantity": 1}]}).encode()
 
     with pytest.raises(PartnerBadResponse) as raised:
-        client.send(
-            make_connection(origin.base_url),
-            operation="place_order",
-            method="POST",
-            path="/orders",
-            headers={"Idempotency-Key": "EA-000123-1"},
-            body=order,
-            content_type="application/json",
-            idempotent=False,
-        )
+        order_send(client, make_connection(origin.base_url))
 
     assert (raised.value.status_code, raised.value.delivery) == (status, Delivery.UNKNOWN)
     assert raised.value.message.startswith(f"The partner redirected this request (HTTP {status})")
-    assert [(request.method, request.body) for request in origin.received] == [("POST", order)]
+    assert [(request.method, request.body) for request in origin.received] == [("POST", ORDER)]
     assert elsewhere.received == []
     assert calls_recorded() == [("place_order", status, "bad_response", 1)]
 
