@@ -10,6 +10,7 @@ import pytest
 
 from partners.models import PartnerCall
 from partners.sandbox.partner_server import PartnerSandbox
+from tests.partners.http.local_server import LocalServer, Reply
 
 # A valid GTIN-13 (the GS1 textbook example) that no sandbox partner carries.
 UNKNOWN_GTIN = "4006381333931"
@@ -81,3 +82,19 @@ def capture_all_logs(caplog: pytest.LogCaptureFixture) -> None:
     values it is given, credentials included."""
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="urllib3")
+
+
+def origin_redirecting_elsewhere(serve, allow) -> tuple[LocalServer, LocalServer]:
+    """Two allow-listed servers, (origin, elsewhere): the partner's origin redirects /v1/items
+    to /v2/items on itself (307) and that to elsewhere's /mirror (302), which answers 200."""
+    elsewhere = serve(lambda request: Reply(200))
+    origin = serve(
+        lambda request: (
+            Reply(307, {"Location": "/v2/items"})
+            if request.target == "/v1/items"
+            else Reply(302, {"Location": f"{elsewhere.base_url}/mirror"})
+        )
+    )
+    allow(origin.base_url)
+    allow(elsewhere.base_url)
+    return origin, elsewhere

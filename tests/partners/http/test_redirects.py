@@ -14,6 +14,7 @@ from tests.partners.http.helpers import (
     calls_recorded,
     capture_all_logs,
     order_send,
+    origin_redirecting_elsewhere,
 )
 from tests.partners.http.local_server import Reply
 
@@ -48,16 +49,7 @@ def partner_with_secrets(db):
 def test_a_redirect_to_another_origin_carries_none_of_the_partners_headers(
     client, serve, allow, partner_with_secrets, caplog
 ):
-    elsewhere = serve(lambda request: Reply(200))
-    origin = serve(
-        lambda request: (
-            Reply(307, {"Location": "/v2/items"})
-            if request.target == "/v1/items"
-            else Reply(302, {"Location": f"{elsewhere.base_url}/mirror"})
-        )
-    )
-    allow(origin.base_url)
-    allow(elsewhere.base_url)
+    origin, elsewhere = origin_redirecting_elsewhere(serve, allow)
     connection = connection_for(partner_with_secrets(origin.base_url))
     capture_all_logs(caplog)
 
