@@ -8,10 +8,16 @@ import socket
 
 import pytest
 
-from partners.models import PartnerCall
+from partners.models import Partner, PartnerCall
 from partners.sandbox.partner_server import PartnerSandbox
 from tests.partners.http.local_server import LocalServer, Reply
 
+# The Partner fields of an OAuth2 partner whose token endpoint is /oauth/token on its own host.
+OAUTH2_PARTNER = {
+    "auth_type": Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS,
+    "oauth_token_url": "/oauth/token",
+    "credentials": {"client_id": "ea-client", "client_secret": "ea-secret"},
+}
 # A valid GTIN-13 (the GS1 textbook example) that no sandbox partner carries.
 UNKNOWN_GTIN = "4006381333931"
 

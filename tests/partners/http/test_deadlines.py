@@ -20,9 +20,9 @@ from partners.http.errors import (
     PartnerRateLimited,
     PartnerTimeout,
 )
-from partners.models import Partner, PartnerCall
+from partners.models import PartnerCall
 from tests.conftest import wait_for
-from tests.partners.http.helpers import calls_recorded
+from tests.partners.http.helpers import OAUTH2_PARTNER, calls_recorded
 from tests.partners.http.local_server import Reply
 from tests.partners.http.raw_server import GIVE_UP_SECONDS
 
@@ -225,9 +225,7 @@ def test_the_oauth2_token_fetch_gets_only_what_is_left_of_the_attempt(
     allow(server.base_url)
     connection = make_connection(
         server.base_url,
-        auth_type=Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS,
-        oauth_token_url="/oauth/token",
-        credentials={"client_id": "ea-client", "client_secret": "ea-secret"},
+        **OAUTH2_PARTNER,
         read_attempts=1,
         **FAST,
     )
@@ -254,9 +252,7 @@ def test_waiting_for_another_requests_token_fetch_ends_at_the_deadline(
     allow(server.base_url)
     connection = make_connection(
         server.base_url,
-        auth_type=Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS,
-        oauth_token_url="/oauth/token",
-        credentials={"client_id": "ea-client", "client_secret": "ea-secret"},
+        **OAUTH2_PARTNER,
         connect_timeout_ms=300,
         read_timeout_ms=30_000,
     )
