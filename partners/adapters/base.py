@@ -1,6 +1,7 @@
 """What every adapter offers: the six partner operations in our canonical shapes."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,19 +94,24 @@ class PartnerAdapter(ABC):
         """Run a read operation for the admin's Test connection. A code adapter shows only the
         result or the error; the declarative adapter overrides this with every step."""
         operation = Operation(operation)
-        trace = CallTrace(operation=operation)
         call = {
             Operation.LOOKUP: lambda: self.lookup(data["code"], data.get("quantity", 1)),
             Operation.SEARCH: lambda: self.search(data["query"], data.get("page", 1)),
             Operation.SIMILAR: lambda: self.similar(data["partner_product_id"]),
             Operation.ORDER_STATUS: lambda: self.order_status(data["partner_order_id"]),
         }[operation]
-        try:
-            trace.result = call()
-        except PartnerCallError as error:
-            trace.error = error
-            trace.errors.append(str(error))
-        return trace
+        return call_traced(operation, call)
+
+
+def call_traced(operation: Operation, call: Callable[[], Any]) -> CallTrace:
+    """What a code adapter's trace shows: `call()`'s result, or the PartnerCallError it raised."""
+    trace = CallTrace(operation=operation)
+    try:
+        trace.result = call()
+    except PartnerCallError as error:
+        trace.error = error
+        trace.errors.append(str(error))
+    return trace
 
 
 def order_fits_partner(partner: Partner, order: OrderRequest) -> None:

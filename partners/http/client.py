@@ -172,6 +172,7 @@ class _Progress:
     retries_done: int = 0
     token: str | None = None
     token_renewed: bool = False
+    rejected_token: str | None = None  # the token the partner answered 401 to
 
 
 @dataclass(frozen=True)
@@ -250,27 +251,21 @@ class PartnerHttpClient:
         if deadline is not None:
             operation_deadline = min(operation_deadline, deadline)
         progress = _Progress()
-        rejected_token: str | None = None
         while True:
             progress.attempt += 1
             attempt_deadline = min(time.monotonic() + budget.attempt_seconds, operation_deadline)
             try:
-                answer, call_id = self._attempt_recorded(
-                    call, progress, rejected_token, attempt_deadline
-                )
+                answer, call_id = self._attempt_recorded(call, progress, attempt_deadline)
             except PartnerCallError as error:
                 if self._token_renewable(call, error, progress) and _fits(
                     budget, operation_deadline, wait=0
                 ):
                     progress.token_renewed = True
-                    rejected_token = progress.token
+                    progress.rejected_token = progress.token
                     continue
-                delay = (
-                    retry_delay(
-                        error, retries_done=progress.retries_done, retries=budget.attempts - 1
-                    )
-                    if idempotent
-                    else None
+                # A write's budget has one attempt, so it is never retried.
+                delay = retry_delay(
+                    error, retries_done=progress.retries_done, retries=budget.attempts - 1
                 )
                 if delay is None or not _fits(budget, operation_deadline, wait=delay):
                     raise
@@ -293,7 +288,7 @@ class PartnerHttpClient:
     # --- One attempt ---
 
     def _attempt_recorded(
-        self, call: _Call, progress: _Progress, rejected_token: str | None, deadline: float
+        self, call: _Call, progress: _Progress, deadline: float
     ) -> tuple[_Answer, int]:
         """One attempt and its call-log entry; the answer and the entry's id."""
         started = time.monotonic()
@@ -306,7 +301,7 @@ class PartnerHttpClient:
             attempt=progress.attempt,
         )
         try:
-            answer = self._attempt(call, progress, rejected_token, deadline)
+            answer = self._attempt(call, progress, deadline)
         except PartnerCallError as error:
             record(
                 latency_ms=_milliseconds_since(started),
@@ -324,9 +319,7 @@ class PartnerHttpClient:
         )
         return answer, call_id
 
-    def _attempt(
-        self, call: _Call, progress: _Progress, rejected_token: str | None, deadline: float
-    ) -> _Answer:
+    def _attempt(self, call: _Call, progress: _Progress, deadline: float) -> _Answer:
         if deadline <= time.monotonic():
             raise call.error(
                 PartnerTimeout,
@@ -336,7 +329,7 @@ class PartnerHttpClient:
             )
         if call.connection.auth_type == Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS:
             # Before taking a slot: the token request takes one of its own.
-            progress.token = self._access_token(call, rejected_token, deadline)
+            progress.token = self._access_token(call, progress.rejected_token, deadline)
         with self._slot(call, deadline) as permit:
             try:
                 answer = self._exchange(call, progress.token, deadline)
@@ -491,12 +484,7 @@ class PartnerHttpClient:
         connection = call.connection
         remaining = guard.remaining()
         if remaining <= 0:
-            raise call.error(
-                PartnerTimeout,
-                _deadline_message(connection),
-                transient=True,
-                delivery=guard.delivery_without_answer,
-            )
+            raise self._deadline_error(call, guard, status=None)
         pools = self._pools if call.idempotent else self._write_pools
         pool = pools.connection_from_host(
             destination.address,

@@ -17,7 +17,7 @@ from an exception type (see ADR 0010).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from partners.models import PartnerCall
 
@@ -79,25 +79,8 @@ class PartnerRateLimited(PartnerCallError):
     outcome = PartnerCall.Outcome.RATE_LIMITED
     partner_failure = True
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        operation: str,
-        partner: str,
-        status_code: int | None = None,
-        transient: bool = False,
-        delivery: Delivery | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(
-            message,
-            operation=operation,
-            partner=partner,
-            status_code=status_code,
-            transient=transient,
-            delivery=delivery,
-        )
+    def __init__(self, message: str, *, retry_after: float | None = None, **details: Any) -> None:
+        super().__init__(message, **details)
         self.retry_after = retry_after
 
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,8 +31,8 @@ from partners.http.limits import BreakerPolicy, DatabaseLimits
 from partners.models import Partner
 from tests.conftest import skip_or_fail
 from tests.factories import PartnerFactory
-from tests.partners.http.local_server import Handler, LocalServer
-from tests.partners.http.raw_server import Behaviour, RawServer
+from tests.partners.http.local_server import LocalServer
+from tests.partners.http.raw_server import RawServer
 
 
 @pytest.fixture(autouse=True)
@@ -176,34 +177,33 @@ def hearth(fresh_sandbox, allow, db) -> PartnerConnection:
     )
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[..., LocalServer]]:
-    """Start a LocalServer answering with `handler`; stopped after the test."""
-    started: list[LocalServer] = []
+Server = TypeVar("Server", LocalServer, RawServer)
 
-    def start(handler: Handler, *, tls: ssl.SSLContext | None = None) -> LocalServer:
-        server = LocalServer(handler, tls=tls)
+
+def _stopped_after_test(server_class: Callable[..., Server]) -> Iterator[Callable[..., Server]]:
+    """A fixture's body: a function starting servers of `server_class`, stopped afterwards."""
+    started: list[Server] = []
+
+    def start(*args, **options) -> Server:
+        server = server_class(*args, **options)
         started.append(server)
         return server
 
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., LocalServer]]:
+    """`serve(handler, tls=None)` starts a LocalServer answering with `handler`."""
+    yield from _stopped_after_test(LocalServer)
 
 
 @pytest.fixture
 def raw_serve() -> Iterator[Callable[..., RawServer]]:
-    """Start a RawServer with `behaviour`; stopped after the test."""
-    started: list[RawServer] = []
-
-    def start(behaviour: Behaviour, *, read_request: bool = True) -> RawServer:
-        server = RawServer(behaviour, read_request=read_request)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+    """`raw_serve(behaviour, read_request=True)` starts a RawServer with `behaviour`."""
+    yield from _stopped_after_test(RawServer)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """The circuit breaker's rules on their own (fake clock), and in the client against the sandbox
 and a local server. Its storage, shared by processes, is tested in test_limits_backends.py."""
 
-import json
 import threading
 
 import pytest
@@ -16,7 +15,12 @@ from partners.http.errors import (
 )
 from partners.http.limits.circuit import CLOSED, Admission, BreakerPolicy, Circuit, CircuitState
 from tests.conftest import wait_for
-from tests.partners.http.helpers import UNKNOWN_GTIN, calls_recorded, carried_gtin
+from tests.partners.http.helpers import (
+    UNKNOWN_GTIN,
+    calls_recorded,
+    carried_gtin,
+    sandbox_order_send,
+)
 from tests.partners.http.local_server import Reply
 
 POLICY = BreakerPolicy(failure_threshold=3, cooldown_seconds=30)
@@ -137,20 +141,6 @@ def test_a_probe_whose_lease_ran_out_hands_its_turn_to_the_next_caller():
     assert POLICY.after_success(circuit, token="next") == CLOSED
 
 
-def place_order(client, connection, sandbox):
-    sku = sandbox.threadline.catalog.offers[0].variants[0].sku
-    return client.send(
-        connection,
-        operation="place_order",
-        method="POST",
-        path="/v1/orders",
-        headers={"Idempotency-Key": "EA-000321-1"},
-        body=json.dumps({"lines": [{"sku": sku, "quantity": 1}]}).encode(),
-        content_type="application/json",
-        idempotent=False,
-    )
-
-
 @pytest.mark.django_db
 def test_client_stops_calling_a_failing_partner_until_a_probe_succeeds(
     breaking_client, threadline, fresh_sandbox, clock
@@ -158,10 +148,10 @@ def test_client_stops_calling_a_failing_partner_until_a_probe_succeeds(
     fresh_sandbox.threadline.faults_set("5xx")
     for _ in range(2):
         with pytest.raises(PartnerUnavailable):
-            place_order(breaking_client, threadline, fresh_sandbox)
+            sandbox_order_send(breaking_client, threadline, fresh_sandbox)
 
     with pytest.raises(CircuitOpen) as raised:
-        place_order(breaking_client, threadline, fresh_sandbox)
+        sandbox_order_send(breaking_client, threadline, fresh_sandbox)
 
     assert raised.value.status_code is None
     assert fresh_sandbox.threadline.counters().order_requests == 2  # no network call
@@ -169,7 +159,7 @@ def test_client_stops_calling_a_failing_partner_until_a_probe_succeeds(
 
     fresh_sandbox.threadline.faults_clear()
     clock.advance(30)
-    response = place_order(breaking_client, threadline, fresh_sandbox)
+    response = sandbox_order_send(breaking_client, threadline, fresh_sandbox)
 
     assert response.status == 201
     assert fresh_sandbox.threadline.counters().order_requests == 3

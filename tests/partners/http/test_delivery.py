@@ -3,8 +3,6 @@ attempt wrote: NOT_SENT (provably never sent), UNKNOWN (written, no complete ans
 ANSWERED (the partner sent a whole HTTP answer). The order pipeline resends NOT_SENT orders
 and sends UNKNOWN ones of partners that cannot recognise a repeat to review."""
 
-import json
-import socket
 from dataclasses import replace
 
 import pytest
@@ -19,35 +17,14 @@ from partners.http.errors import (
     UnsafeDestination,
 )
 from partners.models import Partner, PartnerCall
+from tests.partners.http.helpers import ORDER, free_port, order_send, sandbox_order_send
 from tests.partners.http.local_server import Reply
 
 pytestmark = pytest.mark.django_db
 
-ORDER = json.dumps({"lines": [{"sku": "TL-1", "quantity": 1}]}).encode()
-
-
-def place_order(client, connection, **options):
-    return client.send(
-        connection,
-        operation="place_order",
-        method="POST",
-        path="/orders",
-        headers={"Idempotency-Key": "EA-000123-1"},
-        body=ORDER,
-        content_type="application/json",
-        idempotent=False,
-        **options,
-    )
-
 
 def deliveries() -> list[tuple[str, str]]:
     return list(PartnerCall.objects.order_by("pk").values_list("outcome", "delivery"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_refused_connection_was_never_sent(client, allow, make_connection):
@@ -55,7 +32,7 @@ def test_a_refused_connection_was_never_sent(client, allow, make_connection):
     allow(f"http://127.0.0.1:{port}")
 
     with pytest.raises(PartnerUnavailable) as raised:
-        place_order(client, make_connection(f"http://127.0.0.1:{port}"))
+        order_send(client, make_connection(f"http://127.0.0.1:{port}"))
 
     assert raised.value.delivery == Delivery.NOT_SENT
     assert deliveries() == [("unavailable", "not_sent")]
@@ -65,7 +42,7 @@ def test_a_name_that_does_not_resolve_was_never_sent(client, settings, make_conn
     settings.PARTNER_HOST_ALLOWLIST = ["partner.invalid"]  # the reserved TLD never resolves
 
     with pytest.raises(PartnerUnavailable) as raised:
-        place_order(client, make_connection("http://partner.invalid"))
+        order_send(client, make_connection("http://partner.invalid"))
 
     assert raised.value.message == "The partner's host name does not resolve."
     assert raised.value.delivery == Delivery.NOT_SENT
@@ -78,7 +55,7 @@ def test_a_failed_tls_handshake_was_never_sent(serve, allow, make_connection, ce
     client = PartnerHttpClient(ca_certs=str(certificates.ca_path))  # cert says localhost
 
     with pytest.raises(PartnerUnavailable) as raised:
-        place_order(client, make_connection(server.base_url))
+        order_send(client, make_connection(server.base_url))
 
     assert raised.value.delivery == Delivery.NOT_SENT
     assert server.received == []
@@ -89,7 +66,7 @@ def test_a_refusal_by_the_ssrf_guard_was_never_sent(client, settings, make_conne
     settings.PARTNER_HOST_ALLOWLIST = []
 
     with pytest.raises(UnsafeDestination) as raised:
-        place_order(client, make_connection("http://127.0.0.1:9"))
+        order_send(client, make_connection("http://127.0.0.1:9"))
 
     assert raised.value.delivery == Delivery.NOT_SENT
     assert deliveries() == [("refused", "not_sent")]
@@ -101,10 +78,10 @@ def test_an_open_circuit_was_never_sent(breaking_client, serve, allow, make_conn
     connection = make_connection(server.base_url)
     for _ in range(2):
         with pytest.raises(PartnerUnavailable):
-            place_order(breaking_client, connection)
+            order_send(breaking_client, connection)
 
     with pytest.raises(CircuitOpen) as raised:
-        place_order(breaking_client, connection)
+        order_send(breaking_client, connection)
 
     assert raised.value.delivery == Delivery.NOT_SENT
     assert len(server.received) == 2
@@ -123,7 +100,7 @@ def test_missing_credentials_were_never_sent(client, serve, allow, make_connecti
     )
 
     with pytest.raises(PartnerAuthFailed) as raised:
-        place_order(client, connection)
+        order_send(client, connection)
 
     assert raised.value.delivery == Delivery.NOT_SENT
     assert server.received == []
@@ -134,19 +111,8 @@ def test_a_read_timeout_after_the_order_was_sent_is_unknown(client, threadline, 
     """The sandbox keeps the order and answers after 2 s; we stop waiting after 200 ms."""
     fresh_sandbox.threadline.faults_set("timeout", count=1, timeout_seconds=2)
 
-    sku = fresh_sandbox.threadline.catalog.offers[0].variants[0].sku
-
     with pytest.raises(PartnerTimeout) as raised:
-        client.send(
-            replace(threadline, read_timeout_ms=200),
-            operation="place_order",
-            method="POST",
-            path="/v1/orders",
-            headers={"Idempotency-Key": "EA-000123-1"},
-            body=json.dumps({"lines": [{"sku": sku, "quantity": 1}]}).encode(),
-            content_type="application/json",
-            idempotent=False,
-        )
+        sandbox_order_send(client, replace(threadline, read_timeout_ms=200), fresh_sandbox)
 
     assert raised.value.delivery == Delivery.UNKNOWN
     counters = fresh_sandbox.threadline.counters()
@@ -161,7 +127,7 @@ def test_a_connection_broken_after_the_order_was_read_is_unknown(
     allow(server.base_url)
 
     with pytest.raises(PartnerUnavailable) as raised:
-        place_order(client, make_connection(server.base_url))
+        order_send(client, make_connection(server.base_url))
 
     assert raised.value.message == "The connection broke before the answer was complete."
     assert raised.value.delivery == Delivery.UNKNOWN
@@ -177,7 +143,7 @@ def test_an_answer_cut_short_is_unknown_though_its_status_arrived(
     allow(server.base_url)
 
     with pytest.raises(PartnerUnavailable) as raised:
-        place_order(client, make_connection(server.base_url))
+        order_send(client, make_connection(server.base_url))
 
     assert (raised.value.status_code, raised.value.delivery) == (201, Delivery.UNKNOWN)
     assert deliveries() == [("unavailable", "unknown")]
@@ -189,7 +155,7 @@ def test_an_error_status_is_an_answer(client, serve, allow, make_connection, sta
     allow(server.base_url)
 
     with pytest.raises(Exception) as raised:
-        place_order(client, make_connection(server.base_url))
+        order_send(client, make_connection(server.base_url))
 
     assert raised.value.delivery == Delivery.ANSWERED
     assert deliveries() == [(outcome, "answered")]
@@ -199,7 +165,7 @@ def test_a_successful_call_is_logged_as_answered(client, serve, allow, make_conn
     server = serve(lambda request: Reply(201))
     allow(server.base_url)
 
-    place_order(client, make_connection(server.base_url))
+    order_send(client, make_connection(server.base_url))
 
     assert deliveries() == [("ok", "answered")]
 
@@ -216,7 +182,7 @@ def test_each_write_goes_out_on_a_fresh_connection_and_reads_keep_theirs_alive(
     for _ in range(2):
         client.send(connection, operation="lookup", method="GET", path="/x", idempotent=True)
     for _ in range(2):
-        place_order(client, connection)
+        order_send(client, connection)
 
     assert [request.method for request in server.received] == ["GET", "GET", "POST", "POST"]
     assert outbound_connections == [("127.0.0.1", server.port)] * 3

@@ -1,8 +1,6 @@
 """Each sandbox fault gives the caller the right error and the call log the right outcome;
 idempotent reads are retried, orders never are."""
 
-import json
-import socket
 import threading
 import time
 from dataclasses import replace
@@ -21,7 +19,13 @@ from partners.http.errors import (
 from partners.http.retries import BACKOFF_BASE_SECONDS
 from partners.models import PartnerCall
 from tests.conftest import wait_for
-from tests.partners.http.helpers import UNKNOWN_GTIN, calls_recorded, carried_gtin
+from tests.partners.http.helpers import (
+    UNKNOWN_GTIN,
+    calls_recorded,
+    carried_gtin,
+    free_port,
+    sandbox_order_send,
+)
 from tests.partners.http.local_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -35,20 +39,6 @@ def lookup_path(fresh_sandbox) -> str:
 def lookup(client, connection, path, **options):
     options.setdefault("idempotent", True)
     return client.send(connection, operation="lookup", method="GET", path=path, **options)
-
-
-def place_order(client, connection, sandbox):
-    sku = sandbox.threadline.catalog.offers[0].variants[0].sku
-    return client.send(
-        connection,
-        operation="place_order",
-        method="POST",
-        path="/v1/orders",
-        headers={"Idempotency-Key": "EA-000123-1"},
-        body=json.dumps({"lines": [{"sku": sku, "quantity": 1}]}).encode(),
-        content_type="application/json",
-        idempotent=False,
-    )
 
 
 def test_timeout_is_retried_twice_then_raised(
@@ -212,7 +202,7 @@ def test_an_order_is_never_retried_after_a_5xx(client, threadline, fresh_sandbox
     fresh_sandbox.threadline.faults_set("5xx", count=1)
 
     with pytest.raises(PartnerUnavailable):
-        place_order(client, threadline, fresh_sandbox)
+        sandbox_order_send(client, threadline, fresh_sandbox)
 
     counters = fresh_sandbox.threadline.counters()
     assert (counters.order_requests, counters.orders_created) == (1, 0)
@@ -224,7 +214,7 @@ def test_an_order_is_never_retried_after_a_timeout(client, threadline, fresh_san
     fresh_sandbox.threadline.faults_set("timeout", count=1, timeout_seconds=2)
 
     with pytest.raises(PartnerTimeout):
-        place_order(client, replace(threadline, read_timeout_ms=200), fresh_sandbox)
+        sandbox_order_send(client, replace(threadline, read_timeout_ms=200), fresh_sandbox)
 
     # The partner did place it: only the order pipeline may decide to send it again.
     counters = fresh_sandbox.threadline.counters()
@@ -233,9 +223,7 @@ def test_an_order_is_never_retried_after_a_timeout(client, threadline, fresh_san
 
 
 def test_refused_connection_is_unavailable(client, allow, make_connection, sleeps):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     allow(f"http://127.0.0.1:{port}")
     connection = make_connection(f"http://127.0.0.1:{port}")
 

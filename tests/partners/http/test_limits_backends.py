@@ -7,7 +7,6 @@ sees. (Real separate processes: test_limits_processes.py.)
 from __future__ import annotations
 
 import logging
-import socket
 import subprocess
 import threading
 import time
@@ -37,6 +36,7 @@ from partners.http.limits import (
 from partners.http.limits.in_database import IN_TRANSACTION_MESSAGE
 from partners.models import PartnerSlot
 from tests.conftest import wait_for
+from tests.partners.http.helpers import free_port
 
 # Every test may use the database backend; declared here, not requested by the fixture, so
 # pytest-django groups (and cleans up after) these tests with the other database tests.
@@ -455,9 +455,7 @@ def test_redis_errors_are_limits_unavailable():
 @pytest.fixture
 def short_lived_redis(tmp_path) -> Iterator[tuple[str, subprocess.Popen]]:
     """A Redis server of the test's own on a free port; the test stops it when it likes."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [
             *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),

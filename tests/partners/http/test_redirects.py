@@ -1,8 +1,6 @@
 """Redirects: a hop to another origin carries none of the partner's headers, and a write is
 never redirected, so an order body cannot be posted to a site the partner points at."""
 
-import json
-
 import pytest
 
 from partners.http.connection import connection_for
@@ -10,7 +8,14 @@ from partners.http.errors import Delivery, PartnerBadResponse
 from partners.models import Partner
 from partners.services import partner_secret_headers_set
 from tests.factories import PartnerFactory
-from tests.partners.http.helpers import assert_no_secrets, calls_recorded, capture_all_logs
+from tests.partners.http.helpers import (
+    ORDER,
+    assert_no_secrets,
+    calls_recorded,
+    capture_all_logs,
+    order_send,
+    origin_redirecting_elsewhere,
+)
 from tests.partners.http.local_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -44,16 +49,7 @@ def partner_with_secrets(db):
 def test_a_redirect_to_another_origin_carries_none_of_the_partners_headers(
     client, serve, allow, partner_with_secrets, caplog
 ):
-    elsewhere = serve(lambda request: Reply(200))
-    origin = serve(
-        lambda request: (
-            Reply(307, {"Location": "/v2/items"})
-            if request.target == "/v1/items"
-            else Reply(302, {"Location": f"{elsewhere.base_url}/mirror"})
-        )
-    )
-    allow(origin.base_url)
-    allow(elsewhere.base_url)
+    origin, elsewhere = origin_redirecting_elsewhere(serve, allow)
     connection = connection_for(partner_with_secrets(origin.base_url))
     capture_all_logs(caplog)
 
@@ -84,23 +80,13 @@ def test_a_write_is_never_redirected_and_its_outcome_is_unknown(
     origin = serve(lambda request: Reply(status, {"Location": f"{elsewhere.base_url}/orders"}))
     allow(origin.base_url)
     allow(elsewhere.base_url)
-    order = json.dumps({"lines": [{"sku": "TL-1", "quantity": 1}]}).encode()
 
     with pytest.raises(PartnerBadResponse) as raised:
-        client.send(
-            make_connection(origin.base_url),
-            operation="place_order",
-            method="POST",
-            path="/orders",
-            headers={"Idempotency-Key": "EA-000123-1"},
-            body=order,
-            content_type="application/json",
-            idempotent=False,
-        )
+        order_send(client, make_connection(origin.base_url))
 
     assert (raised.value.status_code, raised.value.delivery) == (status, Delivery.UNKNOWN)
     assert raised.value.message.startswith(f"The partner redirected this request (HTTP {status})")
-    assert [(request.method, request.body) for request in origin.received] == [("POST", order)]
+    assert [(request.method, request.body) for request in origin.received] == [("POST", ORDER)]
     assert elsewhere.received == []
     assert calls_recorded() == [("place_order", status, "bad_response", 1)]
 

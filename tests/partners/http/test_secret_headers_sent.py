@@ -8,6 +8,7 @@ from partners.http.errors import Delivery, PartnerAuthFailed
 from partners.models import Partner, PartnerCall
 from partners.services import partner_secret_headers_set
 from tests.factories import PartnerFactory
+from tests.partners.http.helpers import OAUTH2_PARTNER
 from tests.partners.http.local_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -51,12 +52,7 @@ def test_the_token_endpoint_of_an_oauth2_partner_does_not_get_the_secret_headers
         )
     )
     settings.PARTNER_HOST_ALLOWLIST = [server.netloc]
-    partner = PartnerFactory(
-        base_url=server.base_url,
-        auth_type=Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS,
-        oauth_token_url="/oauth/token",
-        credentials={"client_id": "ea-client", "client_secret": "ea-secret"},
-    )
+    partner = PartnerFactory(base_url=server.base_url, **OAUTH2_PARTNER)
     partner_secret_headers_set(partner=partner, values={"X-Partner-Token": TOKEN})
 
     client.send(

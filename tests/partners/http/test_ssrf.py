@@ -13,7 +13,7 @@ import pytest
 from partners.http.errors import PartnerBadResponse, UnsafeDestination
 from partners.http.ssrf import DestinationRefused, address_unsafe_reason, destination_for
 from partners.models import Partner
-from tests.partners.http.helpers import calls_recorded
+from tests.partners.http.helpers import calls_recorded, origin_redirecting_elsewhere
 from tests.partners.http.local_server import Reply
 
 API_KEY = "ssrf-test-key-91b2"
@@ -153,16 +153,7 @@ def test_redirect_to_an_internal_address_is_refused(
 def test_credentials_follow_a_redirect_on_the_same_origin_only(
     client, serve, allow, make_connection
 ):
-    elsewhere = serve(lambda request: Reply(200))
-    origin = serve(
-        lambda request: (
-            Reply(307, {"Location": "/v2/items"})
-            if request.target == "/v1/items"
-            else Reply(302, {"Location": f"{elsewhere.base_url}/mirror"})
-        )
-    )
-    allow(origin.base_url)
-    allow(elsewhere.base_url)
+    origin, elsewhere = origin_redirecting_elsewhere(serve, allow)
     connection = make_connection(
         origin.base_url,
         auth_type=Partner.AuthType.API_KEY_HEADER,
