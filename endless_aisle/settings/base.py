@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "endless_aisle",
     "stores",
     "partners",
+    "catalog",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The retailer's catalogue: codes, prices, partner lookups and the associate's pages."""
