@@ -109,7 +109,7 @@ def code_resolve(text: object, *, symbology: str | None = None) -> ResolvedCode:
         return ResolvedCode(
             entered=entered,
             status=CodeStatus.CHECK_DIGIT_WRONG,
-            message=f"Check digit wrong: {problem}.{suggestion}",
+            message=f"{problem}.{suggestion}",
             suggestion=problem.corrected,
         )
     return ResolvedCode(
