@@ -90,6 +90,10 @@ def roles(db):
         importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(
             apps, None
         )
+        importlib.import_module("stores.migrations.0005_view_costs_role").grant(apps, None)
+        importlib.import_module("catalog.migrations.0002_merchandiser_permissions").grant(
+            apps, None
+        )
 
 
 @pytest.fixture

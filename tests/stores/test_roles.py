@@ -6,9 +6,16 @@ from stores.roles import Perm, Role
 
 EXPECTED_PERMISSIONS = {
     Role.ASSOCIATE: {"browse_catalog", "place_orders", "view_store_orders"},
-    Role.MANAGER: {"browse_catalog", "place_orders", "view_store_orders", "manage_store_orders"},
+    Role.MANAGER: {
+        "browse_catalog",
+        "place_orders",
+        "view_store_orders",
+        "manage_store_orders",
+        "view_costs",
+    },
     Role.MERCHANDISER: {
         "onboard_partners",
+        "view_costs",
         "view_store",
         "add_partner",
         "change_partner",
@@ -19,6 +26,20 @@ EXPECTED_PERMISSIONS = {
         "delete_operationconfig",
         "view_operationconfig",
         "view_partnercall",
+        # The catalogue, kept in the admin.
+        *(
+            f"{action}_{model}"
+            for model in (
+                "masterproduct",
+                "productgtin",
+                "retailprice",
+                "supplieritem",
+                "pricingrule",
+                "exchangerate",
+                "storetaxrate",
+            )
+            for action in ("add", "change", "delete", "view")
+        ),
     },
     Role.KIOSK: {"browse_catalog"},
 }
@@ -46,9 +67,10 @@ def test_each_role_is_a_group_with_exactly_its_permissions(role):
                 Perm.PLACE_ORDERS,
                 Perm.VIEW_STORE_ORDERS,
                 Perm.MANAGE_STORE_ORDERS,
+                Perm.VIEW_COSTS,
             },
         ),
-        (Role.MERCHANDISER, {Perm.ONBOARD_PARTNERS}),
+        (Role.MERCHANDISER, {Perm.ONBOARD_PARTNERS, Perm.VIEW_COSTS}),
         (Role.KIOSK, {Perm.BROWSE_CATALOG}),
         (None, set()),
     ],
