@@ -54,6 +54,9 @@ class GtinListWidget(widgets.Widget):
             raise ValueError(f"at most {GTINS_PER_PRODUCT_MAX} GTINs per product")
         return list(dict.fromkeys(gtin14_from_cell(cell) for cell in cells))
 
+    def render(self, value, obj=None, **kwargs) -> str:
+        return " ".join(Gtin(gtin14).code for gtin14 in value or ())
+
 
 class RetailPricesWidget(widgets.Widget):
     """Prices as "EUR 59.99; GBP 49.99": a currency code and an amount each."""
@@ -84,7 +87,9 @@ class RetailPricesWidget(widgets.Widget):
         return prices
 
     def render(self, value, obj=None, **kwargs) -> str:
-        return "; ".join(f"{currency} {amount}" for currency, amount in sorted(value.items()))
+        return "; ".join(
+            f"{currency} {amount}" for currency, amount in sorted((value or {}).items())
+        )
 
 
 def _amount(text: str, part: str) -> Decimal:
@@ -145,12 +150,14 @@ class MasterProductResource(resources.ModelResource):
     def get_queryset(self):
         return MasterProduct.objects.prefetch_related("gtins", "prices")
 
+    # The export reads the rows; the preview's diff reads what the file's row sets (the widgets).
     def dehydrate_gtins(self, product: MasterProduct) -> str:
-        return " ".join(Gtin(row.gtin).code for row in product.gtins.all())
+        return GtinListWidget().render([row.gtin for row in product.gtins.all()])
 
     def dehydrate_retail_prices(self, product: MasterProduct) -> str:
-        prices = {row.currency: row.amount for row in product.prices.all()}
-        return RetailPricesWidget().render(prices)
+        return RetailPricesWidget().render(
+            {row.currency: row.amount for row in product.prices.all()}
+        )
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
