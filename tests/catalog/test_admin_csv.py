@@ -26,6 +26,13 @@ pytestmark = pytest.mark.django_db
 CSV_FORMAT = "0"  # the only format offered
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """An uploaded file waits in the default storage between preview and import: here, a
+    folder the test throws away."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def merchandiser(client, user_in_role):
     client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
