@@ -27,8 +27,6 @@ _GS1_RAW = re.compile(r"01(\d{14})(?:[\d\x1d].*)?", re.ASCII | re.DOTALL)
 _GROUP_SEPARATOR = "\x1d"
 # GS1 Digital Link: https://id.example.com/01/05012345678900/10/ABC?…
 _DIGITAL_LINK = re.compile(r"https?://[^/\s]+(?:/[^/\s]+)*?/01/(\d{8,14})(?:[/?#]\S*)?", re.ASCII)
-# BarcodeDetector's names of the symbologies whose digits are read as they are.
-_GTIN_SYMBOLOGIES = frozenset({"ean_13", "ean_8", "upc_a", "itf"})
 
 
 class CodeStatus(StrEnum):
@@ -149,7 +147,7 @@ def _eight_digits(digits: str, symbology: str | None) -> _Barcode:
     readings = [_as_upc_e, _as_gtin8] if digits[0] == "0" else [_as_gtin8, _as_upc_e]
     if symbology == "upc_e":
         readings = [_as_upc_e]
-    elif symbology in _GTIN_SYMBOLOGIES:
+    elif symbology == "ean_8":
         readings = [_as_gtin8]
     first = readings[0](digits)
     if first.gtin is not None:

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from catalog.catalogue_facts import CatalogueEntry, CatalogueFacts, SupplierTerms
 from catalog.models import (
@@ -101,24 +102,25 @@ class CodeMatch:
 
 
 def catalogue_code_match(text: str) -> CodeMatch | None:
-    """What `text` names in the catalogue, compared without regard to case: a store SKU first,
-    then a partner SKU, then a partner's product number. None when nothing matches."""
-    product = MasterProduct.objects.filter(store_sku__iexact=text).first()
+    """What `text` names in the catalogue, compared without regard to case (through the
+    tables' lower-case indexes): a store SKU first, then a partner SKU, then a partner's
+    product number. None when nothing matches."""
+    key = text.lower()
+    product = MasterProduct.objects.alias(sku=Lower("store_sku")).filter(sku=key).first()
     if product is not None:
         return CodeMatch(
             matched="store_sku",
             gtin14s=tuple(product.gtins.values_list("gtin", flat=True)[:CODE_GTINS_MAX]),
         )
     items = list(
-        SupplierItem.objects.filter(
-            Q(partner_sku__iexact=text) | Q(partner_product_number__iexact=text)
-        )
+        SupplierItem.objects.alias(sku=Lower("partner_sku"), number=Lower("partner_product_number"))
+        .filter(Q(sku=key) | Q(number=key))
         .order_by("partner_id", "gtin")
         .values_list("partner_id", "gtin", "partner_sku")[:CODE_GTINS_MAX]
     )
     if not items:
         return None
-    by_sku = [(partner, gtin) for partner, gtin, sku in items if sku.casefold() == text.casefold()]
+    by_sku = [(partner, gtin) for partner, gtin, sku in items if sku.lower() == key]
     chosen = by_sku or [(partner, gtin) for partner, gtin, _ in items]
     return CodeMatch(
         matched="partner_sku" if by_sku else "partner_product_number",
