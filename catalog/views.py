@@ -1,0 +1,17 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+
+from catalog.selectors import HEALTH_WINDOW, partners_health
+from stores.roles import Perm
+
+
+@login_required
+@permission_required(Perm.VIEW_PARTNER_HEALTH.value, raise_exception=True)
+def partners(request):
+    """The partners serving the stores and how their calls went lately. Partners serve every
+    store alike, so the page needs no acting store (a merchandiser may have none)."""
+    return render(
+        request,
+        "catalog/partners.html",
+        {"partners": partners_health(), "window_minutes": HEALTH_WINDOW.seconds // 60},
+    )
