@@ -24,7 +24,7 @@ Outcome = PartnerCall.Outcome
 # A call is an error when the partner gave no usable answer, as the associate experienced it:
 # "ok" and "not found / not carried" are answers; everything else (HTTP errors, timeouts, bad or
 # oversized answers, mapping errors, failed authentication, rate limits, and calls refused before
-# they left because the circuit was open or the SSRF guard refused the address) is not.
+# they left because the circuit was open or the SSRF guard refused the address) is an error.
 ERROR_OUTCOMES = tuple(
     outcome for outcome in Outcome if outcome not in (Outcome.OK, Outcome.NOT_FOUND)
 )
