@@ -90,6 +90,7 @@ def roles(db):
         importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(
             apps, None
         )
+        importlib.import_module("stores.migrations.0004_view_partner_health").grant(apps, None)
 
 
 @pytest.fixture

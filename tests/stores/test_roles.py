@@ -6,9 +6,16 @@ from stores.roles import Perm, Role
 
 EXPECTED_PERMISSIONS = {
     Role.ASSOCIATE: {"browse_catalog", "place_orders", "view_store_orders"},
-    Role.MANAGER: {"browse_catalog", "place_orders", "view_store_orders", "manage_store_orders"},
+    Role.MANAGER: {
+        "browse_catalog",
+        "place_orders",
+        "view_store_orders",
+        "manage_store_orders",
+        "view_partner_health",
+    },
     Role.MERCHANDISER: {
         "onboard_partners",
+        "view_partner_health",
         "view_store",
         "add_partner",
         "change_partner",
@@ -46,9 +53,10 @@ def test_each_role_is_a_group_with_exactly_its_permissions(role):
                 Perm.PLACE_ORDERS,
                 Perm.VIEW_STORE_ORDERS,
                 Perm.MANAGE_STORE_ORDERS,
+                Perm.VIEW_PARTNER_HEALTH,
             },
         ),
-        (Role.MERCHANDISER, {Perm.ONBOARD_PARTNERS}),
+        (Role.MERCHANDISER, {Perm.ONBOARD_PARTNERS, Perm.VIEW_PARTNER_HEALTH}),
         (Role.KIOSK, {Perm.BROWSE_CATALOG}),
         (None, set()),
     ],
