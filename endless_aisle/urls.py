@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),
+    path("", include("catalog.urls")),
 ]

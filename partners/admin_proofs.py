@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.urls import path
 
 from partners.adapters.base import CallTrace
-from partners.adapters.registry import adapter_for
 from partners.connection_test import pretty_json
+from partners.go_live import offered_operations
 from partners.live_versions import partner_being_proven
 from partners.models import Partner, PartnerProof
 from partners.operations import Operation
@@ -64,7 +64,8 @@ class ProofToolsMixin:
             f"Send test order: {partner}",
             form=form,
             in_testing=partner_being_proven(partner),
-            can_cancel=_can_cancel(partner),
+            # False for an adapter the code no longer has: the page says so where it sends.
+            can_cancel=Operation.CANCEL_ORDER in offered_operations(partner),
             recent=partner.proofs.filter(kind=PartnerProof.Kind.TEST_ORDER)[:5],
             **context,
         )
@@ -135,12 +136,3 @@ class ProofToolsMixin:
             form=form,
             in_testing=partner_being_proven(partner),
         )
-
-
-def _can_cancel(partner: Partner) -> bool:
-    """Whether its adapter cancels orders; False for an adapter the code no longer has (the
-    page then says so where it tries to send)."""
-    try:
-        return adapter_for(partner).supports(Operation.CANCEL_ORDER)
-    except LookupError:
-        return False

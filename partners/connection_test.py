@@ -8,7 +8,14 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from partners.adapters.base import CallTrace
 from partners.adapters.registry import adapter_for
-from partners.mapping import Availability, lookup_input, to_json_friendly
+from partners.mapping import (
+    Availability,
+    lookup_input,
+    partner_order_input,
+    search_input,
+    similar_input,
+    to_json_friendly,
+)
 from partners.models import Partner
 from partners.operations import Operation
 from partners.proofs import connection_test_record, result_proves
@@ -17,9 +24,9 @@ from partners.selectors import partner_accepts_new_work
 # Which operation input the typed value becomes.
 INPUT_OF = {
     Operation.LOOKUP: lookup_input,
-    Operation.SEARCH: lambda value: {"query": value, "page": 1},
-    Operation.SIMILAR: lambda value: {"partner_product_id": value},
-    Operation.ORDER_STATUS: lambda value: {"partner_order_id": value},
+    Operation.SEARCH: search_input,
+    Operation.SIMILAR: similar_input,
+    Operation.ORDER_STATUS: partner_order_input,
 }
 
 

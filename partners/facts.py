@@ -182,15 +182,7 @@ def partner_facts_problems(partner: Any) -> list[str]:
 
 
 def _serves_order_status(partner: Any) -> bool:
-    # Both import the models, which import this module.
-    from partners.adapters.registry import adapter_for
-    from partners.services import DECLARATIVE
+    """False for an adapter the code no longer has: partner_go_live_problems names it."""
+    from partners.go_live import offered_operations  # which imports the models, which import us
 
-    if partner.adapter == DECLARATIVE:
-        return any(
-            config.operation == Operation.ORDER_STATUS for config in partner.operations.all()
-        )
-    try:
-        return adapter_for(partner).supports(Operation.ORDER_STATUS)
-    except LookupError:
-        return False  # partner_go_live_problems names the unknown adapter
+    return Operation.ORDER_STATUS in offered_operations(partner)

@@ -31,7 +31,7 @@ from partners.services import (
     secret_header_problems,
 )
 from partners.validation import operation_config_problems
-from partners.webhook_secrets import webhook_secret_problem
+from partners.webhook_secrets import WEBHOOK_SECRET_MIN_CHARS, webhook_secret_problem
 
 SECRET_FIELDS = dict(CREDENTIAL_LABELS)  # credential name → its label
 CODE_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 100, "class": "mapping-code"})
@@ -54,9 +54,10 @@ def webhook_secret_help(partner: Partner, stored: dict, *, unreadable: bool) -> 
         state = "Not set."
     if partner.pk is None:
         return format_html(
-            "{} The secret the partner signs its webhooks with (at least 16 characters); "
+            "{} The secret the partner signs its webhooks with (at least {} characters); "
             "after saving, you can also generate one.",
             state,
+            WEBHOOK_SECRET_MIN_CHARS,
         )
     return format_html(
         "{} The secret the partner signs its webhooks with: type the one it gave you, or "

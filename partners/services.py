@@ -102,7 +102,7 @@ def partner_credentials_problems(partner: Partner) -> list[str]:
         for name in CREDENTIAL_FIELDS[Partner.AuthType(partner.auth_type)]
         if not stored.get(name)
     ]
-    if unset := partner_secret_headers_unset(partner):
+    if unset := _secret_headers_unset(partner, stored):
         problems.append(f"Secret headers without a value: {', '.join(unset)}")
     return problems
 
@@ -221,6 +221,10 @@ def partner_secret_headers_unset(partner: Partner) -> list[str]:
         stored = credentials_decrypt(partner.credentials.encrypted)
     except (PartnerCredentials.DoesNotExist, CredentialsUnreadable):
         stored = {}
+    return _secret_headers_unset(partner, stored)
+
+
+def _secret_headers_unset(partner: Partner, stored: Mapping[str, Any]) -> list[str]:
     values = stored.get(SECRET_HEADERS, {})
     return [name for name in partner.secret_header_names if not values.get(name)]
 

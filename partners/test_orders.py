@@ -13,12 +13,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partners.adapters.base import CallTrace, PartnerAdapter
+from partners.adapters.base import CallTrace, PartnerAdapter, call_traced
 from partners.adapters.declarative import DeclarativeAdapter
 from partners.adapters.registry import adapter_for
-from partners.http import PartnerCallError
 from partners.live_versions import partner_being_proven
-from partners.mapping import Address, Contact, OrderLine, OrderRequest
+from partners.mapping import Address, Contact, OrderLine, OrderRequest, partner_order_input
 from partners.models import Partner, PartnerProof
 from partners.operations import Operation
 from partners.proofs import result_proves, trace_answer
@@ -103,13 +102,7 @@ def _traced(
     """Every step for the declarative adapter; a code adapter's result or error."""
     if isinstance(adapter, DeclarativeAdapter):
         return adapter.trace(operation, data, idempotency_key=key)
-    trace = CallTrace(operation=operation)
-    try:
-        trace.result = call()
-    except PartnerCallError as error:
-        trace.error = error
-        trace.errors.append(str(error))
-    return trace
+    return call_traced(operation, call)
 
 
 def partner_test_order_send(
@@ -196,7 +189,7 @@ def partner_test_order_cancel(
     adapter = adapter_for(partner)
     if not adapter.supports(Operation.CANCEL_ORDER):
         raise ValidationError(f"{partner} has no cancel order operation.")
-    data = {"partner_order_id": partner_order_id}
+    data = partner_order_input(partner_order_id)
     trace = _traced(
         adapter,
         Operation.CANCEL_ORDER,

@@ -53,6 +53,7 @@ class Store(models.Model):
             ("view_store_orders", "Can see the store's orders and their customers"),
             ("manage_store_orders", "Can cancel and retry the store's orders"),
             ("onboard_partners", "Can onboard, configure and test partners"),
+            ("view_partner_health", "Can see live partners and how their calls are going"),
             ("view_costs", "Can see what partners charge and the margin"),
         ]
 

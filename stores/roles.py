@@ -19,6 +19,7 @@ class Perm(StrEnum):
     VIEW_STORE_ORDERS = "stores.view_store_orders"
     MANAGE_STORE_ORDERS = "stores.manage_store_orders"
     ONBOARD_PARTNERS = "stores.onboard_partners"
+    VIEW_PARTNER_HEALTH = "stores.view_partner_health"
     VIEW_COSTS = "stores.view_costs"
 
 

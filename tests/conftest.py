@@ -90,7 +90,8 @@ def roles(db):
         importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(
             apps, None
         )
-        importlib.import_module("stores.migrations.0005_view_costs_role").grant(apps, None)
+        importlib.import_module("stores.migrations.0004_view_partner_health").grant(apps, None)
+        importlib.import_module("stores.migrations.0006_view_costs_role").grant(apps, None)
         importlib.import_module("catalog.migrations.0002_merchandiser_permissions").grant(
             apps, None
         )

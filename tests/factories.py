@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from partners.crypto import credentials_encrypt
-from partners.models import Partner, PartnerCredentials
+from partners.models import Partner, PartnerCall, PartnerCredentials
 from stores.models import StaffMembership, Store
 from stores.roles import Role
 
@@ -82,6 +82,31 @@ class PartnerFactory(factory.django.DjangoModelFactory):
             PartnerCredentials.objects.create(
                 partner=partner, encrypted=credentials_encrypt(extracted)
             )
+
+
+class PartnerCallFactory(factory.django.DjangoModelFactory):
+    """A logged call. `created_at` is set on the model's first save (auto_now_add), so a call at
+    another time is made with `at=`, which writes its time afterwards."""
+
+    class Meta:
+        model = PartnerCall
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    operation = "lookup"
+    method = "GET"
+    path = "/v1/products"
+    status_code = 200
+    latency_ms = 100
+    outcome = PartnerCall.Outcome.OK
+    delivery = PartnerCall.Delivery.ANSWERED
+    config_version = factory.SelfAttribute("partner.config_version")
+
+    @factory.post_generation
+    def at(call, create, extracted, **kwargs):
+        if extracted is not None:
+            PartnerCall.objects.filter(pk=call.pk).update(created_at=extracted)
+            call.created_at = extracted
 
 
 # --- The catalogue (catalog/) ---

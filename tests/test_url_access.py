@@ -26,6 +26,13 @@ EXPECTED = {
     "logout": everyone(405),
     "home": {**everyone(200), ANONYMOUS: 302},
     "store-switch": {**everyone(405), ANONYMOUS: 302},
+    "catalog:partners": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 403,
+        Role.MANAGER: 200,
+        Role.MERCHANDISER: 200,
+        Role.KIOSK: 403,
+    },
     # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
     "oidc_authentication_init": everyone(404),
     "oidc_authentication_callback": everyone(404),
@@ -74,13 +81,15 @@ ADMIN_EXPECTED = {
 
 
 def named_urls(resolver: URLResolver, prefix: str = "") -> set[str]:
+    """Every URL name as `reverse` takes it, with its app's namespace ("catalog:partners")."""
     names = set()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace != "admin":
-                names |= named_urls(pattern, prefix)
+                namespace = f"{pattern.namespace}:" if pattern.namespace else ""
+                names |= named_urls(pattern, prefix + namespace)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(pattern.name)
+            names.add(prefix + pattern.name)
     return names
 
 

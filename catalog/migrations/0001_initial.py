@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("partners", "0009_partner_facts"),
-        ("stores", "0004_store_prices_include_tax_view_costs"),
+        ("stores", "0005_store_prices_include_tax_view_costs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

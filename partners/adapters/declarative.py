@@ -31,7 +31,10 @@ from partners.mapping import (
     compile_mapping,
     data_to_xml,
     lookup_input,
+    partner_order_input,
     response_mapping_input,
+    search_input,
+    similar_input,
     validate_output,
     validate_request,
     xml_to_data,
@@ -85,11 +88,11 @@ class DeclarativeAdapter(PartnerAdapter):
 
     def search(self, query: str, page: int = 1) -> SearchPage:
         self.new_work_check(Operation.SEARCH)
-        return self._run(Operation.SEARCH, {"query": query, "page": page})
+        return self._run(Operation.SEARCH, search_input(query, page))
 
     def similar(self, partner_product_id: str) -> list[Product]:
         self.new_work_check(Operation.SIMILAR)
-        return self._run(Operation.SIMILAR, {"partner_product_id": partner_product_id})
+        return self._run(Operation.SIMILAR, similar_input(partner_product_id))
 
     def place_order(self, order: OrderRequest, *, resend: bool = False) -> OrderConfirmation:
         if not resend:
@@ -100,10 +103,10 @@ class DeclarativeAdapter(PartnerAdapter):
         )
 
     def order_status(self, partner_order_id: str) -> OrderStatusUpdate:
-        return self._run(Operation.ORDER_STATUS, {"partner_order_id": partner_order_id})
+        return self._run(Operation.ORDER_STATUS, partner_order_input(partner_order_id))
 
     def cancel_order(self, partner_order_id: str) -> OrderStatusUpdate:
-        return self._run(Operation.CANCEL_ORDER, {"partner_order_id": partner_order_id})
+        return self._run(Operation.CANCEL_ORDER, partner_order_input(partner_order_id))
 
     def _run(self, operation: Operation, data: dict, idempotency_key: str | None = None) -> Any:
         trace = self.trace(operation, data, idempotency_key=idempotency_key)

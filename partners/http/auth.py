@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import threading
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -41,6 +40,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from django.core.cache import cache
 
+from partners.bounded_json import json_loads_bounded
 from partners.http.connection import PartnerConnection
 from partners.http.errors import Delivery, PartnerAuthFailed, PartnerBadResponse, PartnerTimeout
 from partners.models import Partner
@@ -215,7 +215,7 @@ def _token_fetch(sender: Sender, connection: PartnerConnection, deadline: float)
         deadline=deadline,
     )
     try:
-        payload = json.loads(response.body)
+        payload = json_loads_bounded(response.body)
         token = payload["access_token"]
         expires_in = int(payload.get("expires_in") or TOKEN_TTL_DEFAULT_SECONDS)
         if not isinstance(token, str) or not token:

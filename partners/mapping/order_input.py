@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from partners.bounded_json import json_loads_bounded
 from partners.mapping.canonical import Address, Contact, OrderLine, OrderRequest
 
 MAX_ORDER_CHARS = 20_000
@@ -37,8 +38,8 @@ def order_request_from_json(text: str) -> OrderRequest:
             [f"the order is {len(text):,} characters long; at most {MAX_ORDER_CHARS:,} are allowed"]
         )
     try:
-        data = json.loads(text, parse_float=Decimal)
-    except (ValueError, RecursionError) as error:
+        data = json_loads_bounded(text, parse_float=Decimal)
+    except ValueError as error:
         raise OrderInputError([f"the order is not valid JSON: {error}"]) from None
     problems: list[str] = []
     order = _order(data, problems)

@@ -5,12 +5,12 @@ mapping): each becomes a `PreviewError`, field by field for shape problems, next
 did succeed. Only a programming error (an unknown operation, direction or input format) raises.
 """
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from partners.bounded_json import json_loads_bounded
 from partners.mapping.canonical import LOOKUP_PRODUCT
 from partners.mapping.engine import DIRECTIONS, compile_mapping, response_mapping_input
 from partners.mapping.errors import (
@@ -86,7 +86,7 @@ def preview(
         sample_payload = ""
     try:
         sample = _parse_sample(sample_payload, input_format)
-    except (ValueError, RecursionError, MappingError) as error:
+    except (ValueError, MappingError) as error:
         message = f"the sample is not valid {input_format.upper()}: {error}"
         return PreviewResult(errors=(PreviewError("input", message),))
     if direction == "response":
@@ -131,7 +131,7 @@ def _parse_sample(payload: str, input_format: str) -> Any:
         return None
     if input_format == "xml":
         return xml_to_data(payload)
-    return json.loads(payload, parse_float=Decimal)
+    return json_loads_bounded(payload, parse_float=Decimal)
 
 
 def _shown(value: Any, limits: MappingLimits) -> Any:

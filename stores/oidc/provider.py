@@ -46,7 +46,7 @@ def provider_document(url: str) -> dict:
         raise provider_unreachable(f"an answer of more than {MAX_DOCUMENT_BYTES} bytes")
     try:
         document = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # a few hundred kB of "[[[[" recurses out
         raise provider_unreachable("an answer that is not JSON") from error
     if not isinstance(document, dict):
         raise provider_unreachable("an answer that is not a JSON object")

@@ -4,11 +4,14 @@ from partners.http import client as http_client_module
 from partners.http.client import PartnerHttpClient
 from partners.models import Partner
 from partners.sandbox.catalog import PartnerName
-from partners.sandbox.onboarding import sandbox_partner_import, sandbox_partner_prove
-from partners.sandbox.servers import SandboxPartners
-from partners.services import (
-    partner_status_change,
+from partners.sandbox.onboarding import (
+    sandbox_config,
+    sandbox_partner_import,
+    sandbox_partner_prove,
 )
+from partners.sandbox.servers import SandboxPartners
+from partners.services import partner_config_import, partner_status_change
+from stores.roles import Role
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +27,26 @@ def backoff_waits(monkeypatch) -> list[float]:
     waits: list[float] = []
     monkeypatch.setattr(http_client_module, "_shared_client", PartnerHttpClient(sleep=waits.append))
     return waits
+
+
+@pytest.fixture
+def merchandiser_user(user_in_role):
+    return user_in_role(Role.MERCHANDISER, stores=[])
+
+
+@pytest.fixture
+def merchandiser(client, merchandiser_user):
+    """The test client, signed in as a merchandiser (of no store)."""
+    client.force_login(merchandiser_user)
+    return client
+
+
+@pytest.fixture
+def draft_threadline(db, sandbox) -> Partner:
+    """Threadline imported from its configuration file: a draft, with no credentials."""
+    return partner_config_import(
+        data=sandbox_config(PartnerName.THREADLINE), base_url=sandbox.threadline.base_url
+    )
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from partners.models import (
 )
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
-from partners.services import partner_config_import, partner_status_change
+from partners.services import partner_status_change
 from stores.roles import Role
 from tests.partners.admin_pages import (
     change_page_form,
@@ -34,19 +34,6 @@ pytestmark = pytest.mark.django_db
 
 SLUGS = [name.value for name in PartnerName]
 STORED = "Stored — leave blank to keep it."
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
-
-
-@pytest.fixture
-def draft_threadline(db, sandbox) -> Partner:
-    return partner_config_import(
-        data=sandbox_config(PartnerName.THREADLINE), base_url=sandbox.threadline.base_url
-    )
 
 
 def calls_of(partner: Partner) -> list[tuple]:

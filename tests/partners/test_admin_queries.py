@@ -9,16 +9,9 @@ from partners.models import PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
 from partners.services import partner_config_import
-from stores.roles import Role
 from tests.partners.admin_pages import url
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 def import_partners(names: list[PartnerName]) -> list:

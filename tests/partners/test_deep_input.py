@@ -10,7 +10,6 @@ from partners.models import OperationConfig, Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS, sandbox_config
 from partners.services import partner_config_import, partner_credentials_set
-from stores.roles import Role
 from tests.partners.admin_pages import url
 from tests.partners.http.local_server import LocalServer, Reply
 
@@ -20,12 +19,6 @@ LEVELS = 100_000
 DEEP_JSON = "[" * LEVELS + "]" * LEVELS
 DEEP_XML = "<a>" * LEVELS + "</a>" * LEVELS
 GTIN = "5018144960277"
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 @pytest.fixture

@@ -24,19 +24,12 @@ from partners.services import (
     partner_secret_headers_set,
     partner_secret_headers_unset,
 )
-from stores.roles import Role
 from tests.partners.admin_pages import change_page_form, url
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "pt-secret-5521"
 OTHER = "pt-other-0927"
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 @pytest.fixture

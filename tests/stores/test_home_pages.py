@@ -79,9 +79,9 @@ def test_the_shell_shows_the_store_and_the_user(client, user_in_role):
     ("role", "sections"),
     [
         (Role.ASSOCIATE, ["Home"]),
-        (Role.MANAGER, ["Home"]),
+        (Role.MANAGER, ["Home", "Partner health"]),
         (Role.KIOSK, ["Home"]),
-        (Role.MERCHANDISER, ["Home", "Partners", "Admin"]),
+        (Role.MERCHANDISER, ["Home", "Partner health", "Partners", "Admin"]),
     ],
 )
 def test_the_navigation_shows_only_the_sections_the_role_may_open(

@@ -23,12 +23,6 @@ FIELDSET = "What the partner ships and how it tells us"
 
 
 @pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
-
-
-@pytest.fixture
 def all_logs(caplog):
     caplog.set_level(logging.DEBUG)
     return caplog

@@ -21,12 +21,6 @@ def url(view: str, *args) -> str:
     return reverse(f"admin:partners_partner_{view}", args=args)
 
 
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
-
-
 def looked_up(sandbox, name: PartnerName) -> Partner:
     """A partner in testing whose lookups of two stocked items were tested."""
     partner = partner_config_import(

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 
 from partners.http.auth import TOKEN_OPERATION, hmac_string_to_sign
-from partners.http.errors import PartnerAuthFailed
+from partners.http.errors import PartnerAuthFailed, PartnerBadResponse
 from partners.models import Partner, PartnerCall
 from tests.partners.http.helpers import (
     assert_no_secrets,
@@ -345,3 +345,22 @@ def test_no_credential_reaches_the_log_or_the_call_rows(
     assert token
     assert_no_secrets(caplog, token, base64.b64encode(basic.encode()).decode(), *secrets)
     assert "oauth_token" in {record.operation for record in PartnerCall.objects.all()}
+
+
+def test_a_deeply_nested_token_answer_is_a_bad_response(client, serve, allow, make_connection):
+    # Given a token endpoint answering 100,000 levels of arrays (which recurse json.loads out)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    server = serve(lambda request: Reply(200, body=deep))
+    allow(server.base_url)
+    connection = make_connection(
+        server.base_url,
+        auth_type=Partner.AuthType.OAUTH2_CLIENT_CREDENTIALS,
+        oauth_token_url=f"{server.base_url}/oauth/token",
+        credentials={"client_id": "id", "client_secret": "secret"},
+    )
+
+    with pytest.raises(PartnerBadResponse) as raised:
+        lookup(client, connection, "/api/items/1")
+
+    assert str(raised.value).endswith("The token endpoint answered without a usable access token.")
+    assert [request.target for request in server.received] == ["/oauth/token"]

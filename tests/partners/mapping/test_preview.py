@@ -172,3 +172,15 @@ def test_preview_never_raises_for_user_mistakes(expression, sample, direction):
 
     assert isinstance(result, PreviewResult)
     assert result.errors or result.result is not None
+
+
+def test_a_deeply_nested_sample_is_an_input_error_naming_the_bound():
+    levels = 100_000
+
+    result = preview("body", "[" * levels + "]" * levels, operation="lookup", direction="response")
+
+    assert result.errors == (
+        PreviewError(
+            "input", "the sample is not valid JSON: the JSON is nested deeper than 64 levels"
+        ),
+    )

@@ -4,22 +4,10 @@ from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_partner_prove
 from partners.services import partner_go_live_problems
-from stores.roles import Role
 from tests.partners.http.helpers import carried_gtin
 
 # Threadline's lookup path, as its calls are logged.
 LOOKUP_PATH = "/v1/products/by-barcode/{}"
-
-
-@pytest.fixture
-def merchandiser_user(user_in_role):
-    return user_in_role(Role.MERCHANDISER, stores=[])
-
-
-@pytest.fixture
-def merchandiser(client, merchandiser_user):
-    client.force_login(merchandiser_user)
-    return client
 
 
 @pytest.fixture

@@ -133,3 +133,11 @@ def test_an_oversized_text_field_is_refused():
     data["ship_to"]["line1"] = "x" * 201
 
     assert problems_of(data) == ["ship_to.line1: at most 200 characters, got 201"]
+
+
+def test_a_deeply_nested_order_is_refused_naming_the_bound():
+    levels = 10_000
+
+    assert problems_of("[" * levels + "]" * levels) == [
+        "the order is not valid JSON: the JSON is nested deeper than 64 levels"
+    ]

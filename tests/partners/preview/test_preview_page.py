@@ -14,19 +14,12 @@ from partners.mapping.engine import MAX_EXPRESSION_CHARS
 from partners.mapping.order_input import order_request_to_json
 from partners.models import PartnerCall
 from partners.preview_forms import sample_order
-from stores.roles import Role
 from tests.partners.admin_pages import url
 
 pytestmark = pytest.mark.django_db
 
 UPC_A = "036000291452"  # a 12-digit retail code; partners see its GTIN-13 form
 GTIN_13_OF_UPC_A = "0036000291452"
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 def page_text(response) -> str:

@@ -7,18 +7,11 @@ import pytest
 from partners.models import Partner
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import SANDBOX_CREDENTIALS
-from stores.roles import Role
 from tests.partners.admin_pages import url
 
 pytestmark = pytest.mark.django_db
 
 KEY = SANDBOX_CREDENTIALS[PartnerName.THREADLINE]["api_key"]
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 def search(merchandiser, partner: Partner, text: str):

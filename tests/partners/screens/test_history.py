@@ -5,10 +5,7 @@ from html import unescape
 
 import pytest
 
-from partners.sandbox.catalog import PartnerName
-from partners.sandbox.onboarding import sandbox_config
 from partners.services import (
-    partner_config_import,
     partner_credentials_rotate,
     partner_credentials_set,
 )
@@ -27,19 +24,6 @@ NEW_LINE = (
 @pytest.fixture
 def merchandiser_user(user_in_role):
     return user_in_role(Role.MERCHANDISER, stores=[], username="mara")
-
-
-@pytest.fixture
-def merchandiser(client, merchandiser_user):
-    client.force_login(merchandiser_user)
-    return client
-
-
-@pytest.fixture
-def draft_threadline(db, sandbox):
-    return partner_config_import(
-        data=sandbox_config(PartnerName.THREADLINE), base_url=sandbox.threadline.base_url
-    )
 
 
 def history(merchandiser, partner):

@@ -18,12 +18,6 @@ KEY = "lh-live-key-7731"
 KEPT = "Kept from the form you sent (not shown)"
 
 
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
-
-
 def kept_token(response) -> str:
     match = re.search(r'name="kept_secrets" value="([^"]+)"', response.content.decode())
     assert match, "the page keeps no secrets"

@@ -15,7 +15,6 @@ from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_config
 from partners.selectors import partner_accepts_new_work
 from partners.services import partner_config_import, partner_credentials_set, partner_status_change
-from stores.roles import Role
 from tests.factories import UserFactory
 from tests.partners.admin_pages import url
 from tests.partners.sandbox.picks import in_stock
@@ -24,12 +23,6 @@ from tests.partners.test_declarative_adapter import order_for
 pytestmark = pytest.mark.django_db
 
 STOPPED = [Partner.Status.RETIRED, Partner.Status.PAUSED]
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 def stop(partner: Partner, status: Partner.Status) -> Partner:

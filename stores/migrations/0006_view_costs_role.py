@@ -29,6 +29,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stores", "0004_store_prices_include_tax_view_costs")]
+    dependencies = [("stores", "0005_store_prices_include_tax_view_costs")]
 
     operations = [migrations.RunPython(grant, revoke)]

@@ -13,7 +13,7 @@ def tax_inclusive_countries_set(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stores", "0003_staff_identity"),
+        ("stores", "0004_view_partner_health"),
     ]
 
     operations = [
@@ -27,6 +27,10 @@ class Migration(migrations.Migration):
                     ("view_store_orders", "Can see the store's orders and their customers"),
                     ("manage_store_orders", "Can cancel and retry the store's orders"),
                     ("onboard_partners", "Can onboard, configure and test partners"),
+                    (
+                        "view_partner_health",
+                        "Can see live partners and how their calls are going",
+                    ),
                     ("view_costs", "Can see what partners charge and the margin"),
                 ],
             },
