@@ -61,7 +61,10 @@ class StoreAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Trading", {"fields": ["currency", "timezone", "notification_emails"]}),
+        (
+            "Trading",
+            {"fields": ["currency", "prices_include_tax", "timezone", "notification_emails"]},
+        ),
     ]
 
     def get_fieldsets(self, request, obj=None):

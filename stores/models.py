@@ -27,6 +27,11 @@ class Store(models.Model):
     currency = models.CharField(
         max_length=3, validators=[validate_currency_code], help_text="ISO 4217 code, e.g. GBP."
     )
+    prices_include_tax = models.BooleanField(
+        default=False,
+        help_text="Shelf prices include sales tax (VAT), as in GB and IE; otherwise tax is added "
+        "at the till.",
+    )
     timezone = models.CharField(
         max_length=64, validators=[validate_timezone_name], help_text="e.g. Europe/London."
     )
@@ -49,6 +54,7 @@ class Store(models.Model):
             ("manage_store_orders", "Can cancel and retry the store's orders"),
             ("onboard_partners", "Can onboard, configure and test partners"),
             ("view_partner_health", "Can see live partners and how their calls are going"),
+            ("view_costs", "Can see what partners charge and the margin"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ class Perm(StrEnum):
     MANAGE_STORE_ORDERS = "stores.manage_store_orders"
     ONBOARD_PARTNERS = "stores.onboard_partners"
     VIEW_PARTNER_HEALTH = "stores.view_partner_health"
+    VIEW_COSTS = "stores.view_costs"
 
 
 def role_from_key(key: str) -> Role:

@@ -91,6 +91,10 @@ def roles(db):
             apps, None
         )
         importlib.import_module("stores.migrations.0004_view_partner_health").grant(apps, None)
+        importlib.import_module("stores.migrations.0006_view_costs_role").grant(apps, None)
+        importlib.import_module("catalog.migrations.0002_merchandiser_permissions").grant(
+            apps, None
+        )
 
 
 @pytest.fixture

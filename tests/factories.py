@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -105,3 +107,42 @@ class PartnerCallFactory(factory.django.DjangoModelFactory):
         if extracted is not None:
             PartnerCall.objects.filter(pk=call.pk).update(created_at=extracted)
             call.created_at = extracted
+
+
+# --- The catalogue (catalog/) ---
+
+
+class MasterProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.MasterProduct"
+
+    store_sku = factory.Sequence(lambda n: f"EA{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = "apparel"
+
+
+class ProductGtinFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.ProductGtin"
+
+    product = factory.SubFactory(MasterProductFactory)
+    gtin = "05012345678900"
+
+
+class RetailPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.RetailPrice"
+
+    product = factory.SubFactory(MasterProductFactory)
+    currency = "EUR"
+    amount = Decimal("59.99")
+
+
+class SupplierItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.SupplierItem"
+
+    partner = factory.SubFactory(PartnerFactory)
+    gtin = "05012345678900"
+    cost = Decimal("20.00")
+    currency = "GBP"

@@ -56,6 +56,23 @@ ADMIN_EXPECTED = {
     "/admin/partners/partner/import/": staff_only(anonymous=302, staff=200, others=302),
     "/admin/partners/operationconfig/": staff_only(anonymous=302, staff=200, others=302),
     "/admin/partners/partnercall/": staff_only(anonymous=302, staff=200, others=302),
+    # The catalogue: merchandisers keep it, with CSV import and export where it has them.
+    **{
+        f"/admin/catalog/{model}/{page}": staff_only(anonymous=302, staff=200, others=302)
+        for model in (
+            "masterproduct",
+            "supplieritem",
+            "pricingrule",
+            "exchangerate",
+            "storetaxrate",
+        )
+        for page in ("", "add/")
+    },
+    **{
+        f"/admin/catalog/{model}/{page}": staff_only(anonymous=302, staff=200, others=302)
+        for model in ("masterproduct", "supplieritem", "exchangerate")
+        for page in ("import/", "export/")
+    },
     # Login lockouts: unlocking is for superusers and whoever is given the permission.
     "/admin/axes/accessattempt/": staff_only(anonymous=302, staff=403, others=302),
     "/admin/axes/accesslog/": staff_only(anonymous=302, staff=403, others=302),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_countries",
     "rest_framework",
     "simple_history",
+    "import_export",
     "axes",
     "endless_aisle",
     "stores",
@@ -189,6 +190,18 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Endless Aisle <no-reply@localhost>")
+
+# --- Catalogue CSV import and export (django-import-export) ------------------------------------
+# Importing needs the right to change the rows, exporting the right to see them. A file waits
+# between the preview and the import in the default storage (S3 in production), which every web
+# process reads.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+# A cell's leading "=" is dropped on export, so a spreadsheet opening the file runs no formula a
+# name or description smuggled in (django-import-export drops "=" only, not +, - or @).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- Login throttling (django-axes; docs/adr/0011-login-lockout.md) -----------------------------
 # Failures are counted per username *and* client address, so nobody can lock a colleague out

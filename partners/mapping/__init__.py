@@ -55,6 +55,7 @@ _SOURCES = {
     "gtin_check_digit": "gtin",
     "gtin_normalise": "gtin",
     "gtin_problem": "gtin",
+    "upc_e_expand": "gtin",
     "lookup_input": "inputs",
     "partner_order_input": "inputs",
     "search_input": "inputs",

@@ -7,6 +7,9 @@ One code has several spellings: UPC-A 012345678905, EAN 0012345678905 and GTIN-1
 - `code`, the form partners see: the GTIN-13 (EAN) form of a retail code, or the 14 digits of a
   GTIN-14 whose indicator digit (the first) is not 0, which names a case or pack and has no
   GTIN-13 form.
+
+UPC-E is not a GTIN but a compressed barcode of a UPC-A: `upc_e_expand` gives the UPC-A it
+stands for, whose check digit the UPC-E carries.
 """
 
 import re
@@ -18,7 +21,13 @@ _SEPARATORS = re.compile(r"[\s-]")
 
 
 class GtinError(ValueError):
-    """The text is not a GTIN; the message says why in words a person can act on."""
+    """The text is not a GTIN; the message says why in words a person can act on.
+    `corrected` is the code with the right check digit when only that digit is wrong, so a page
+    can ask "did you mean …?"."""
+
+    def __init__(self, message: str, *, corrected: str | None = None) -> None:
+        super().__init__(message)
+        self.corrected = corrected
 
 
 def gtin_check_digit(body: str) -> int:
@@ -52,13 +61,50 @@ def gtin_normalise(text: str) -> Gtin:
     digits = _SEPARATORS.sub("", text)
     if len(digits) not in GTIN_LENGTHS or not digits.isascii() or not digits.isdigit():
         raise GtinError(f"{text.strip()!r} is not a GTIN: a GTIN has 8, 12, 13 or 14 digits")
-    expected = gtin_check_digit(digits[:-1])
-    if int(digits[-1]) != expected:
-        raise GtinError(
-            f"{digits} has a wrong check digit: the last digit is {digits[-1]}, "
-            f"it should be {expected}"
-        )
+    _check_digit_verify(digits, digits)
     return Gtin(digits.zfill(14))
+
+
+def upc_e_expand(text: str) -> str:
+    """The 12-digit UPC-A that an 8-digit UPC-E (number system 0 or 1, six digits, check
+    digit) stands for; raises GtinError when it is not one, naming the right check digit
+    when only that is wrong. Spaces and hyphens between digits are ignored."""
+    if not isinstance(text, str):
+        raise GtinError(f"a UPC-E is text, got {type(text).__name__}")
+    digits = _SEPARATORS.sub("", text)
+    if len(digits) != 8 or not digits.isascii() or not digits.isdigit() or digits[0] not in "01":
+        raise GtinError(
+            f"{text.strip()!r} is not a UPC-E: a UPC-E has 8 digits and starts with 0 or 1"
+        )
+    system, middle, check = digits[0], digits[1:7], digits[7]
+    body = system + _upc_e_middle_expanded(middle)
+    _check_digit_verify(body + check, digits)
+    return body + check
+
+
+def _upc_e_middle_expanded(middle: str) -> str:
+    """The 10 digits (manufacturer and item number) that UPC-E's six digits compress: its last
+    digit says where the zeros of the manufacturer and item numbers were left out."""
+    last = middle[5]
+    if last in "012":
+        return middle[0:2] + last + "0000" + middle[2:5]
+    if last == "3":
+        return middle[0:3] + "00000" + middle[3:5]
+    if last == "4":
+        return middle[0:4] + "00000" + middle[4]
+    return middle[0:5] + "0000" + last
+
+
+def _check_digit_verify(code: str, as_given: str) -> None:
+    """Raise GtinError unless `code` ends in its check digit; the message and the correction
+    speak of the code `as_given` (whose last digit is the same check digit)."""
+    expected = gtin_check_digit(code[:-1])
+    if int(code[-1]) != expected:
+        raise GtinError(
+            f"{as_given} has a wrong check digit: the last digit is {as_given[-1]}, "
+            f"it should be {expected}",
+            corrected=f"{as_given[:-1]}{expected}",
+        )
 
 
 def gtin_problem(code: str) -> str | None:

@@ -12,10 +12,12 @@ EXPECTED_PERMISSIONS = {
         "view_store_orders",
         "manage_store_orders",
         "view_partner_health",
+        "view_costs",
     },
     Role.MERCHANDISER: {
         "onboard_partners",
         "view_partner_health",
+        "view_costs",
         "view_store",
         "add_partner",
         "change_partner",
@@ -26,6 +28,20 @@ EXPECTED_PERMISSIONS = {
         "delete_operationconfig",
         "view_operationconfig",
         "view_partnercall",
+        # The catalogue, kept in the admin.
+        *(
+            f"{action}_{model}"
+            for model in (
+                "masterproduct",
+                "productgtin",
+                "retailprice",
+                "supplieritem",
+                "pricingrule",
+                "exchangerate",
+                "storetaxrate",
+            )
+            for action in ("add", "change", "delete", "view")
+        ),
     },
     Role.KIOSK: {"browse_catalog"},
 }
@@ -54,9 +70,10 @@ def test_each_role_is_a_group_with_exactly_its_permissions(role):
                 Perm.VIEW_STORE_ORDERS,
                 Perm.MANAGE_STORE_ORDERS,
                 Perm.VIEW_PARTNER_HEALTH,
+                Perm.VIEW_COSTS,
             },
         ),
-        (Role.MERCHANDISER, {Perm.ONBOARD_PARTNERS, Perm.VIEW_PARTNER_HEALTH}),
+        (Role.MERCHANDISER, {Perm.ONBOARD_PARTNERS, Perm.VIEW_PARTNER_HEALTH, Perm.VIEW_COSTS}),
         (Role.KIOSK, {Perm.BROWSE_CATALOG}),
         (None, set()),
     ],

@@ -1,10 +1,12 @@
 import socket
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
+from catalog.models import ExchangeRate, MasterProduct, PricingRule, StoreTaxRate, SupplierItem
 from endless_aisle.management.commands import seed_demo
 from partners.models import Partner
 from partners.sandbox.servers import DEMO_PORTS
@@ -28,7 +30,9 @@ def demo_ports(monkeypatch, settings):
 def snapshot() -> dict:
     User = get_user_model()
     return {
-        "stores": sorted(Store.objects.values_list("code", "currency", "timezone")),
+        "stores": sorted(
+            Store.objects.values_list("code", "currency", "timezone", "prices_include_tax")
+        ),
         "users": sorted(User.objects.values_list("username", "is_staff", "is_superuser")),
         "roles": sorted(
             User.objects.filter(groups__isnull=False).values_list("username", "groups__name")
@@ -37,6 +41,13 @@ def snapshot() -> dict:
             StaffMembership.objects.values_list("user__username", "store__code", "is_primary")
         ),
         "partners": sorted(Partner.objects.values_list("slug", "status", "base_url")),
+        "catalogue": {
+            "products": sorted(MasterProduct.objects.values_list("store_sku", flat=True)),
+            "supplier items": SupplierItem.objects.count(),
+            "pricing rules": PricingRule.objects.count(),
+            "rates": sorted(ExchangeRate.objects.values_list("from_currency", "to_currency")),
+            "tax rates": sorted(StoreTaxRate.objects.values_list("store__code", "rate_percent")),
+        },
     }
 
 
@@ -47,7 +58,10 @@ def test_seed_demo_creates_two_stores_and_one_user_per_role_and_takes_the_partne
     call_command("seed_demo")
 
     assert snapshot() == {
-        "stores": [("DUB-01", "EUR", "Europe/Dublin"), ("LDN-01", "GBP", "Europe/London")],
+        "stores": [
+            ("DUB-01", "EUR", "Europe/Dublin", True),
+            ("LDN-01", "GBP", "Europe/London", True),
+        ],
         "users": [
             ("admin", True, True),
             ("associate", False, False),
@@ -73,6 +87,15 @@ def test_seed_demo_creates_two_stores_and_one_user_per_role_and_takes_the_partne
             ("stridewell", "live", f"http://127.0.0.1:{demo_ports['stridewell']}"),
             ("threadline", "live", f"http://127.0.0.1:{demo_ports['threadline']}"),
         ],
+        # One product per category that Baywater and two others stock, and the README's gilet;
+        # Baywater's 476 items and every partner's items of those products.
+        "catalogue": {
+            "products": ["EA00006", "EA00013", "EA00075", "EA00149"],
+            "supplier items": 581,
+            "pricing rules": 4,
+            "rates": [("GBP", "EUR")],
+            "tax rates": [("DUB-01", Decimal("23.00")), ("LDN-01", Decimal("20.00"))],
+        },
     }
 
 
@@ -98,6 +121,7 @@ def test_seed_demo_refuses_where_demo_logins_are_not_allowed(settings):
     assert not Store.objects.exists()
     assert not get_user_model().objects.exists()
     assert not Partner.objects.exists()
+    assert not MasterProduct.objects.exists()
 
 
 @pytest.mark.django_db

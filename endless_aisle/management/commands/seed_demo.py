@@ -2,13 +2,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.sandbox.onboarding import sandbox_partners_onboard
 from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
 from stores.demo import DEMO_SUPERUSER, DEMO_USERS, demo_stores_and_staff_seed
 
 
 class Command(BaseCommand):
-    help = "Load the demo stores, one user per role and the sandbox partners. Safe to run again."
+    help = (
+        "Load the demo stores, one user per role, the sandbox partners and the catalogue with "
+        "its prices. Safe to run again."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEMO_SEED_ALLOWED:
@@ -35,6 +39,8 @@ class Command(BaseCommand):
                     f"Could not take the sandbox partners live: {' '.join(error.messages)}"
                 ) from error
         self.stdout.write(f"Sandbox partners live: {', '.join(map(str, partners))}.")
+        demo_catalogue_seed()
+        self.stdout.write("Catalogue, pricing rules, exchange and tax rates ready.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready. Logins: {', '.join([*DEMO_USERS, DEMO_SUPERUSER])}."

@@ -2,7 +2,14 @@
 
 import pytest
 
-from partners.mapping import Gtin, GtinError, gtin_check_digit, gtin_normalise, lookup_input
+from partners.mapping import (
+    Gtin,
+    GtinError,
+    gtin_check_digit,
+    gtin_normalise,
+    lookup_input,
+    upc_e_expand,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +103,41 @@ def test_lookup_input_quantity_defaults_to_one():
 def test_lookup_input_refuses_what_no_lookup_can_use(code, quantity, message):
     with pytest.raises(ValueError, match=message):
         lookup_input(code, quantity)
+
+
+@pytest.mark.parametrize(
+    ("upc_e", "upc_a"),
+    # Each way UPC-E's sixth digit compresses the UPC-A: 0-2, 3, 4, 5-9; number system 1.
+    [
+        ("06543217", "065100004327"),
+        ("01234505", "012000003455"),
+        ("01234531", "012300000451"),
+        ("01234543", "012340000053"),
+        ("01234565", "012345000065"),
+        ("12345670", "123456000070"),
+        ("0 123456 5", "012345000065"),
+    ],
+)
+def test_upc_e_expands_to_the_upc_a_it_compresses(upc_e, upc_a):
+    assert upc_e_expand(upc_e) == upc_a
+
+
+@pytest.mark.parametrize("text", ["0123456", "012345650", "21234565", "O1234565"])
+def test_what_is_not_a_upc_e_says_what_one_is(text):
+    with pytest.raises(GtinError, match="a UPC-E has 8 digits and starts with 0 or 1") as raised:
+        upc_e_expand(text)
+
+    assert raised.value.corrected is None
+
+
+def test_a_wrong_check_digit_carries_the_corrected_code():
+    with pytest.raises(GtinError) as wrong_upc_e:
+        upc_e_expand("01234560")
+    with pytest.raises(GtinError) as wrong_ean:
+        gtin_normalise("5 012345 678901")
+
+    assert (str(wrong_upc_e.value), wrong_upc_e.value.corrected) == (
+        "01234560 has a wrong check digit: the last digit is 0, it should be 5",
+        "01234565",
+    )
+    assert wrong_ean.value.corrected == "5012345678900"
