@@ -1,0 +1,75 @@
+"""A camera for browser tests: a video of a barcode, written at test time, that Chromium's fake
+capture device plays as if it were filming the barcode.
+
+`barcode_video_write(path, "ean13", "400638133393")` writes the video; `camera_chromium_args(path)`
+are the switches that make Chromium's camera show it (and grant the camera without asking). The
+video is YUV4MPEG2 (Y4M): raw grey frames Chromium reads without a codec. python-barcode gives the
+bar pattern; the drawing is ours, so the test controls size, quiet zones and contrast.
+"""
+
+from pathlib import Path
+
+import barcode
+
+FRAME_WIDTH = 640
+FRAME_HEIGHT = 480
+MODULE_PIXELS = 3  # one narrow bar: a sharp image at 640 px wide, as a tablet close up sees it
+QUIET_ZONE_MODULES = 12
+BAR_HEIGHT = 200
+# Studio-range luma: what Chromium expects in a Y4M file; full black or white would be clipped.
+BLACK = 16
+WHITE = 235
+FRAMES = 2  # the capture device loops the file
+
+
+def barcode_modules(symbology: str, code: str) -> tuple[str, str]:
+    """The bar pattern ("1" dark, "0" light, one character a module) and the full code as a
+    scanner reads it (with its check digit), for a python-barcode symbology name such as
+    "ean13", "ean8", "upca" or "code128"."""
+    symbol = barcode.get_barcode_class(symbology)(code)
+    (modules,) = symbol.build()
+    return modules, symbol.get_fullcode()
+
+
+def grey_frame(modules: str) -> bytes:
+    """One frame's luma plane: the pattern's bars centred on white."""
+    blank_row = bytes([WHITE]) * FRAME_WIDTH
+    quiet = "0" * QUIET_ZONE_MODULES
+    pattern = bytes(
+        BLACK if module == "1" else WHITE
+        for module in quiet + modules + quiet
+        for _ in range(MODULE_PIXELS)
+    )
+    if len(pattern) > FRAME_WIDTH:
+        raise ValueError(f"{len(modules)} modules do not fit a {FRAME_WIDTH} px wide frame")
+    margin = (FRAME_WIDTH - len(pattern)) // 2
+    bar_row = blank_row[:margin] + pattern + blank_row[margin + len(pattern) :]
+    top = (FRAME_HEIGHT - BAR_HEIGHT) // 2
+    return blank_row * top + bar_row * BAR_HEIGHT + blank_row * (FRAME_HEIGHT - top - BAR_HEIGHT)
+
+
+def video_write(path: Path, modules: str) -> Path:
+    """Write a Y4M video whose frames show the bar pattern `modules`."""
+    # 4:2:0 chroma planes at a quarter of the luma's size each; 128 is no colour (grey).
+    chroma = bytes([128]) * ((FRAME_WIDTH // 2) * (FRAME_HEIGHT // 2) * 2)
+    frame = b"FRAME\n" + grey_frame(modules) + chroma
+    header = f"YUV4MPEG2 W{FRAME_WIDTH} H{FRAME_HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * FRAMES)
+    return path
+
+
+def barcode_video_write(path: Path, symbology: str, code: str) -> str:
+    """Write a video of `code` as `symbology` to `path`; return the code a reader should see."""
+    modules, full_code = barcode_modules(symbology, code)
+    video_write(path, modules)
+    return full_code
+
+
+def camera_chromium_args(video: Path | None) -> list[str]:
+    """Chromium switches for a fake camera that grants itself: filming `video`, or with None
+    Chromium's own moving test pattern (a camera pointed at no barcode)."""
+    return [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        *([f"--use-file-for-fake-video-capture={video}"] if video is not None else []),
+    ]
