@@ -11,12 +11,14 @@ TABLET = {"width": 768, "height": 1024}
 @pytest.fixture
 def camera_tablet(playwright_driver, live_server):
     """Open a tablet page in a Chromium whose camera films `video` (a file from
-    fake_camera.barcode_video_write), or Chromium's moving test pattern with None. Each call
-    launches its own browser: the camera's video is fixed when a browser starts."""
+    fake_camera.barcode_video_write), or Chromium's moving test pattern with None; with
+    allowed=False the camera is refused. Each call launches its own browser: the camera's video
+    is fixed when a browser starts."""
     browsers = []
 
-    def open_page(video: Path | None, *extra_args: str):
-        browser = chromium_launch(playwright_driver, *camera_chromium_args(video), *extra_args)
+    def open_page(video: Path | None, *extra_args: str, allowed: bool = True):
+        camera_args = camera_chromium_args(video, allowed=allowed)
+        browser = chromium_launch(playwright_driver, *camera_args, *extra_args)
         browsers.append(browser)
         page = browser.new_context(viewport=TABLET, base_url=live_server.url).new_page()
         page.set_default_timeout(15_000)
