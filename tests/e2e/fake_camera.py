@@ -5,18 +5,21 @@ capture device plays as if it were filming the barcode.
 are the switches that make Chromium's camera show it (and grant the camera without asking);
 the `camera_tablet` fixture (tests/e2e/conftest.py) opens a page in such a browser. The
 video is YUV4MPEG2 (Y4M): raw grey frames Chromium reads without a codec. python-barcode gives the
-bar pattern (UPC-E, which it lacks, is encoded here from its tables); the drawing is ours, so the
-test controls size, quiet zones and contrast.
+bar pattern (UPC-E, which it lacks, is encoded here from its tables) and segno the QR matrix; the
+drawing is ours, so the test controls size, quiet zones and contrast.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import barcode
+import segno
 from barcode.charsets import ean
 
 FRAME_WIDTH = 640
 FRAME_HEIGHT = 480
 MODULE_PIXELS = 3  # one narrow bar: a sharp image at 640 px wide, as a tablet close up sees it
+QR_MODULE_PIXELS = 8
 QUIET_ZONE_MODULES = 12
 BAR_HEIGHT = 200
 # Studio-range luma: what Chromium expects in a Y4M file; full black or white would be clipped.
@@ -46,50 +49,70 @@ def upce_modules(code: str) -> str:
     return ean.EDGE + digits + UPCE_END
 
 
-def barcode_modules(symbology: str, code: str) -> tuple[str, str]:
-    """The bar pattern ("1" dark, "0" light, one character a module) and the full code as a
-    scanner reads it (with its check digit): "upce" takes all 8 digits; the others are
-    python-barcode's names, such as "ean13", "ean8", "upca" or "code128"."""
+@dataclass(frozen=True)
+class Symbol:
+    """What to draw: rows of modules ("1" dark, "0" light), each row `row_pixels` high and each
+    module `module_pixels` wide; and the code it holds, with its check digit."""
+
+    rows: list[str]
+    row_pixels: int
+    module_pixels: int
+    code: str
+
+
+def symbol_of(symbology: str, code: str) -> Symbol:
+    """`code` as "qr", as "upce" (all 8 digits), or in a python-barcode symbology such as
+    "ean13", "ean8", "upca" or "code128" (its check digit added)."""
+    if symbology == "qr":
+        matrix = segno.make(code, micro=False).matrix
+        rows = ["".join(str(module) for module in row) for row in matrix]
+        return Symbol(rows, QR_MODULE_PIXELS, QR_MODULE_PIXELS, code)
     if symbology == "upce":
-        return upce_modules(code), code
-    symbol = barcode.get_barcode_class(symbology)(code)
-    (modules,) = symbol.build()
-    return modules, symbol.get_fullcode()
+        return Symbol([upce_modules(code)], BAR_HEIGHT, MODULE_PIXELS, code)
+    linear = barcode.get_barcode_class(symbology)(code)
+    (modules,) = linear.build()
+    return Symbol([modules], BAR_HEIGHT, MODULE_PIXELS, linear.get_fullcode())
 
 
-def grey_frame(modules: str) -> bytes:
-    """One frame's luma plane: the pattern's bars centred on white."""
+def grey_frame(symbol: Symbol) -> bytes:
+    """One frame's luma plane: the symbol centred on white, with its quiet zone around it."""
     blank_row = bytes([WHITE]) * FRAME_WIDTH
     quiet = "0" * QUIET_ZONE_MODULES
-    pattern = bytes(
-        BLACK if module == "1" else WHITE
-        for module in quiet + modules + quiet
-        for _ in range(MODULE_PIXELS)
-    )
-    if len(pattern) > FRAME_WIDTH:
-        raise ValueError(f"{len(modules)} modules do not fit a {FRAME_WIDTH} px wide frame")
-    margin = (FRAME_WIDTH - len(pattern)) // 2
-    bar_row = blank_row[:margin] + pattern + blank_row[margin + len(pattern) :]
-    top = (FRAME_HEIGHT - BAR_HEIGHT) // 2
-    return blank_row * top + bar_row * BAR_HEIGHT + blank_row * (FRAME_HEIGHT - top - BAR_HEIGHT)
+    lines = []
+    for modules in symbol.rows:
+        pattern = bytes(
+            BLACK if module == "1" else WHITE
+            for module in quiet + modules + quiet
+            for _ in range(symbol.module_pixels)
+        )
+        if len(pattern) > FRAME_WIDTH:
+            raise ValueError(f"{len(modules)} modules do not fit a {FRAME_WIDTH} px wide frame")
+        margin = (FRAME_WIDTH - len(pattern)) // 2
+        lines += [blank_row[:margin] + pattern + blank_row[margin + len(pattern) :]] * (
+            symbol.row_pixels
+        )
+    if len(lines) > FRAME_HEIGHT:
+        raise ValueError(f"{len(symbol.rows)} rows do not fit a {FRAME_HEIGHT} px high frame")
+    top = (FRAME_HEIGHT - len(lines)) // 2
+    return blank_row * top + b"".join(lines) + blank_row * (FRAME_HEIGHT - top - len(lines))
 
 
-def video_write(path: Path, modules: str) -> Path:
-    """Write a Y4M video whose frames show the bar pattern `modules`."""
+def video_write(path: Path, symbol: Symbol) -> Path:
+    """Write a Y4M video whose frames show `symbol`."""
     # 4:2:0 chroma planes at a quarter of the luma's size each; 128 is no colour (grey).
     chroma = bytes([128]) * ((FRAME_WIDTH // 2) * (FRAME_HEIGHT // 2) * 2)
-    frame = b"FRAME\n" + grey_frame(modules) + chroma
+    frame = b"FRAME\n" + grey_frame(symbol) + chroma
     header = f"YUV4MPEG2 W{FRAME_WIDTH} H{FRAME_HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode()
     path.write_bytes(header + frame * FRAMES)
     return path
 
 
 def barcode_video_write(path: Path, symbology: str, code: str) -> str:
-    """Write a video of `code` as `symbology` to `path`; return the code with its check digit.
-    (A reader may give it in another form: the ZXing reader gives UPC-A and UPC-E as EAN-13.)"""
-    modules, full_code = barcode_modules(symbology, code)
-    video_write(path, modules)
-    return full_code
+    """Write a video of `code` as `symbology` (see symbol_of) to `path`; return the code with its
+    check digit. (A reader may give it in another form: ZXing gives UPC-A and UPC-E as EAN-13.)"""
+    symbol = symbol_of(symbology, code)
+    video_write(path, symbol)
+    return symbol.code
 
 
 def camera_chromium_args(video: Path | None, *, allowed: bool = True) -> list[str]:

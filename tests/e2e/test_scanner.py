@@ -145,6 +145,7 @@ def test_the_camera_reads_an_ean13_and_submits_it(camera_tablet, live_server, tm
         ("upca", "03600029145", "0036000291452"),
         ("upce", "01234565", "0012345000065"),
         ("code128", "SKU-1042", "SKU-1042"),
+        ("qr", "https://shop.example/p/TL-1042", "https://shop.example/p/TL-1042"),
     ],
 )
 def test_the_camera_reads_the_other_shelf_formats(
