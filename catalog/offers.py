@@ -18,7 +18,6 @@ pricing engine's business: the caller passes it as `selling_price`.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from decimal import Decimal
 from enum import IntEnum
 
 from partners.mapping import Availability, Product
-from partners.mapping.gtin import gtin_normalise
+from partners.mapping.gtin import GtinError, gtin_normalise
 from partners.models import Partner
 
 IMAGES_MAX = 12
@@ -120,7 +119,11 @@ class ProductView:
     products: tuple[tuple[Partner, Product], ...]  # each partner's own product, for similar
 
     def variant(self, gtin: str) -> VariantView | None:
-        wanted = _gtin14(gtin)
+        """The variant of this GTIN in any spelling; None when it is not one of them."""
+        try:
+            wanted = gtin_normalise(gtin).gtin14
+        except GtinError:
+            return None
         return next((view for view in self.variants if _gtin14(view.gtin) == wanted), None)
 
 
@@ -186,8 +189,11 @@ def product_views(
     variants in the order they first came, each variant's offers ranked best first."""
     items = list(items)
     offers = [
-        [dataclasses.replace(offer, selling_price=selling_price(offer)) for offer in item_offers(i)]
-        for i in items
+        [
+            VariantOffer(**vars(offer) | {"selling_price": selling_price(offer)})
+            for offer in item_offers(item)
+        ]
+        for item in items
     ]
     views = []
     for group in _groups(offers):
@@ -296,8 +302,9 @@ def _product_view(items: list[PartnerItem], variants: list[VariantView]) -> Prod
 
 
 def _gtin14(code: str | None) -> str | None:
-    """Mapped GTINs are validated already: this only gives equal items one spelling."""
-    return None if code is None else gtin_normalise(code).gtin14
+    """One spelling for equal items. A mapped GTIN (and a looked-up code) is validated digits
+    already, so padding is all it takes: the merge does this for every offer."""
+    return None if code is None else code.zfill(14)
 
 
 def _attributes_key(attributes: Mapping[str, str]) -> tuple:
