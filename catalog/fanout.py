@@ -134,7 +134,10 @@ def partners_ask(
     if seconds <= 0:
         raise ValueError(f"the deadline must be more than 0 seconds, got {seconds}")
     deadline = time.monotonic() + seconds
-    unique = list({partner.pk: partner for partner in reversed(list(partners))}.values())[::-1]
+    first_of: dict[int, Partner] = {}
+    for partner in partners:
+        first_of.setdefault(partner.pk, partner)
+    unique = list(first_of.values())
     if not unique:
         return []
     versions = dict(

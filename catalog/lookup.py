@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -46,19 +47,16 @@ class LookupResult:
         return self.with_status(OutcomeStatus.NOT_CARRIED)
 
 
-def lookup_request(code: str, quantity: int = 1) -> PartnerRequest[Product | Availability]:
-    """The lookup every partner is asked; raises ValueError for a code or quantity out of
-    bounds (empty, over CODE_MAX_CHARS characters, a quantity not in 1..QUANTITY_MAX)."""
+def lookup_arguments(code: str, quantity: int = 1) -> dict[str, Any]:
+    """`lookup_input` (the code as partners see it, its GTIN-14 when it is a GTIN, the
+    quantity) within our bounds; ValueError for an empty code, one over CODE_MAX_CHARS
+    characters, or a quantity not in 1..QUANTITY_MAX."""
     if not isinstance(code, str) or len(code) > CODE_MAX_CHARS:
         raise ValueError(f"a code has at most {CODE_MAX_CHARS} characters")
     arguments = lookup_input(code, quantity)
     if arguments["quantity"] > QUANTITY_MAX:
         raise ValueError(f"at most {QUANTITY_MAX} can be looked up at once, got {quantity}")
-    return PartnerRequest(
-        operation=Operation.LOOKUP,
-        arguments={"code": arguments["code"], "quantity": arguments["quantity"]},
-        call=lambda adapter: adapter.lookup(arguments["code"], arguments["quantity"]),
-    )
+    return arguments
 
 
 def catalog_lookup(
@@ -73,9 +71,13 @@ def catalog_lookup(
     """Ask `partners` concurrently for `code` (from the cache unless `refresh`) and merge the
     offers. Never inside a transaction (`PartnerCallsInTransaction`); ValueError for a code
     or quantity out of bounds, before any partner is asked."""
-    request = lookup_request(code, quantity)
-    code, quantity = request.arguments["code"], request.arguments["quantity"]
-    gtin14 = lookup_input(code, quantity)["gtin14"]
+    arguments = lookup_arguments(code, quantity)
+    code, quantity, gtin14 = arguments["code"], arguments["quantity"], arguments["gtin14"]
+    request = PartnerRequest(
+        operation=Operation.LOOKUP,
+        arguments={"code": code, "quantity": quantity},
+        call=lambda adapter: adapter.lookup(code, quantity),
+    )
     outcomes = partners_ask(
         partners, lambda _: request, refresh=refresh, deadline_seconds=deadline_seconds
     )

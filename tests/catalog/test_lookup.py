@@ -231,3 +231,15 @@ def test_prices_come_from_the_pricing_passed_in(live, sandbox):
     assert {
         offer.selling_price for view in result.views for v in view.variants for offer in v.offers
     } == {Decimal("9.99")}
+
+
+def test_a_partner_given_twice_is_asked_once(onboarded, sandbox):
+    threadline, stridewell = onboarded["threadline"], onboarded["stridewell"]
+    gtin = gtin_carried_by(sandbox, *ALL)
+
+    result = catalog_lookup(
+        code=gtin, partners=[threadline, stridewell, threadline], selling_price=price_doubled
+    )
+
+    assert [outcome.partner.slug for outcome in result.outcomes] == ["threadline", "stridewell"]
+    assert lookups_of(threadline) == [(200, "ok", 1)]
