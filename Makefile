@@ -44,6 +44,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.broker
 	$(PY) -m bench.partner_lookup
 	$(PY) -m bench.mappings
+	$(PY) -m bench.catalog_fanout
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/celerybeat-schedule* staticfiles

@@ -326,3 +326,11 @@ def catalogue_code_match(text: str) -> CodeMatch | None:
         gtin14s=tuple(dict.fromkeys(gtin for _, gtin in chosen)),
         partner_ids=frozenset(partner for partner, _ in chosen),
     )
+
+
+def partners_live() -> QuerySet[Partner]:
+    """Every live partner with a configuration serving it, by priority: whom a lookup asks
+    when the catalogue routes the code to no partner in particular, and whom a search asks."""
+    return Partner.objects.filter(status=Partner.Status.LIVE, live_version__isnull=False).order_by(
+        "priority", "name"
+    )

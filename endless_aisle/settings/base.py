@@ -309,6 +309,17 @@ MAPPING_EVALUATOR_PROCESSES = env.int(
 )
 MAPPING_EVALUATOR_MEMORY_MB = env.int("MAPPING_EVALUATOR_MEMORY_MB", default=256)
 
+# --- Catalogue ----------------------------------------------------------------------------------
+# The longest a lookup, search or similar-items request waits for partners as a whole; a partner
+# still busy then is shown as not answering right now (its call goes on to its own deadline).
+CATALOG_PARTNER_DEADLINE_SECONDS = env.float("CATALOG_PARTNER_DEADLINE_SECONDS", default=4.0)
+# How long a partner's answer (an offer, "not carried", a search page) is reused from the cache;
+# errors are never cached. Pages show how old the availability they show is.
+CATALOG_PARTNER_CACHE_SECONDS = env.int("CATALOG_PARTNER_CACHE_SECONDS", default=60)
+# A partner answer bigger than this (pickled) is used but not cached, so one partner's huge
+# answers cannot crowd everyone else's out of the cache.
+CATALOG_PARTNER_CACHE_MAX_BYTES = env.int("CATALOG_PARTNER_CACHE_MAX_BYTES", default=256 * 1024)
+
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="endless-aisle-demo")

@@ -8,8 +8,9 @@ import pytest
 from catalog.catalogue_facts import CatalogueEntry, SupplierTerms
 from catalog.models import ExchangeRate, PricingRule, StoreTaxRate
 from catalog.pricing import Money, PriceRule, Rounding, StorePricing
-from catalog.selectors import catalogue_facts_for, pricing_context_for
+from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
 from partners.mapping import gtin_check_digit
+from partners.models import Partner
 from tests.factories import (
     MasterProductFactory,
     PartnerFactory,
@@ -114,3 +115,17 @@ def test_no_gtins_no_queries(django_assert_num_queries):
         facts = catalogue_facts_for([])
 
     assert (facts.entries, facts.supplier_items) == ({}, {})
+
+
+def test_every_live_partner_with_a_serving_version_by_priority(onboarded):
+    PartnerFactory(slug="no-version-yet", status=Partner.Status.LIVE, priority=1)
+    PartnerFactory(slug="testing", status=Partner.Status.TESTING, priority=1)
+    onboarded["hearth"].priority = 5
+    onboarded["hearth"].save(update_fields=["priority"])
+
+    assert [partner.slug for partner in partners_live()] == [
+        "hearth",
+        "threadline",
+        "stridewell",
+        "baywater",
+    ]

@@ -1,0 +1,52 @@
+from decimal import Decimal
+
+import pytest
+
+from catalog.offers import VariantOffer
+from partners.models import Partner, PartnerCall
+from partners.sandbox.catalog import PartnerName, catalog_default
+from partners.sandbox.servers import SandboxPartners
+from tests.partners.conftest import backoff_waits, fresh_sandbox  # noqa: F401 - fixtures
+
+# Partner calls run in worker threads with connections of their own, which see only committed
+# rows: every test that asks partners runs outside a test transaction.
+partner_calls = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def patient_pages(settings):
+    """Pages wait for partners far longer than a loaded machine needs, so a test's outcome
+    never depends on its speed; the deadline's own tests set a short one."""
+    settings.CATALOG_PARTNER_DEADLINE_SECONDS = 60
+
+
+def price_doubled(offer: VariantOffer) -> Decimal | None:
+    """A pricing rule simple enough to check by hand: twice the partner's cost."""
+    return None if offer.cost is None else offer.cost * 2
+
+
+def gtin_carried_by(sandbox: SandboxPartners, *names: PartnerName) -> str:
+    """The first catalogue GTIN carried by exactly these sandbox partners."""
+    wanted = set(names)
+    return next(
+        variant.gtin
+        for product in catalog_default().products
+        for variant in product.variants
+        if {p.name for p in sandbox if p.catalog.by_gtin(variant.gtin)} == wanted
+    )
+
+
+def lookups_of(partner: Partner) -> list[tuple]:
+    """(status code, outcome, attempt) of the partner's lookup calls, oldest first."""
+    return list(
+        PartnerCall.objects.filter(partner=partner, operation="lookup")
+        .order_by("pk")
+        .values_list("status_code", "outcome", "attempt")
+    )
+
+
+@pytest.fixture
+def live(onboarded) -> list[Partner]:
+    """The four onboarded sandbox partners, by priority (Threadline, Stridewell, Hearth &
+    Home, Baywater), as `partners_live()` gives them."""
+    return sorted(onboarded.values(), key=lambda partner: partner.priority)

@@ -1,0 +1,106 @@
+"""A lookup and the database: the caller's queries do not grow with the partners, worker
+threads close their connections, and no partner is called inside a transaction."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.db.backends.signals import connection_created
+
+from catalog.fanout import OutcomeStatus, PartnerCallsInTransaction
+from catalog.lookup import catalog_lookup
+from catalog.search import catalog_search, similar_items
+from partners.models import PartnerCall
+from partners.sandbox.catalog import PartnerName
+from tests.catalog.conftest import gtin_carried_by, partner_calls, price_doubled
+from tests.conftest import wait_for
+
+pytestmark = partner_calls
+
+ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
+
+
+@pytest.fixture
+def worker_connections():
+    """Every database connection opened outside the test's own thread, as it was opened."""
+    opened = []
+    main = threading.current_thread()
+
+    def record(sender, connection, **kwargs):
+        if threading.current_thread() is not main:
+            opened.append(connection)
+
+    connection_created.connect(record)
+    yield opened
+    connection_created.disconnect(record)
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_callers_queries_do_not_grow_with_the_partners(
+    live, sandbox, count, django_assert_max_num_queries
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    partners = live[:count]
+
+    with django_assert_max_num_queries(1):  # the partners' live versions, for the cache keys
+        asked = catalog_lookup(code=gtin, partners=partners, selling_price=price_doubled)
+    with django_assert_max_num_queries(1):
+        cached = catalog_lookup(code=gtin, partners=partners, selling_price=price_doubled)
+
+    assert [o.status for o in asked.outcomes] == [OutcomeStatus.ANSWERED] * count
+    assert [o.from_cache for o in cached.outcomes] == [True] * count
+    # The call log still has one row per attempt, written from the worker threads.
+    assert PartnerCall.objects.filter(operation="lookup").count() == count
+
+
+def test_worker_threads_close_their_connections(live, sandbox, worker_connections):
+    gtin = gtin_carried_by(sandbox, *ALL)
+
+    catalog_lookup(code=gtin, partners=live, selling_price=price_doubled)
+    catalog_search(query="shirt", partners=live, selling_price=price_doubled)
+    similar_items(
+        partner=live[0], partner_product_id=sandbox.threadline.catalog.offers[0].product_number
+    )
+
+    assert len(worker_connections) >= 9  # one per partner and request at least
+    assert [wrapper.connection for wrapper in worker_connections] == [None] * len(
+        worker_connections
+    )
+
+
+def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(
+    onboarded, sandbox, worker_connections
+):
+    sandbox.threadline.hold_set(True)
+    try:
+        result = catalog_lookup(
+            code=gtin_carried_by(sandbox, *ALL),
+            partners=[onboarded["threadline"]],
+            selling_price=price_doubled,
+            deadline_seconds=0.2,
+        )
+        # However slow the machine, the request reaches the partner (which holds it) after the
+        # thread read the partner's live version and took its slot: its connection is open.
+        wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
+        assert [wrapper.connection is not None for wrapper in worker_connections] == [True]
+    finally:
+        sandbox.threadline.hold_set(False)
+
+    assert result.outcomes[0].status == OutcomeStatus.NOT_ANSWERING
+    wait_for(lambda: worker_connections[0].connection is None)
+    assert PartnerCall.objects.filter(operation="lookup").count() == 1
+
+
+def test_no_partner_is_called_inside_a_transaction(live, sandbox):
+    gtin = gtin_carried_by(sandbox, *ALL)
+
+    with pytest.raises(PartnerCallsInTransaction) as raised, transaction.atomic():
+        catalog_lookup(code=gtin, partners=live, selling_price=price_doubled)
+
+    assert str(raised.value) == (
+        "Partners are called outside any transaction: the page's transaction would stay "
+        "open until the slowest partner answered. Ask them before opening one."
+    )
+    assert [partner.concurrency.peak for partner in sandbox] == [0, 0, 0, 0]
+    assert PartnerCall.objects.count() == 0
+    assert not connection.in_atomic_block
