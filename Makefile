@@ -1,4 +1,5 @@
 # Quick start: `make demo` runs the demo, `make test` runs the tests. Both set up .venv first.
+# `make demo HTTPS=1` serves it over HTTPS to the local network, for a tablet's camera.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +16,7 @@ $(INSTALLED): requirements/development.txt
 demo: $(INSTALLED)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py run_demo
+	$(PY) manage.py run_demo $(if $(HTTPS),--https)
 
 # The demo with staff signing in through a loopback OpenID Connect provider, as with Cognito.
 demo-oidc: $(INSTALLED)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from endless_aisle.health import healthz
+from endless_aisle.views import demo_ca_certificate
 from stores.login_lockout import AdminLoginForm, LoginForm
 from stores.views import StaffLoginView, StaffLogoutView, admin_login
 
@@ -12,6 +13,7 @@ admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("demo-ca.crt", demo_ca_certificate, name="demo-ca-certificate"),
     path("accounts/login/", StaffLoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", StaffLogoutView.as_view(), name="logout"),
     path("oidc/", include("stores.oidc.urls")),

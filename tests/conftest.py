@@ -178,8 +178,21 @@ def wait_for(condition, *, seconds: float = 30, interval: float = 0.2):
     pytest.fail(f"Condition not met within {seconds} s")
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
 @pytest.fixture(scope="session")
-def chromium():
+def playwright_driver():
+    """Playwright, once per run: `chromium` below, and browsers that need switches of their own
+    (a fake camera: tests/e2e/conftest.py), launch through it with `chromium_launch`."""
     if not shutil.which(CHROMIUM):
         skip_or_fail(
             f"needs Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)"
@@ -188,20 +201,18 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield playwright
+
+
+def chromium_launch(playwright, *extra_args: str):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    browser = chromium_launch(playwright_driver)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

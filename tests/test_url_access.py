@@ -22,6 +22,8 @@ def staff_only(anonymous: int, staff: int, others: int) -> dict:
 # url name → role → expected status of a GET (302 = sent to log in, or away from the login page)
 EXPECTED = {
     "healthz": everyone(200),
+    # The HTTPS demo's certificate authority: not found unless `run_demo --https` serves it.
+    "demo-ca-certificate": everyone(404),
     "login": {**everyone(302), ANONYMOUS: 200},
     "logout": everyone(405),
     "home": {**everyone(200), ANONYMOUS: 302},

@@ -323,6 +323,9 @@ CATALOG_PARTNER_CACHE_MAX_BYTES = env.int("CATALOG_PARTNER_CACHE_MAX_BYTES", def
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="endless-aisle-demo")
+# The HTTPS demo's certificate authority (public certificate only), offered at /demo-ca.crt for
+# tablets to trust; `run_demo --https` sets it for its web process (endless_aisle/demo_https.py).
+DEMO_TLS_CA_CERTIFICATE = env.str("DEMO_TLS_CA_CERTIFICATE", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

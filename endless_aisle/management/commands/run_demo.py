@@ -2,8 +2,10 @@
 
 With --oidc (`make demo-oidc`) it also serves an OpenID Connect provider on loopback that issues
 Cognito-shaped tokens for the demo users, and the web process signs staff in through it, as
-production does with Cognito. Ctrl-C stops everything; if any part stops on its own, the others
-are stopped too.
+production does with Cognito. With --https (`make demo HTTPS=1`) the web app is served over TLS on
+every interface, for a tablet on the shop's Wi-Fi to use its camera (endless_aisle/demo_https.py,
+docs/https-demo.md). Ctrl-C stops everything; if any part stops on its own, the others are stopped
+too.
 """
 
 import os
@@ -15,6 +17,14 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from endless_aisle.demo_https import (
+    DemoTls,
+    demo_tls_ensure,
+    demo_tls_names,
+    https_web_command,
+    https_web_environment,
+    network_urls,
+)
 from endless_aisle.queues import queues_ensure
 from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
 from stores.demo import DEMO_SUPERUSER, DEMO_USERS
@@ -34,8 +44,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Sign staff in through a loopback OpenID Connect provider, as with Cognito.",
         )
+        parser.add_argument(
+            "--https",
+            action="store_true",
+            help="Serve the web app over HTTPS on every interface, with a certificate of the "
+            "demo's own authority (var/demo-tls/), for a tablet's camera on the local network.",
+        )
 
-    def handle(self, *args, port: int, oidc: bool, **options):
+    def handle(self, *args, port: int, oidc: bool, https: bool, **options):
+        if https and oidc:
+            # The provider listens on loopback: a tablet could not reach it to sign in.
+            raise CommandError("--https and --oidc cannot be combined: use one or the other.")
+        tls, names = None, []
+        if https:
+            names = demo_tls_names()
+            tls = demo_tls_ensure(settings.VAR_DIR / "demo-tls", names)
         # moto is a development dependency: the production image does not have it.
         from endless_aisle.sqs_emulator import sqs_emulator_start
 
@@ -67,9 +90,19 @@ class Command(BaseCommand):
                     "Is a demo already running?"
                 ) from error
             web_environment.update(self._oidc_environment(provider))
+        if tls is not None:
+            web_environment.update(https_web_environment(names, tls, settings.ALLOWED_HOSTS))
+            web = https_web_command(
+                bind="0.0.0.0",  # noqa: S104 - the tablet reaches the demo over the network
+                port=port,
+                tls=tls,
+                timeout_seconds=settings.WEB_REQUEST_TIMEOUT_SECONDS,
+            )
+        else:
+            web = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
         celery = [sys.executable, "-m", "celery", "-A", "endless_aisle"]
         commands = {
-            "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            "web": web,
             "worker": [*celery, "worker", "-l", "INFO", "--concurrency", "2"],
             "beat": [*celery, "beat", "-l", "INFO", "-s", settings.CELERY_BEAT_SCHEDULE_FILENAME],
         }
@@ -80,7 +113,7 @@ class Command(BaseCommand):
             )
             for name, command in commands.items()
         }
-        self._announce(port, sandbox, provider)
+        self._announce(port, sandbox, provider, tls, names)
         try:
             while all(process.poll() is None for process in processes.values()):
                 time.sleep(0.5)
@@ -110,7 +143,7 @@ class Command(BaseCommand):
 
         return demo_oidc_environment(provider)
 
-    def _announce(self, port: int, sandbox, provider) -> None:
+    def _announce(self, port: int, sandbox, provider, tls: DemoTls | None, names) -> None:
         partners = ", ".join(f"{partner.name} {partner.base_url}" for partner in sandbox)
         if provider is None:
             logins = (
@@ -123,9 +156,18 @@ class Command(BaseCommand):
                 f"{', '.join(DEMO_USERS)} with the password {settings.DEMO_PASSWORD!r}; "
                 f"{DEMO_SUPERUSER} signs in only with BREAK_GLASS_LOGIN=true."
             )
+        if tls is None:
+            addresses = f"http://127.0.0.1:{port}/"
+        else:
+            addresses = (
+                f"https://localhost:{port}/\nOn a tablet on this network: "
+                f"{', '.join(network_urls(names, port)) or '(no network address found)'}\n"
+                f"Trust the demo's certificate authority there once: {tls.ca_certificate}, also "
+                f"at /demo-ca.crt (docs/https-demo.md)."
+            )
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nEndless Aisle demo: http://127.0.0.1:{port}/\n{logins}\n"
+                f"\nEndless Aisle demo: {addresses}\n{logins}\n"
                 f"Sandbox partners: {partners}.\nPress Ctrl-C to stop.\n"
             )
         )
