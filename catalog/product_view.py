@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from catalog.catalogue_facts import CatalogueEntry, CatalogueFacts, offer_price
 from catalog.fanout import PartnerOutcome
-from catalog.lookup import catalog_lookup
+from catalog.lookup import LookupResult, catalog_lookup
 from catalog.offers import ProductView, Stock, VariantOffer, VariantView, offer_rank
 from catalog.pricing import Money, OfferPrice, PricingContext
 from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
@@ -166,8 +166,11 @@ def product_page(
     if routed_to:
         partners = [partner for partner in partners if partner.pk in set(routed_to)] or partners
     context = pricing_context_for(store)
-    result = catalog_lookup(
-        code=gtin14, partners=partners, selling_price=_unpriced, refresh=refresh
+    # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
+    result = (
+        catalog_lookup(code=gtin14, partners=partners, selling_price=_unpriced, refresh=refresh)
+        if partners
+        else LookupResult(code=gtin14, gtin14=gtin14, quantity=1, outcomes=(), views=())
     )
     view = next((view for view in result.views if view.variant(gtin14) is not None), None)
     gtins = {gtin14} | {
