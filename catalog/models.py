@@ -7,11 +7,13 @@ are one category.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalog.money import stored_currency_problem
@@ -324,3 +326,26 @@ class StoreTaxRate(models.Model):
 
     def clean(self) -> None:
         self.category = category_key(self.category)
+
+
+class Scan(models.Model):
+    """A code scanned or typed at a store that resolved to a product: the store's recent scans
+    on the Scan page, so an associate can go back to an item a moment later. Codes that did not
+    resolve are not kept: they lead nowhere."""
+
+    ENTERED_MAX_LENGTH = 120  # catalog.codes.CODE_MAX_LENGTH
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="scans")
+    # The associate may leave; the store's history of what was looked up stays.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered = models.CharField(max_length=ENTERED_MAX_LENGTH)
+    gtin14 = models.CharField("GTIN", max_length=14)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-at"], name="catalog_scan_store_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.entered} at {self.store_id} ({self.at:%Y-%m-%d %H:%M})"

@@ -31,6 +31,7 @@ from catalog.models import (
     PricingRule,
     ProductGtin,
     RetailPrice,
+    Scan,
     StoreTaxRate,
     SupplierItem,
 )
@@ -333,4 +334,14 @@ def partners_live() -> QuerySet[Partner]:
     when the catalogue routes the code to no partner in particular, and whom a search asks."""
     return Partner.objects.filter(status=Partner.Status.LIVE, live_version__isnull=False).order_by(
         "priority", "name"
+    )
+
+
+RECENT_SCANS = 10
+
+
+def scans_recent(store: Store, *, limit: int = RECENT_SCANS) -> list[Scan]:
+    """The store's last scans, newest first, with who scanned: one query."""
+    return list(
+        Scan.objects.filter(store=store).select_related("user").order_by("-at", "-pk")[:limit]
     )

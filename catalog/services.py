@@ -3,10 +3,12 @@
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from catalog.models import MasterProduct, ProductGtin, RetailPrice
+from catalog.models import MasterProduct, ProductGtin, RetailPrice, Scan
+from stores.models import Store
 
 
 def master_product_gtins_problem(*, product: MasterProduct, gtin14s: Sequence[str]) -> str | None:
@@ -47,3 +49,15 @@ def master_product_gtins_and_prices_set(
             RetailPrice.objects.update_or_create(
                 product=product, currency=currency, defaults={"amount": amount}
             )
+
+
+@transaction.atomic
+def scan_record(*, store: Store, user: AbstractBaseUser | None, entered: str, gtin14: str) -> Scan:
+    """Keep a resolved scan among the store's recent scans. `entered` is what was scanned or
+    typed, cut to the column's length (a resolved code is never longer)."""
+    return Scan.objects.create(
+        store=store,
+        user=user if user is not None and user.is_authenticated else None,
+        entered=entered[: Scan.ENTERED_MAX_LENGTH],
+        gtin14=gtin14,
+    )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from catalog import views
 
@@ -6,4 +6,6 @@ app_name = "catalog"
 
 urlpatterns = [
     path("partners/", views.partners, name="partners"),
+    path("scan/", views.scan, name="scan"),
+    re_path(r"^product/(?P<gtin14>[0-9]{14})/$", views.product, name="product"),
 ]

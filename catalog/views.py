@@ -1,8 +1,17 @@
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
 
-from catalog.selectors import HEALTH_WINDOW, partners_health
+from catalog.codes import code_resolve
+from catalog.product_view import product_page, routed_partner_ids
+from catalog.selectors import HEALTH_WINDOW, partners_health, scans_recent
+from catalog.services import scan_record
+from partners.mapping.gtin import GtinError, gtin_normalise
+from stores.access import user_may
+from stores.decorators import store_permission_required
 from stores.roles import Perm
 
 
@@ -15,4 +24,64 @@ def partners(request: HttpRequest) -> HttpResponse:
         request,
         "catalog/partners.html",
         {"partners": partners_health(), "window_minutes": HEALTH_WINDOW.seconds // 60},
+    )
+
+
+# Scanning is the store staff's start point and shows what the store looked up lately; kiosks
+# (browse only) find items by name instead, so the page asks for the staff's permission.
+@store_permission_required(Perm.PLACE_ORDERS)
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest) -> HttpResponse:
+    """A scanned or typed code: a resolved one goes to its product page; anything else is
+    said on this page, with the field kept for the next try."""
+    entered, problem = "", None
+    if request.method == "POST":
+        resolved = code_resolve(request.POST.get("code", ""))
+        if resolved.resolved:
+            gtin14 = resolved.gtins[0].gtin14
+            scan_record(
+                store=request.store, user=request.user, entered=resolved.entered, gtin14=gtin14
+            )
+            url = reverse("catalog:product", args=[gtin14])
+            if resolved.partner_ids:
+                url += "?" + urlencode({"partner": sorted(resolved.partner_ids)}, doseq=True)
+            return redirect(url)
+        entered, problem = resolved.entered, resolved
+    return render(
+        request,
+        "catalog/scan.html",
+        {"entered": entered, "problem": problem, "scans": scans_recent(request.store)},
+    )
+
+
+@store_permission_required(Perm.BROWSE_CATALOG)
+@require_http_methods(["GET"])
+def product(request: HttpRequest, gtin14: str) -> HttpResponse:
+    """What the partners offer of one item, at the store's prices. An htmx request (a variant
+    picked, a refresh) gets the page's main part only; without htmx the same links and forms
+    load the whole page."""
+    try:
+        gtin14 = gtin_normalise(gtin14).gtin14
+    except GtinError as error:
+        raise Http404(f"No such item: {error}.") from None
+    routed_to = routed_partner_ids(request.GET.getlist("partner"))
+    page = product_page(
+        gtin14=gtin14,
+        store=request.store,
+        shows_costs=user_may(request.user, Perm.VIEW_COSTS),
+        routed_to=routed_to,
+        selected_gtin14=request.GET.get("variant"),
+        refresh=request.GET.get("refresh") == "1",
+    )
+    template = "catalog/product.html"
+    if request.headers.get("HX-Request") == "true":
+        template = "catalog/product_main.html"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "routed_to": routed_to,
+            "routing": urlencode({"partner": routed_to}, doseq=True),
+        },
     )

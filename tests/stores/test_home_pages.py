@@ -78,8 +78,8 @@ def test_the_shell_shows_the_store_and_the_user(client, user_in_role):
 @pytest.mark.parametrize(
     ("role", "sections"),
     [
-        (Role.ASSOCIATE, ["Home"]),
-        (Role.MANAGER, ["Home", "Partner health"]),
+        (Role.ASSOCIATE, ["Home", "Scan"]),
+        (Role.MANAGER, ["Home", "Scan", "Partner health"]),
         (Role.KIOSK, ["Home"]),
         (Role.MERCHANDISER, ["Home", "Partner health", "Partners", "Admin"]),
     ],
@@ -115,3 +115,13 @@ def test_a_manager_sees_the_team_of_their_store_only(client, user_in_role, other
     team = client.get("/").context["team"]
 
     assert sorted(m.user.username for m in team) == ["asha", "marek"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "starts_scan"), [(Role.ASSOCIATE, True), (Role.KIOSK, False)])
+def test_an_associate_s_home_page_starts_a_scan(client, user_in_role, role, starts_scan):
+    client.force_login(user_in_role(role))
+
+    html = client.get("/").content.decode()
+
+    assert ('data-testid="start-scan"' in html) is starts_scan

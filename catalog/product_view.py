@@ -1,0 +1,330 @@
+"""What the product page shows for one GTIN: partners asked, offers grouped and priced for the
+store, variant pickers with per-variant availability, and who is not answering.
+
+The page's reads are a fixed number of queries whatever the number of partners and variants:
+the live partners (one), the lookup's live versions (one, `catalog.fanout`), the store's
+pricing context (three) and the catalogue facts of every GTIN the partners answered with
+(three). Partner calls write their call-log rows from the lookup's own threads.
+
+Prices need the catalogue facts of every GTIN in the answers, known only once the partners
+have answered; so the lookup ranks offers without a price, and this module prices every offer
+with the store's rules afterwards and ranks each variant's offers again with the lookup's own
+`offer_rank`, now with the selling price as its last key.
+
+Costs and margins leave this module only for users who may see them (`Perm.VIEW_COSTS`): for
+everyone else they are never put in the page's data, so no template can show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from catalog.catalogue_facts import CatalogueEntry, CatalogueFacts, offer_price
+from catalog.fanout import PartnerOutcome
+from catalog.lookup import LookupResult, catalog_lookup
+from catalog.offers import ProductView, Stock, VariantOffer, VariantView, offer_rank
+from catalog.pricing import Money, OfferPrice, PricingContext
+from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
+from partners.mapping.gtin import GtinError, gtin_normalise
+from stores.models import Store
+
+# The picker attributes, in the order the page shows them; any others are listed as text.
+SIZE, COLOUR = "size", "colour"
+# How many partners one page may be routed to: a partner's own code names one partner, and a
+# store has far fewer partners than this.
+ROUTED_PARTNERS_MAX = 20
+
+
+@dataclass(frozen=True)
+class Costs:
+    """What the retailer pays and keeps: only for users with `Perm.VIEW_COSTS`."""
+
+    cost: Decimal | None
+    margin: Decimal | None
+    margin_percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class PricedOffer:
+    partner_name: str
+    partner_slug: str
+    amount: Decimal | None
+    currency: str
+    sellable: bool
+    reason: str | None
+    stock: Stock
+    available_quantity: int | None
+    delivery_days: int | None
+    delivery_date: date | None
+    costs: Costs | None = None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock in (Stock.ENOUGH, Stock.SHORT)
+
+    @property
+    def stock_text(self) -> str:
+        if self.stock is Stock.NONE:
+            return "Out of stock"
+        if self.stock is Stock.UNKNOWN:
+            return "Availability not given"
+        if self.available_quantity is None:
+            return "Available"
+        if self.stock is Stock.SHORT:
+            return f"Only {self.available_quantity} available"
+        return f"{self.available_quantity} available"
+
+
+@dataclass(frozen=True)
+class VariantChoice:
+    gtin14: str | None
+    size: str | None
+    colour: str | None
+    other_attributes: tuple[tuple[str, str], ...]
+    offers: tuple[PricedOffer, ...]  # best first
+
+    @property
+    def best(self) -> PricedOffer:
+        return self.offers[0]
+
+    @property
+    def available(self) -> bool:
+        return any(offer.in_stock for offer in self.offers)
+
+
+@dataclass(frozen=True)
+class PickerOption:
+    """One size (or colour) button: the variant it leads to, keeping the other attribute when
+    a variant has both, and whether that variant is available anywhere."""
+
+    value: str
+    gtin14: str
+    available: bool
+    selected: bool
+
+
+@dataclass(frozen=True)
+class PartnerNote:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    gtin14: str
+    found: bool
+    name: str
+    brand: str | None
+    description: str | None
+    images: tuple[str, ...]
+    variants: tuple[VariantChoice, ...]
+    selected: VariantChoice | None
+    sizes: tuple[PickerOption, ...]
+    colours: tuple[PickerOption, ...]
+    not_answering: tuple[PartnerNote, ...]
+    not_carried: tuple[str, ...]
+    asked: int
+    availability_age: timedelta | None
+    shows_costs: bool
+
+    @property
+    def availability_age_text(self) -> str | None:
+        """ "just now", "40 s ago", "3 min ago": how old the oldest answer shown is."""
+        if self.availability_age is None:
+            return None
+        seconds = int(self.availability_age.total_seconds())
+        if seconds < 5:
+            return "just now"
+        return f"{seconds} s ago" if seconds < 60 else f"{seconds // 60} min ago"
+
+
+def routed_partner_ids(values: Iterable[str]) -> list[int]:
+    """The partner ids a scan routed the page to (the partners whose own code was scanned),
+    from the query string: digits only, at most ROUTED_PARTNERS_MAX; anything else ignored."""
+    ids = [int(value) for value in values if value.isascii() and value.isdigit() and value]
+    return list(dict.fromkeys(ids))[:ROUTED_PARTNERS_MAX]
+
+
+def product_page(
+    *,
+    gtin14: str,
+    store: Store,
+    shows_costs: bool,
+    routed_to: Sequence[int] = (),
+    selected_gtin14: str | None = None,
+    refresh: bool = False,
+) -> ProductPage:
+    """Ask the partners for `gtin14` and build the page. Routed to `routed_to` when the scan
+    named partners (those of them live), else every live partner. Must run outside any
+    transaction (the lookup refuses otherwise)."""
+    partners = list(partners_live())
+    if routed_to:
+        partners = [partner for partner in partners if partner.pk in set(routed_to)] or partners
+    context = pricing_context_for(store)
+    # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
+    result = (
+        catalog_lookup(code=gtin14, partners=partners, selling_price=_unpriced, refresh=refresh)
+        if partners
+        else LookupResult(code=gtin14, gtin14=gtin14, quantity=1, outcomes=(), views=())
+    )
+    view = next((view for view in result.views if view.variant(gtin14) is not None), None)
+    gtins = {gtin14} | {
+        _gtin14(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
+    }
+    facts = catalogue_facts_for(gtin for gtin in gtins if gtin)
+    entry = facts.entry(gtin14)
+    today = timezone.localdate()
+    variants = tuple(
+        _variant_choice(variant, context, facts, shows_costs, result.quantity, today)
+        for variant in (view.variants if view else ())
+    )
+    selected = _selected(variants, selected_gtin14 or gtin14)
+    answered = [outcome for outcome in result.outcomes if outcome.answered]
+    return ProductPage(
+        gtin14=gtin14,
+        found=view is not None,
+        name=_name(entry, view, gtin14),
+        brand=(entry.brand if entry and entry.brand else None) or (view.brand if view else None),
+        description=(entry.description if entry and entry.description else None)
+        or (view.description if view else None),
+        images=_images(entry, view),
+        variants=variants,
+        selected=selected,
+        sizes=_picker(variants, selected, SIZE),
+        colours=_picker(variants, selected, COLOUR),
+        not_answering=tuple(_note(outcome) for outcome in result.not_answering),
+        not_carried=tuple(outcome.partner.name for outcome in result.not_carried),
+        asked=len(result.outcomes),
+        availability_age=max((outcome.age for outcome in answered if outcome.age), default=None),
+        shows_costs=shows_costs,
+    )
+
+
+def _unpriced(offer: VariantOffer) -> Decimal | None:
+    """The lookup's price key before the catalogue facts are known: see the module docstring."""
+    return None
+
+
+def _gtin14(code: str | None) -> str | None:
+    if code is None:
+        return None
+    try:
+        return gtin_normalise(code).gtin14
+    except GtinError:
+        return None
+
+
+def _variant_choice(
+    variant: VariantView,
+    context: PricingContext,
+    facts: CatalogueFacts,
+    shows_costs: bool,
+    quantity: int,
+    today: date,
+) -> VariantChoice:
+    gtin14 = _gtin14(variant.gtin)
+    priced = [
+        (replace(offer, selling_price=price.amount), price)
+        for offer in variant.offers
+        for price in [_price(offer, gtin14, context, facts)]
+    ]
+    priced.sort(key=lambda pair: offer_rank(pair[0], quantity=quantity, today=today))
+    attributes = {name.casefold(): value for name, value in variant.attributes.items()}
+    return VariantChoice(
+        gtin14=gtin14,
+        size=attributes.pop(SIZE, None),
+        colour=attributes.pop(COLOUR, None) or attributes.pop("color", None),
+        other_attributes=tuple(sorted(attributes.items())),
+        offers=tuple(_priced_offer(offer, price, shows_costs, quantity) for offer, price in priced),
+    )
+
+
+def _price(
+    offer: VariantOffer, gtin14: str | None, context: PricingContext, facts: CatalogueFacts
+) -> OfferPrice:
+    currency = offer.currency
+    return offer_price(
+        context,
+        facts,
+        partner_id=offer.partner.pk,
+        gtin14=gtin14 or "",
+        partner_category=offer.product.category if offer.product else None,
+        cost=Money(offer.cost, currency) if offer.cost is not None and currency else None,
+        msrp=Money(offer.msrp, currency) if offer.msrp is not None and currency else None,
+    )
+
+
+def _priced_offer(
+    offer: VariantOffer, price: OfferPrice, shows_costs: bool, quantity: int
+) -> PricedOffer:
+    return PricedOffer(
+        partner_name=offer.partner.name,
+        partner_slug=offer.partner.slug,
+        amount=price.amount if price.sellable else None,
+        currency=price.currency,
+        sellable=price.sellable,
+        reason=price.reason,
+        stock=offer.stock(quantity),
+        available_quantity=offer.available_quantity,
+        delivery_days=offer.delivery_days,
+        delivery_date=offer.delivery_date,
+        costs=Costs(price.cost, price.margin, price.margin_percent) if shows_costs else None,
+    )
+
+
+def _selected(variants: Sequence[VariantChoice], gtin14: str) -> VariantChoice | None:
+    wanted = _gtin14(gtin14)
+    return next((variant for variant in variants if variant.gtin14 == wanted), None) or next(
+        iter(variants), None
+    )
+
+
+def _picker(
+    variants: Sequence[VariantChoice], selected: VariantChoice | None, attribute: str
+) -> tuple[PickerOption, ...]:
+    """One option per value of `attribute`, in the partners' order. Each leads to the variant
+    with that value and the selected variant's other attribute, else the first with the value."""
+    other = COLOUR if attribute == SIZE else SIZE
+    keep = getattr(selected, other) if selected else None
+    options: dict[str, VariantChoice] = {}
+    for variant in variants:
+        value = getattr(variant, attribute)
+        if value is None or variant.gtin14 is None:
+            continue
+        current = options.get(value)
+        if current is None or (getattr(current, other) != keep and getattr(variant, other) == keep):
+            options[value] = variant
+    if len(options) < 2 and not (selected and getattr(selected, attribute)):
+        return ()
+    return tuple(
+        PickerOption(
+            value=value,
+            gtin14=variant.gtin14 or "",
+            available=variant.available,
+            selected=selected is not None and getattr(selected, attribute) == value,
+        )
+        for value, variant in options.items()
+    )
+
+
+def _name(entry: CatalogueEntry | None, view: ProductView | None, gtin14: str) -> str:
+    if entry is not None and entry.name:
+        return entry.name
+    if view is not None and view.name:
+        return view.name
+    return f"Item {gtin14}"
+
+
+def _images(entry: CatalogueEntry | None, view: ProductView | None) -> tuple[str, ...]:
+    images = list(entry.images if entry else ())
+    images += [image for image in (view.images if view else ()) if image not in images]
+    return tuple(images)
+
+
+def _note(outcome: PartnerOutcome) -> PartnerNote:
+    return PartnerNote(name=outcome.partner.name, reason=outcome.reason)

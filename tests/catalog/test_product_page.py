@@ -1,0 +1,175 @@
+"""The product page against the sandbox partners over HTTP: offers from every partner that
+carries the item at the store's prices, a failing partner beside the others, costs only for
+those who may see them, the cache and its refresh, and a fixed number of queries."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from catalog.sandbox.demo_catalogue import demo_catalogue_seed
+from partners.models import Partner, PartnerCall
+from partners.sandbox.catalog import PartnerName
+from partners.services import partner_status_change
+from stores.roles import Role
+from tests.catalog.conftest import gtin_carried_by, partner_calls
+
+pytestmark = partner_calls
+
+ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
+PRICE = re.compile(r'data-testid="price">GBP (\d+\.\d\d)<')
+
+
+@pytest.fixture
+def priced(onboarded, store):
+    """The demo's prices (rules, VAT) for the London store the users work at."""
+    demo_catalogue_seed()
+    return onboarded
+
+
+def page_of(client, gtin: str, **query) -> str:
+    response = client.get(reverse("catalog:product", args=[gtin.zfill(14)]), query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def offered_by(html: str) -> list[str]:
+    return re.findall(r'data-testid="offer-([a-z-]+)"', html)
+
+
+def login(client, user_in_role, role):
+    client.force_login(user_in_role(role))
+    return client
+
+
+def test_every_partner_carrying_the_item_offers_it_at_the_store_s_price(
+    client, user_in_role, priced, sandbox
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+
+    html = page_of(client, gtin)
+
+    assert sorted(offered_by(html)) == sorted(ALL)
+    assert f'data-gtin="{gtin.zfill(14)}"' in html
+    assert len(PRICE.findall(html)) >= 1
+    assert "not answering right now" not in html
+    assert "Availability as of just now." in html
+    assert "Add to cart" not in html
+
+
+def test_a_failing_partner_is_not_answering_and_the_others_still_show(
+    client, user_in_role, priced, sandbox
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    sandbox.hearth.faults_set("5xx", operations=["lookup_code"])
+    login(client, user_in_role, Role.ASSOCIATE)
+
+    html = page_of(client, gtin)
+
+    assert sorted(offered_by(html)) == ["baywater", "stridewell", "threadline"]
+    assert "is not answering right now." in html
+    assert "The partner failed to answer (HTTP 503)." in html
+    assert "Not carried by" not in html  # a failing partner is never "not carried"
+
+
+def test_an_item_nobody_carries_says_so_and_names_who_was_asked(client, user_in_role, priced):
+    login(client, user_in_role, Role.ASSOCIATE)
+
+    html = page_of(client, "4006381333931")
+
+    assert "No partner carries this right now." in html
+    assert offered_by(html) == []
+    assert "Not carried by Threadline" in html
+
+
+@pytest.mark.parametrize("role", [Role.ASSOCIATE, Role.KIOSK])
+def test_cost_and_margin_never_reach_associates_or_kiosks(
+    client, user_in_role, priced, sandbox, role
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, role)
+
+    html = page_of(client, gtin)
+
+    assert offered_by(html)
+    assert 'data-testid="costs"' not in html
+    assert "margin" not in html.lower()
+    assert "Cost " not in html
+
+
+def test_managers_see_cost_and_margin(client, user_in_role, priced, sandbox):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.MANAGER)
+
+    html = page_of(client, gtin)
+
+    assert html.count('data-testid="costs"') == len(ALL)
+    assert "margin" in html
+
+
+def test_answers_come_from_the_cache_until_refresh(client, user_in_role, priced, sandbox):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+    page_of(client, gtin)
+    calls = PartnerCall.objects.filter(operation="lookup").count()
+
+    page_of(client, gtin)
+    assert PartnerCall.objects.filter(operation="lookup").count() == calls  # nobody asked
+
+    html = page_of(client, gtin, refresh="1")
+    assert PartnerCall.objects.filter(operation="lookup").count() == calls + len(ALL)
+    assert sorted(offered_by(html)) == sorted(ALL)
+
+
+def test_size_and_colour_pickers_lead_to_each_variant_with_its_offers(
+    client, user_in_role, priced, sandbox
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+    html = page_of(client, gtin)
+    options = re.findall(r'href="\?variant=(\d{14})"', html)
+    assert options  # a sandbox product has several sizes or colours
+    other = next(option for option in options if option != gtin.zfill(14))
+
+    picked = client.get(
+        reverse("catalog:product", args=[gtin.zfill(14)]),
+        {"variant": other},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    assert f'data-gtin="{other}"' in picked
+    assert "<html" not in picked  # htmx gets the page's main part only
+    assert picked.startswith('<div id="product-main"')
+
+
+def test_the_page_takes_the_same_queries_however_many_partners(
+    client, user_in_role, priced, sandbox, django_assert_max_num_queries
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+    for slug in ("hearth", "baywater", "stridewell"):
+        partner_status_change(partner=priced[slug], status=Partner.Status.PAUSED)
+    with django_assert_max_num_queries(QUERIES) as one:
+        assert offered_by(page_of(client, gtin)) == ["threadline"]
+    for slug in ("hearth", "baywater", "stridewell"):
+        partner_status_change(partner=priced[slug], status=Partner.Status.LIVE)
+
+    with django_assert_max_num_queries(QUERIES) as four:
+        assert sorted(offered_by(page_of(client, gtin))) == sorted(ALL)
+
+    assert len(four.captured_queries) == len(one.captured_queries), [
+        q["sql"][:90] for q in four.captured_queries
+    ]
+
+
+QUERIES = 14
+
+
+def test_a_gtin_with_a_wrong_check_digit_is_not_found(client, user_in_role, priced):
+    login(client, user_in_role, Role.ASSOCIATE)
+
+    response = client.get(reverse("catalog:product", args=["04006381333932"]))
+
+    assert response.status_code == 404
+    assert PartnerCall.objects.count() == 0
