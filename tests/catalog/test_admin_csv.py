@@ -230,6 +230,37 @@ def test_a_file_over_the_row_bound_is_refused_and_one_at_the_bound_is_read(
     assert not ExchangeRate.objects.exists()
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("last_line_ended", [True, False])
+def test_the_row_bound_holds_whatever_the_line_endings(
+    merchandiser, monkeypatch, ending, last_line_ended
+):
+    # The CSV reader ends a row at a lone CR too: counting LF alone let such a file through.
+    monkeypatch.setattr(catalog.forms, "IMPORT_LINES_MAX", 11)
+    over = ending.join(["from_currency,to_currency,rate"] + ["GBP,EUR,1.17"] * 11)
+    if last_line_ended:
+        over += ending
+
+    refused = preview(merchandiser, "exchangerate", over)
+
+    assert "The file has 12 lines; import at most 10 rows at a time (split it)." in (
+        text_of(refused)
+    )
+    assert "result" not in refused.context
+    assert not ExchangeRate.objects.exists()
+
+
+def test_a_crlf_split_between_two_chunks_is_one_line_ending():
+    upload = upload_of("a\r\nb\r\nc\r\n")
+    upload.DEFAULT_CHUNK_SIZE = 1  # every byte its own chunk
+
+    assert catalog.forms._line_count(upload) == 3
+
+
+def upload_of(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("rates.csv", text.encode(), content_type="text/csv")
+
+
 def test_the_product_export_gives_gtins_as_partners_see_them_and_drops_formula_signs(
     merchandiser,
 ):
