@@ -4,9 +4,9 @@ from and export to CSV, with a dry-run preview showing each row's problems."""
 
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalog.csv_format import SpreadsheetSafeCSV
 from catalog.forms import BoundedImportForm
 from catalog.models import (
     ExchangeRate,
@@ -26,10 +26,10 @@ from partners.mapping.gtin import Gtin
 
 
 class CsvImportExportAdmin(ImportExportModelAdmin):
-    """CSV only, and a bounded upload."""
+    """CSV only, safe to open in a spreadsheet, and a bounded upload."""
 
-    import_formats = [CSV]
-    export_formats = [CSV]
+    import_formats = [SpreadsheetSafeCSV]
+    export_formats = [SpreadsheetSafeCSV]
     import_form_class = BoundedImportForm
 
 

@@ -29,12 +29,12 @@ class CatalogueEntry:
 
 @dataclass(frozen=True)
 class SupplierTerms:
-    """A partner's agreed cost for a GTIN (a supplier item)."""
+    """A partner's agreed cost for a GTIN (a supplier item); the cost is not printed (repr)."""
 
     partner_id: int
     gtin14: str
     partner_sku: str
-    cost: Money
+    cost: Money = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,8 @@ def code_resolve(text: object, *, symbology: str | None = None) -> ResolvedCode:
         suggestion = f" Did you mean {problem.corrected}?" if problem.corrected else ""
         return ResolvedCode(
             entered=entered,
-            status=CodeStatus.CHECK_DIGIT_WRONG,
+            # A GS1 string may carry a GTIN of the wrong length: no check digit to blame.
+            status=CodeStatus.CHECK_DIGIT_WRONG if problem.corrected else CodeStatus.INVALID,
             message=f"{problem}.{suggestion}",
             suggestion=problem.corrected,
         )

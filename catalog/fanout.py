@@ -30,7 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -69,11 +69,12 @@ class OutcomeStatus(StrEnum):
 @dataclass(frozen=True)
 class PartnerOutcome(Generic[T]):
     """One partner's part of a lookup, search or similar-items request. `fetched_at` is when
-    the partner gave the answer (earlier than now when it came from the cache)."""
+    the partner gave the answer (earlier than now when it came from the cache). The answer is
+    not printed (repr): a partner's product holds its costs."""
 
     partner: Partner
     status: OutcomeStatus
-    answer: T | None = None
+    answer: T | None = field(default=None, repr=False)
     reason: str = ""
     fetched_at: datetime | None = None
     from_cache: bool = False

@@ -47,7 +47,8 @@ class VariantOffer:
     """One partner's offer of one item. `product` is the partner's product it belongs to
     (None for an availability-only answer, which has only the fields a partner can send for
     it). `cost` and `msrp` are the partner's, in `currency`; `selling_price` is ours, set by
-    `product_views` from the caller's pricing."""
+    `product_views` from the caller's pricing. The printed form (repr) leaves out the cost and
+    the partner's product (which holds its variants' costs): associates must never see one."""
 
     partner: Partner
     fetched_at: datetime | None
@@ -58,10 +59,10 @@ class VariantOffer:
     available_quantity: int | None = None
     delivery_days: int | None = None
     delivery_date: date | None = None
-    cost: Decimal | None = None
+    cost: Decimal | None = field(default=None, repr=False)
     msrp: Decimal | None = None
     currency: str | None = None
-    product: Product | None = None
+    product: Product | None = field(default=None, repr=False)
     selling_price: Decimal | None = None
 
     def stock(self, quantity: int) -> Stock:
@@ -116,7 +117,8 @@ class ProductView:
     category: str | None
     images: tuple[str, ...]
     variants: tuple[VariantView, ...]
-    products: tuple[tuple[Partner, Product], ...]  # each partner's own product, for similar
+    # Each partner's own product, for similar items; not printed: its variants hold costs.
+    products: tuple[tuple[Partner, Product], ...] = field(repr=False)
 
     def variant(self, gtin: str) -> VariantView | None:
         """The variant of this GTIN in any spelling; None when it is not one of them."""

@@ -147,7 +147,8 @@ class OfferPrice:
     `amount` is what the customer sees and pays: gross in a store whose prices include tax.
     `cost`, `margin` and `margin_percent` are for merchandisers and managers only; `reason`
     never contains them. `exchange_rate` is the rate used from the partner's currency (kept to
-    be copied onto order lines)."""
+    be copied onto order lines). Cost and margin are left out of the printed form (repr), so a
+    template, log line or error report that prints an OfferPrice shows no cost."""
 
     currency: str
     amount: Decimal | None
@@ -155,9 +156,9 @@ class OfferPrice:
     includes_tax: bool
     tax_percent: Decimal | None
     source: PriceSource | None
-    cost: Decimal | None
-    margin: Decimal | None
-    margin_percent: Decimal | None
+    cost: Decimal | None = field(repr=False)
+    margin: Decimal | None = field(repr=False)
+    margin_percent: Decimal | None = field(repr=False)
     exchange_rate: Decimal | None
     rule_id: int | None
     problem: PriceProblem | None

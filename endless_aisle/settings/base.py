@@ -199,9 +199,7 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
-# A cell's leading "=" is dropped on export, so a spreadsheet opening the file runs no formula a
-# name or description smuggled in (django-import-export drops "=" only, not +, - or @).
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Formula cells are escaped by catalog.csv_format (this library's own escaping drops "=" only).
 
 # --- Login throttling (django-axes; docs/adr/0011-login-lockout.md) -----------------------------
 # Failures are counted per username *and* client address, so nobody can lock a colleague out

@@ -1,6 +1,8 @@
 """The catalogue admin's CSV import: a dry-run preview with each row's problems, nothing written
 until confirmed, bounded files; and the export."""
 
+import csv
+import io
 import re
 from decimal import Decimal
 from html import unescape
@@ -230,24 +232,82 @@ def test_a_file_over_the_row_bound_is_refused_and_one_at_the_bound_is_read(
     assert not ExchangeRate.objects.exists()
 
 
-def test_the_product_export_gives_gtins_as_partners_see_them_and_drops_formula_signs(
-    merchandiser,
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("last_line_ended", [True, False])
+def test_the_row_bound_holds_whatever_the_line_endings(
+    merchandiser, monkeypatch, ending, last_line_ended
 ):
-    product = MasterProductFactory(store_sku="EA00013", name="=HYPERLINK(1)", category="apparel")
+    # The CSV reader ends a row at a lone CR too: counting LF alone let such a file through.
+    monkeypatch.setattr(catalog.forms, "IMPORT_LINES_MAX", 11)
+    over = ending.join(["from_currency,to_currency,rate"] + ["GBP,EUR,1.17"] * 11)
+    if last_line_ended:
+        over += ending
+
+    refused = preview(merchandiser, "exchangerate", over)
+
+    assert "The file has 12 lines; import at most 10 rows at a time (split it)." in (
+        text_of(refused)
+    )
+    assert "result" not in refused.context
+    assert not ExchangeRate.objects.exists()
+
+
+def test_a_crlf_split_between_two_chunks_is_one_line_ending():
+    upload = upload_of("a\r\nb\r\nc\r\n")
+    upload.DEFAULT_CHUNK_SIZE = 1  # every byte its own chunk
+
+    assert catalog.forms._line_count(upload) == 3
+
+
+def upload_of(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("rates.csv", text.encode(), content_type="text/csv")
+
+
+def test_the_product_export_gives_gtins_as_partners_see_them(merchandiser):
+    product = MasterProductFactory(store_sku="EA00013", name="Slub T-Shirt", category="apparel")
     ProductGtinFactory(product=product, gtin="00036000291452")
     RetailPriceFactory(product=product, currency="GBP", amount=Decimal("34.99"))
     RetailPriceFactory(product=product, currency="EUR", amount=Decimal("39.99"))
 
-    response = merchandiser.post(
+    lines = export_products(merchandiser).splitlines()
+
+    assert lines[0] == ("store_sku,name,brand,category,description,image_urls,gtins,retail_prices")
+    assert lines[1] == "EA00013,Slub T-Shirt,,apparel,,,0036000291452,EUR 39.99; GBP 34.99"
+
+
+FORMULAE = ["=HYPERLINK(1)", "==1+1", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1+1", "\r=1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAE)
+def test_an_export_cell_a_spreadsheet_would_run_is_marked_as_text(merchandiser, formula):
+    # A spreadsheet shows a cell starting with an apostrophe as text and runs no formula.
+    MasterProductFactory(store_sku="EA00013", name=formula, brand="-", description="a - b")
+
+    [row] = list(csv.DictReader(io.StringIO(export_products(merchandiser), newline="")))
+
+    assert (row["name"], row["brand"], row["description"]) == ("'" + formula, "'-", "a - b")
+
+
+def test_an_exported_file_imports_back_unchanged(merchandiser):
+    for number, formula in enumerate(FORMULAE):
+        MasterProductFactory(store_sku=f"EA{number:05}", name=formula, description="- cotton")
+    exported = export_products(merchandiser)
+    MasterProduct.objects.update(name="changed", description="changed")
+
+    confirm(merchandiser, "masterproduct", preview(merchandiser, "masterproduct", exported))
+
+    assert list(MasterProduct.objects.values_list("name", "description")) == [
+        (formula, "- cotton") for formula in FORMULAE
+    ]
+
+
+def export_products(client) -> str:
+    response = client.post(
         reverse("admin:catalog_masterproduct_export"),
         {"format": CSV_FORMAT, "resource": "0", **_all_fields_ticked()},
     )
-
     assert response.status_code == 200
-    lines = response.content.decode().splitlines()
-    assert lines[0] == ("store_sku,name,brand,category,description,image_urls,gtins,retail_prices")
-    # A spreadsheet opening the file must not run a formula a name smuggled in.
-    assert lines[1] == "EA00013,HYPERLINK(1),,apparel,,,0036000291452,EUR 39.99; GBP 34.99"
+    return response.content.decode()
 
 
 def _all_fields_ticked() -> dict:

@@ -134,6 +134,11 @@ def test_a_wrong_check_digit_says_which_code_was_meant(text, symbology, message,
             "The code contains characters no barcode or SKU has.",
         ),
         (
+            "https://id.gs1.org/01/123456789",  # a Digital Link whose GTIN has 9 digits
+            "https://id.gs1.org/01/123456789",
+            "'123456789' is not a GTIN: a GTIN has 8, 12, 13 or 14 digits.",
+        ),
+        (
             "5" * (CODE_MAX_LENGTH + 1),
             "5" * CODE_MAX_LENGTH + "…",
             f"That is too long for a code: a code has at most {CODE_MAX_LENGTH} characters.",

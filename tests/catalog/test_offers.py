@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.fanout import OutcomeStatus, PartnerOutcome
 from catalog.offers import (
     IMAGES_MAX,
     PartnerItem,
@@ -274,3 +275,15 @@ def test_images_are_bounded():
     [view] = views(item(ALPHA, product(variant(), images=many)))
 
     assert view.images == many[:IMAGES_MAX]
+
+
+def test_views_offers_and_outcomes_printed_show_no_partner_cost():
+    # A template, log line or error report printing them must not show what the partner charges.
+    answer = product(variant(cost="12.34"))
+    [view] = views(item(ALPHA, answer))
+    outcome = PartnerOutcome(ALPHA, OutcomeStatus.ANSWERED, answer=answer)
+
+    printed = f"{view!r} {view.variant(G1).best} {outcome!r}"
+
+    assert "selling_price=Decimal('24.68')" in printed
+    assert "12.34" not in printed and "cost" not in printed

@@ -128,6 +128,17 @@ def test_a_sellable_price_carries_net_tax_cost_margin_and_rate():
     )
 
 
+def test_an_offer_price_printed_shows_no_cost_or_margin():
+    # A template, log line or error report printing the price must not show the cost.
+    price = CONTEXT.price(partner_id=OTHER_PARTNER, category="home", cost=gbp("30.00"))
+
+    printed = f"{price} {price!r}"
+
+    assert "amount=Decimal('86.99')" in printed
+    assert "cost" not in printed and "margin" not in printed
+    assert "35.1" not in printed and "35.62" not in printed and "50.37" not in printed
+
+
 @pytest.mark.parametrize(
     ("cost", "retail_price", "reason"),
     [
