@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from catalog import views
 
@@ -6,4 +6,5 @@ app_name = "catalog"
 
 urlpatterns = [
     path("partners/", views.partners, name="partners"),
+    path("cart/", include("catalog.cart_urls")),
 ]
