@@ -230,12 +230,15 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
             call=lambda adapter: tuple(adapter.lookup(code, quantity) for code, quantity in codes),
         )
 
-    outcomes = {
-        outcome.partner.pk: outcome
-        for outcome in partners_ask(
-            [live[pk] for pk in by_partner if pk in live], request_for, refresh=refresh
-        )
-    }
+    to_ask = [live[pk] for pk in by_partner if pk in live]
+    outcomes = (
+        {
+            outcome.partner.pk: outcome
+            for outcome in partners_ask(to_ask, request_for, refresh=refresh)
+        }
+        if to_ask
+        else {}
+    )
     context = pricing_context_for(store)
     facts = catalogue_facts_for({line.gtin14 for line in lines})
     today = timezone.localdate()

@@ -1,12 +1,12 @@
 """The cart pages: thin over `catalog.cart_services` and `catalog.cart_selectors`.
 
 Associates and managers only (`place_orders`), always at their acting store and on their own
-active cart: a line or cart of another store or associate is "not found". Every change is a
-POST that redirects (full pages; no script needed).
+active cart: a line or cart of another store or associate is 404 "not found" (as is one gone
+meanwhile). Every change is a POST that redirects (full pages; no script needed).
 """
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -96,6 +96,8 @@ def cart_line_quantity(request: HttpRequest) -> HttpResponse:
             line_id=form.cleaned_data["line"],
             quantity=form.cleaned_data["quantity"],
         )
+    except CartNotFound as missing:
+        raise Http404(missing.message) from None
     except CartRefused as refusal:
         messages.error(request, f"Quantity not changed: {refusal.message}")
     return redirect("catalog:cart")
@@ -112,10 +114,9 @@ def cart_line_remove(request: HttpRequest) -> HttpResponse:
         cart_services.cart_line_remove(
             store=request.store, user=request.user, line_id=form.cleaned_data["line"]
         )
-    except CartNotFound as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, "Removed from the cart.")
+    except CartNotFound as missing:
+        raise Http404(missing.message) from None
+    messages.success(request, "Removed from the cart.")
     return redirect("catalog:cart")
 
 
@@ -160,6 +161,8 @@ def cart_resume(request: HttpRequest) -> HttpResponse:
         resumed = cart_services.cart_resume(
             store=request.store, user=request.user, cart_id=form.cleaned_data["cart"]
         )
+    except CartNotFound as missing:
+        raise Http404(missing.message) from None
     except CartRefused as refusal:
         messages.error(request, refusal.message)
         return redirect("catalog:carts-parked")
