@@ -67,8 +67,7 @@ def cart_line_add(
     except ValidationError as error:
         raise CartRefused(f"Not a valid GTIN: {error.messages[0]}") from None
     _quantity_checked(quantity)
-    if not partners_live().filter(pk=partner.pk).exists():
-        raise CartRefused(f"{partner.name} is not serving stores right now.")
+    _partner_serving(partner)
     existing = (
         CartLine.objects.filter(
             cart__store=store,
@@ -113,6 +112,7 @@ def cart_line_quantity_set(
     line = _line_of(store=store, user=user, line_id=line_id)
     check = None
     if quantity > line.quantity:
+        _partner_serving(line.partner)
         check = _line_looked_up(
             store=store, partner=line.partner, gtin14=line.gtin14, quantity=quantity
         )
@@ -370,6 +370,11 @@ def _line_looked_up(*, store: Store, partner: Partner, gtin14: str, quantity: in
         facts=facts,
         partner_name=partner.name,
     )
+
+
+def _partner_serving(partner: Partner) -> None:
+    if not partners_live().filter(pk=partner.pk).exists():
+        raise CartRefused(f"{partner.name} is not serving stores right now.")
 
 
 def _quantity_checked(quantity: int) -> int:

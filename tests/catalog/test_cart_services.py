@@ -392,3 +392,14 @@ def test_a_park_without_a_name_says_so(client, store, associate):
     assert "Customer&#x27;s name: This field is required." in response.content.decode()
     cart.refresh_from_db()
     assert cart.status == Cart.Status.ACTIVE
+
+
+def test_more_from_a_partner_not_serving_stores_is_refused(store, associate):
+    paused = PartnerFactory(name="Paused Co", status="paused")
+    line = CartLineFactory(cart=CartFactory(store=store, associate=associate), partner=paused)
+
+    with pytest.raises(CartRefused, match="Paused Co is not serving stores right now"):
+        cart_line_quantity_set(store=store, user=associate, line_id=line.pk, quantity=2)
+
+    line.refresh_from_db()
+    assert line.quantity == 1
