@@ -349,3 +349,117 @@ class Scan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entered} at {self.store_id} ({self.at:%Y-%m-%d %H:%M})"
+
+
+CUSTOMER_NAME_MAX_LENGTH = 80
+PRODUCT_NAME_MAX_LENGTH = 200
+PROBLEM_REASON_MAX_LENGTH = 200
+
+
+class Cart(models.Model):
+    """An associate's cart at one store, kept in the database so it survives a reload or a
+    tablet that slept. One cart per associate and store is ACTIVE (the one scans add to); the
+    associate can park it under the customer's name and resume it later. Parked carts past
+    `expires_at` are deleted (`catalog.cart_services.carts_parked_expire`): they hold a
+    customer's name, and nobody may resume them any more."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PARKED = "parked", "Parked"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="carts")
+    associate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="carts",
+        help_text="Who holds the cart: works on it while active, parked it while parked.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    customer_name = models.CharField(max_length=CUSTOMER_NAME_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    parked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "associate"],
+                condition=Q(status="active"),
+                name="one_active_cart_per_store_associate",
+                violation_error_message="This associate has an active cart at this store already.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="parked")
+                | (~Q(customer_name="") & Q(parked_at__isnull=False) & Q(expires_at__isnull=False)),
+                name="parked_cart_has_customer_and_expiry",
+                violation_error_message="A parked cart needs the customer's name and an expiry.",
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.store.code} cart {self.pk} ({self.get_status_display()})"
+
+
+class CartLine(models.Model):
+    """One item in a cart from one partner, as the associate was shown it: name, variant,
+    our unit selling price (never the partner's cost) and delivery estimate, each as of
+    `checked_at`. A line with a `problem` stays in the cart, shown, but out of the total."""
+
+    class Problem(models.TextChoices):
+        NONE = "", "None"
+        SHORT = "short", "Fewer available than in the cart"
+        UNAVAILABLE = "unavailable", "No longer available"
+        NOT_SELLABLE = "not_sellable", "Not sellable"
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    gtin14 = models.CharField("GTIN-14", max_length=14)
+    partner_sku = models.CharField("partner SKU", max_length=64, blank=True)
+    product_name = models.CharField(max_length=PRODUCT_NAME_MAX_LENGTH)
+    attributes = models.JSONField(default=dict, blank=True, help_text="Size, colour… as shown.")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    currency = models.CharField(max_length=3)
+    available_quantity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="As the partner last said; empty when it did not say."
+    )
+    delivery_days = models.PositiveIntegerField(null=True, blank=True)
+    delivery_date = models.DateField(null=True, blank=True)
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
+    problem_reason = models.CharField(max_length=PROBLEM_REASON_MAX_LENGTH, blank=True)
+    checked_at = models.DateTimeField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner__priority", "partner__name", "added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "partner", "gtin14"],
+                name="one_cart_line_per_partner_item",
+                violation_error_message="The cart has this item from this partner already.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="cart_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product_name}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def counts(self) -> bool:
+        """Whether the line is in the cart's total: only lines that can be ordered as they are."""
+        return not self.problem

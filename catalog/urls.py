@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from catalog import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("partners/", views.partners, name="partners"),
     path("scan/", views.scan, name="scan"),
     re_path(r"^product/(?P<gtin14>[0-9]{14})/$", views.product, name="product"),
+    path("cart/", include("catalog.cart_urls")),
 ]

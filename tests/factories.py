@@ -3,6 +3,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from partners.crypto import credentials_encrypt
 from partners.models import Partner, PartnerCall, PartnerCredentials
@@ -146,3 +147,33 @@ class SupplierItemFactory(factory.django.DjangoModelFactory):
     gtin = "05012345678900"
     cost = Decimal("20.00")
     currency = "GBP"
+
+
+# --- Carts (catalog/) ---
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Cart"
+
+    store = factory.SubFactory(StoreFactory)
+    associate = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("associate")
+
+
+class CartLineFactory(factory.django.DjangoModelFactory):
+    """A line as the cart service would have written it: priced in the cart store's currency."""
+
+    class Meta:
+        model = "catalog.CartLine"
+
+    cart = factory.SubFactory(CartFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    gtin14 = factory.Sequence(lambda n: f"{n:014d}")
+    product_name = factory.Sequence(lambda n: f"Item {n}")
+    attributes = factory.LazyFunction(lambda: {"size": "M", "colour": "Navy"})
+    quantity = 1
+    unit_price = Decimal("10.00")
+    currency = factory.SelfAttribute("cart.store.currency")
+    available_quantity = 10
+    checked_at = factory.LazyFunction(timezone.now)

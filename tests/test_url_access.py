@@ -50,6 +50,33 @@ EXPECTED = {
         Role.MERCHANDISER: 403,
         Role.KIOSK: 200,
     },
+    # Carts: associates and managers of a store; never kiosks ("never carts of others").
+    **{
+        f"catalog:{name}": {
+            ANONYMOUS: 302,
+            Role.ASSOCIATE: 200,
+            Role.MANAGER: 200,
+            Role.MERCHANDISER: 403,
+            Role.KIOSK: 403,
+        }
+        for name in ("cart", "carts-parked")
+    },
+    **{
+        f"catalog:{name}": {
+            ANONYMOUS: 302,
+            Role.ASSOCIATE: 405,
+            Role.MANAGER: 405,
+            Role.MERCHANDISER: 403,
+            Role.KIOSK: 403,
+        }
+        for name in (
+            "cart-add",
+            "cart-line-quantity",
+            "cart-line-remove",
+            "cart-park",
+            "cart-resume",
+        )
+    },
     # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
     "oidc_authentication_init": everyone(404),
     "oidc_authentication_callback": everyone(404),

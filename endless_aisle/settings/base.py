@@ -269,6 +269,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.partner_calls_prune_old",
         "schedule": 6 * 60 * 60,
     },
+    # A parked cart leaves the parked list at its expiry (selectors filter on it); this only
+    # deletes the rows, with the customer's name, soon after.
+    "carts-parked-expire": {
+        "task": "catalog.tasks.carts_parked_expire_due",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Partners -----------------------------------------------------------------------------------
@@ -317,6 +323,8 @@ CATALOG_PARTNER_CACHE_SECONDS = env.int("CATALOG_PARTNER_CACHE_SECONDS", default
 # A partner answer bigger than this (pickled) is used but not cached, so one partner's huge
 # answers cannot crowd everyone else's out of the cache.
 CATALOG_PARTNER_CACHE_MAX_BYTES = env.int("CATALOG_PARTNER_CACHE_MAX_BYTES", default=256 * 1024)
+# How long a parked cart waits for its customer to come back before it is deleted.
+CART_PARKED_HOURS = env.int("CART_PARKED_HOURS", default=24)
 
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True
