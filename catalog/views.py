@@ -6,7 +6,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from catalog.codes import code_resolve
-from catalog.product_view import product_page, routed_partner_ids
+from catalog.product_view import VariantChoice, product_page, routed_partner_ids
 from catalog.selectors import HEALTH_WINDOW, partners_health, scans_recent
 from catalog.services import scan_record
 from partners.mapping.gtin import GtinError, gtin_normalise
@@ -81,7 +81,19 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
         template,
         {
             "page": page,
+            # Kiosks browse but never fill carts: they lack the permission the cart asks for.
+            "may_add_to_cart": user_may(request.user, Perm.PLACE_ORDERS),
+            "back_here": _product_url(gtin14, page.selected, routed_to),
             "routed_to": routed_to,
             "routing": urlencode({"partner": routed_to}, doseq=True),
         },
     )
+
+
+def _product_url(gtin14: str, selected: VariantChoice | None, routed_to: list[int]) -> str:
+    """This page with its variant picked and its routing: where an add to cart comes back to
+    (without a refresh, which would ask the partners again)."""
+    query = {"variant": selected.gtin14} if selected and selected.gtin14 else {}
+    query |= {"partner": routed_to} if routed_to else {}
+    url = reverse("catalog:product", args=[gtin14])
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url
