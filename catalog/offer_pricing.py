@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from catalog.catalogue_facts import CatalogueFacts, offer_price
-from catalog.offers import SellingPrice, VariantOffer, offer_rank
+from catalog.offers import SellingPrice, Stock, VariantOffer, offer_rank
 from catalog.pricing import Money, OfferPrice, PricingContext
 from catalog.selectors import catalogue_facts_for, pricing_context_for
 from stores.models import Store
@@ -53,15 +53,24 @@ class OfferPricing:
     def ranked(
         self, offers: Iterable[VariantOffer], *, gtin14: str, quantity: int, today: date
     ) -> list[tuple[VariantOffer, OfferPrice]]:
-        """Each offer of `gtin14` with our price (also set as its `selling_price`), best first
-        by the lookup's own ranking."""
-        priced = [
-            (replace(offer, selling_price=price.amount), price)
-            for offer in offers
-            for price in [self.price(offer, gtin14)]
-        ]
-        priced.sort(key=lambda pair: offer_rank(pair[0], quantity=quantity, today=today))
-        return priced
+        """Each offer of `gtin14` with our price (also set as its `selling_price`), best first:
+        the offers we can sell now (our price, not out of stock) by the lookup's own ranking,
+        then the others by it. Ranked by the lookup alone, an offer below the margin floor
+        that ships a day sooner was "best" while the cart could only take another."""
+
+        def rank(pair: tuple[VariantOffer, OfferPrice]) -> tuple:
+            offer, price = pair
+            can_sell = price.sellable and offer.stock(quantity) is not Stock.NONE
+            return (not can_sell, offer_rank(offer, quantity=quantity, today=today))
+
+        return sorted(
+            (
+                (replace(offer, selling_price=price.amount), price)
+                for offer in offers
+                for price in [self.price(offer, gtin14)]
+            ),
+            key=rank,
+        )
 
 
 def offer_pricing_for(store: Store, gtin14s: Iterable[str]) -> OfferPricing:

@@ -149,6 +149,7 @@ def test_an_offer_below_the_margin_floor_has_no_button_and_says_why(
 
     assert add_forms(html) == []
     assert "Cannot be added</span> Not sellable: below margin floor." in html
+    assert "Best offer" not in html  # nothing is best that cannot be sold
 
 
 def test_kiosks_see_offers_but_no_add_to_cart_and_no_cart(client, user_in_role, priced, sandbox):
