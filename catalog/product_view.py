@@ -34,6 +34,7 @@ from catalog.offers import ProductView, Stock, VariantOffer, VariantView
 from catalog.pricing import OfferPrice
 from catalog.selectors import partners_live
 from partners.mapping.gtin import GtinError, gtin_normalise
+from partners.models import Partner
 from stores.models import Store
 
 # The picker attributes, in the order the page shows them; any others are listed as text.
@@ -195,19 +196,18 @@ def product_page(
     selected_gtin14: str | None = None,
     refresh: bool = False,
 ) -> ProductPage:
-    """Ask the partners for `gtin14` and build the page. Routed to `routed_to` when the scan
+    """Ask the partners for the picked variant's GTIN (`selected_gtin14`, when it is one of
+    this item's), else for `gtin14`, and build the page. Routed to `routed_to` when the scan
     named partners (those of them live), else every live partner. Must run outside any
     transaction (the lookup refuses otherwise)."""
     partners = list(partners_live())
     if routed_to:
         partners = [partner for partner in partners if partner.pk in set(routed_to)] or partners
-    # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
-    result = (
-        catalog_lookup(code=gtin14, partners=partners, selling_price=_unpriced, refresh=refresh)
-        if partners
-        else LookupResult(code=gtin14, gtin14=gtin14, quantity=1, outcomes=(), views=())
-    )
-    view = next((view for view in result.views if view.variant(gtin14) is not None), None)
+    picked = _gtin14(selected_gtin14)
+    result, view = _looked_up(picked or gtin14, partners, refresh)
+    if picked not in (None, gtin14) and (view is None or view.variant(gtin14) is None):
+        # Not a variant of this item (a link made by hand): the page shows its own item.
+        result, view = _looked_up(gtin14, partners, refresh)
     gtins = {gtin14} | {
         _gtin14(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
     }
@@ -238,6 +238,21 @@ def product_page(
         availability_age=max((outcome.age for outcome in answered if outcome.age), default=None),
         shows_costs=shows_costs,
     )
+
+
+def _looked_up(
+    code: str, partners: Sequence[Partner], refresh: bool
+) -> tuple[LookupResult, ProductView | None]:
+    """Ask the partners for `code` (the variant picked, else the page's item): a partner that
+    answers with availability alone speaks only of the code asked, so asking for the page's
+    item would leave it out of every other variant's offers."""
+    # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
+    result = (
+        catalog_lookup(code=code, partners=partners, selling_price=_unpriced, refresh=refresh)
+        if partners
+        else LookupResult(code=code, gtin14=code, quantity=1, outcomes=(), views=())
+    )
+    return result, next((view for view in result.views if view.variant(code) is not None), None)
 
 
 def _unpriced(offer: VariantOffer) -> Decimal | None:
