@@ -53,6 +53,18 @@ def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
+def on_one_line(locator) -> bool:
+    """Whether the element's text sits on one line (no word or price broken in two)."""
+    return locator.evaluate(
+        """element => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            const tops = [...range.getClientRects()].map(rect => Math.round(rect.top));
+            return new Set(tops).size === 1;
+        }"""
+    )
+
+
 def money(text: str) -> Decimal:
     return Decimal(re.search(r"\d+\.\d\d", text)[0])
 
@@ -185,3 +197,8 @@ def test_the_cart_pages_fit_a_tablet_and_a_phone(tablet, priced, sandbox, associ
             tablet.goto(path)
             expect(tablet.get_by_role("heading", level=1)).to_be_visible()
             assert not scrolls_sideways(tablet), (viewport, path)
+        tablet.goto("/cart/")
+        line = tablet.locator("[data-testid^='cart-line-']").first
+        for cell in ("Price", "Line total"):
+            assert on_one_line(line.locator(f"td[data-label='{cell}']")), (viewport, cell)
+        assert on_one_line(line.get_by_role("button", name=re.compile("^Remove ")))
