@@ -24,13 +24,18 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.catalogue_facts import CatalogueEntry, CatalogueFacts, offer_price
+from catalog.catalogue_facts import (
+    CatalogueEntry,
+    CatalogueFacts,
+    gtin14_or_none,
+    variant_offer_price,
+)
 from catalog.fanout import PartnerOutcome
 from catalog.lookup import LookupResult, catalog_lookup
 from catalog.offers import ProductView, Stock, VariantOffer, VariantView, offer_rank
-from catalog.pricing import Money, OfferPrice, PricingContext
+from catalog.pricing import OfferPrice, PricingContext, category_key
 from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
-from partners.mapping.gtin import GtinError, gtin_normalise
+from partners.models import Partner
 from stores.models import Store
 
 # The picker attributes, in the order the page shows them; any others are listed as text.
@@ -96,6 +101,13 @@ class VariantChoice:
     def available(self) -> bool:
         return any(offer.in_stock for offer in self.offers)
 
+    @property
+    def lowest_price(self) -> Decimal | None:
+        """The lowest price this variant is sold at (in the store's currency), if any."""
+        return min(
+            (offer.amount for offer in self.offers if offer.amount is not None), default=None
+        )
+
 
 @dataclass(frozen=True)
 class PickerOption:
@@ -122,6 +134,9 @@ class ProductPage:
     brand: str | None
     description: str | None
     images: tuple[str, ...]
+    category: str | None
+    # Each partner's own product number for the item: whom to ask for similar items.
+    sources: tuple[tuple[Partner, str], ...]
     variants: tuple[VariantChoice, ...]
     selected: VariantChoice | None
     sizes: tuple[PickerOption, ...]
@@ -174,7 +189,7 @@ def product_page(
     )
     view = next((view for view in result.views if view.variant(gtin14) is not None), None)
     gtins = {gtin14} | {
-        _gtin14(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
+        gtin14_or_none(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
     }
     facts = catalogue_facts_for(gtin for gtin in gtins if gtin)
     entry = facts.entry(gtin14)
@@ -193,6 +208,15 @@ def product_page(
         description=(entry.description if entry and entry.description else None)
         or (view.description if view else None),
         images=_images(entry, view),
+        category=category_key(
+            (entry.category if entry and entry.category else None)
+            or (view.category if view else None)
+        )
+        or None,
+        sources=tuple(
+            (partner, product.partner_product_id)
+            for partner, product in (view.products if view else ())
+        ),
         variants=variants,
         selected=selected,
         sizes=_picker(variants, selected, SIZE),
@@ -210,15 +234,6 @@ def _unpriced(offer: VariantOffer) -> Decimal | None:
     return None
 
 
-def _gtin14(code: str | None) -> str | None:
-    if code is None:
-        return None
-    try:
-        return gtin_normalise(code).gtin14
-    except GtinError:
-        return None
-
-
 def _variant_choice(
     variant: VariantView,
     context: PricingContext,
@@ -227,11 +242,11 @@ def _variant_choice(
     quantity: int,
     today: date,
 ) -> VariantChoice:
-    gtin14 = _gtin14(variant.gtin)
+    gtin14 = gtin14_or_none(variant.gtin)
     priced = [
         (replace(offer, selling_price=price.amount), price)
         for offer in variant.offers
-        for price in [_price(offer, gtin14, context, facts)]
+        for price in [variant_offer_price(offer, gtin14=gtin14, context=context, facts=facts)]
     ]
     priced.sort(key=lambda pair: offer_rank(pair[0], quantity=quantity, today=today))
     attributes = {name.casefold(): value for name, value in variant.attributes.items()}
@@ -241,21 +256,6 @@ def _variant_choice(
         colour=attributes.pop(COLOUR, None) or attributes.pop("color", None),
         other_attributes=tuple(sorted(attributes.items())),
         offers=tuple(_priced_offer(offer, price, shows_costs, quantity) for offer, price in priced),
-    )
-
-
-def _price(
-    offer: VariantOffer, gtin14: str | None, context: PricingContext, facts: CatalogueFacts
-) -> OfferPrice:
-    currency = offer.currency
-    return offer_price(
-        context,
-        facts,
-        partner_id=offer.partner.pk,
-        gtin14=gtin14 or "",
-        partner_category=offer.product.category if offer.product else None,
-        cost=Money(offer.cost, currency) if offer.cost is not None and currency else None,
-        msrp=Money(offer.msrp, currency) if offer.msrp is not None and currency else None,
     )
 
 
@@ -278,7 +278,7 @@ def _priced_offer(
 
 
 def _selected(variants: Sequence[VariantChoice], gtin14: str) -> VariantChoice | None:
-    wanted = _gtin14(gtin14)
+    wanted = gtin14_or_none(gtin14)
     return next((variant for variant in variants if variant.gtin14 == wanted), None) or next(
         iter(variants), None
     )
