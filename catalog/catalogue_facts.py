@@ -1,4 +1,5 @@
-"""What the catalogue knows about a set of GTINs, and an offer priced with it.
+"""What the catalogue knows about a set of GTINs, and an offer priced with it (the product
+page and the search results price partners' offers the same way, here).
 
 Plain frozen values, built by `catalog.selectors.catalogue_facts_for` in a fixed number of
 queries however many GTINs and partners a lookup has, so pricing a page's offers asks the
@@ -9,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from catalog.offers import VariantOffer
 from catalog.pricing import Money, OfferPrice, PricingContext
+from partners.mapping.gtin import GtinError, gtin_normalise
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,44 @@ def offer_price(
             entry.retail_prices.get(context.store.currency) if entry is not None else None
         ),
     )
+
+
+def gtin14_or_none(code: str | None) -> str | None:
+    """`code` as GTIN-14, or None when it is missing or not a valid GTIN (a partner's answer
+    is untrusted: such an offer is shown, but no catalogue facts apply to it)."""
+    if code is None:
+        return None
+    try:
+        return gtin_normalise(code).gtin14
+    except GtinError:
+        return None
+
+
+def variant_offer_price(
+    offer: VariantOffer,
+    *,
+    gtin14: str | None,
+    context: PricingContext,
+    facts: CatalogueFacts,
+) -> OfferPrice:
+    """A partner's offer priced for the store of `context`: `offer_price` with the partner's
+    category, cost and MSRP as the offer sends them. A cost or MSRP in a shape pricing cannot
+    take (negative, no currency) counts as not sent: a partner's answer is untrusted."""
+    return offer_price(
+        context,
+        facts,
+        partner_id=offer.partner.pk,
+        gtin14=gtin14 or "",
+        partner_category=offer.product.category if offer.product else None,
+        cost=_money(offer.cost, offer.currency),
+        msrp=_money(offer.msrp, offer.currency),
+    )
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+    if amount is None or not currency:
+        return None
+    try:
+        return Money(amount, currency)
+    except ValueError:
+        return None

@@ -328,6 +328,47 @@ class StoreTaxRate(models.Model):
         self.category = category_key(self.category)
 
 
+class AssistanceRequest(models.Model):
+    """A kiosk's "call an associate": a customer at the store wants help with an item (its
+    GTIN) or a search (its words). The store's associates see the open ones on their Scan page
+    and mark them handled."""
+
+    QUERY_MAX_LENGTH = 100  # catalog.search.QUERY_MAX_CHARS
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="assistance_requests")
+    gtin14 = models.CharField("GTIN", max_length=14, blank=True)
+    query = models.CharField(max_length=QUERY_MAX_LENGTH, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    # The associate may leave; the store keeps the record that the request was handled.
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["store", "at"],
+                condition=Q(handled_at__isnull=True),
+                name="catalog_assistance_open",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(gtin14="") & ~Q(query="")) | (~Q(gtin14="") & Q(query="")),
+                name="assistance_request_about_an_item_or_a_search",
+                violation_error_message="A request is about an item or a search, one of them.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gtin14 or self.query} at {self.store_id} ({self.at:%Y-%m-%d %H:%M})"
+
+    @property
+    def handled(self) -> bool:
+        return self.handled_at is not None
+
+
 class Scan(models.Model):
     """A code scanned or typed at a store that resolved to a product: the store's recent scans
     on the Scan page, so an associate can go back to an item a moment later. Codes that did not

@@ -2,11 +2,10 @@
 it and the cart prices its lines with it, so the price an associate sees on the product page is
 the one the cart charges.
 
-The price is always ours (`catalog.catalogue_facts.offer_price`): never the partner's cost and
-never anything a browser sent. A cost or MSRP a partner sent in a shape pricing cannot take
-(negative, no currency) counts as not sent. `offer_pricing_for` reads the store's pricing and
-the catalogue facts once, in a fixed number of queries; pricing offers then asks the database
-nothing more.
+The price is always ours (`catalog.catalogue_facts.variant_offer_price`, which the search
+results use too): never the partner's cost and never anything a browser sent.
+`offer_pricing_for` reads the store's pricing and the catalogue facts once, in a fixed number of
+queries; pricing offers then asks the database nothing more.
 """
 
 from __future__ import annotations
@@ -14,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 
-from catalog.catalogue_facts import CatalogueFacts, offer_price
+from catalog.catalogue_facts import CatalogueFacts, variant_offer_price
 from catalog.offers import SellingPrice, Stock, VariantOffer, offer_rank
-from catalog.pricing import Money, OfferPrice, PricingContext
+from catalog.pricing import OfferPrice, PricingContext
 from catalog.selectors import catalogue_facts_for, pricing_context_for
 from stores.models import Store
 
@@ -36,15 +34,7 @@ class OfferPricing:
 
     def price(self, offer: VariantOffer, gtin14: str) -> OfferPrice:
         """Our price of a partner's offer of `gtin14` (its GTIN-14, "" when it has none)."""
-        return offer_price(
-            self.context,
-            self.facts,
-            partner_id=offer.partner.pk,
-            gtin14=gtin14,
-            partner_category=offer.product.category if offer.product is not None else None,
-            cost=_money(offer.cost, offer.currency),
-            msrp=_money(offer.msrp, offer.currency),
-        )
+        return variant_offer_price(offer, gtin14=gtin14, context=self.context, facts=self.facts)
 
     def selling_price(self, gtin14: str) -> SellingPrice:
         """The `selling_price` a lookup of `gtin14` ranks its offers by."""
@@ -76,12 +66,3 @@ class OfferPricing:
 def offer_pricing_for(store: Store, gtin14s: Iterable[str]) -> OfferPricing:
     """The store's pricing and the catalogue facts of `gtin14s` (six queries)."""
     return OfferPricing(pricing_context_for(store), catalogue_facts_for(gtin14s))
-
-
-def _money(amount: Decimal | None, currency: str | None) -> Money | None:
-    if amount is None or currency is None:
-        return None
-    try:
-        return Money(amount, currency)
-    except ValueError:
-        return None

@@ -10,7 +10,7 @@ lookup's own threads.
 Prices need the catalogue facts of every GTIN in the answers, known only once the partners
 have answered; so the lookup ranks offers without a price, and this module prices every offer
 with the store's rules afterwards (`catalog.offer_pricing`, as the cart does) and ranks each
-variant's offers again with the lookup's own ranking, the selling price now its last key.
+variant's offers again: those we can sell now first, each part by the lookup's own ranking.
 
 Costs and margins leave this module only for users who may see them (`Perm.VIEW_COSTS`): for
 everyone else they are never put in the page's data, so no template can show them.
@@ -26,14 +26,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from catalog.cart_services import LINE_QUANTITY_MAX
-from catalog.catalogue_facts import CatalogueEntry
+from catalog.catalogue_facts import CatalogueEntry, gtin14_or_none
 from catalog.fanout import PartnerOutcome
 from catalog.lookup import LookupResult, catalog_lookup
 from catalog.offer_pricing import OfferPricing, offer_pricing_for
 from catalog.offers import ProductView, Stock, VariantOffer, VariantView
-from catalog.pricing import OfferPrice
+from catalog.pricing import OfferPrice, category_key
 from catalog.selectors import partners_live
-from partners.mapping.gtin import GtinError, gtin_normalise
 from partners.models import Partner
 from stores.models import Store
 
@@ -115,6 +114,13 @@ class VariantChoice:
         return any(offer.in_stock for offer in self.offers)
 
     @property
+    def lowest_price(self) -> Decimal | None:
+        """The lowest price this variant is sold at (in the store's currency), if any."""
+        return min(
+            (offer.amount for offer in self.offers if offer.amount is not None), default=None
+        )
+
+    @property
     def addable_offers(self) -> tuple[PricedOffer, ...]:
         """The offers that can go into a cart, best first; none without a GTIN to order by."""
         if self.gtin14 is None:
@@ -159,6 +165,9 @@ class ProductPage:
     brand: str | None
     description: str | None
     images: tuple[str, ...]
+    category: str | None
+    # Each partner's own product number for the item: whom to ask for similar items.
+    sources: tuple[tuple[Partner, str], ...]
     variants: tuple[VariantChoice, ...]
     selected: VariantChoice | None
     sizes: tuple[PickerOption, ...]
@@ -203,13 +212,13 @@ def product_page(
     partners = list(partners_live())
     if routed_to:
         partners = [partner for partner in partners if partner.pk in set(routed_to)] or partners
-    picked = _gtin14(selected_gtin14)
+    picked = gtin14_or_none(selected_gtin14)
     result, view = _looked_up(picked or gtin14, partners, refresh)
     if picked not in (None, gtin14) and (view is None or view.variant(gtin14) is None):
         # Not a variant of this item (a link made by hand): the page shows its own item.
         result, view = _looked_up(gtin14, partners, refresh)
     gtins = {gtin14} | {
-        _gtin14(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
+        gtin14_or_none(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
     }
     pricing = offer_pricing_for(store, (gtin for gtin in gtins if gtin))
     entry = pricing.facts.entry(gtin14)
@@ -228,6 +237,15 @@ def product_page(
         description=(entry.description if entry and entry.description else None)
         or (view.description if view else None),
         images=_images(entry, view),
+        category=category_key(
+            (entry.category if entry and entry.category else None)
+            or (view.category if view else None)
+        )
+        or None,
+        sources=tuple(
+            (partner, product.partner_product_id)
+            for partner, product in (view.products if view else ())
+        ),
         variants=variants,
         selected=selected,
         sizes=_picker(variants, selected, SIZE),
@@ -260,19 +278,10 @@ def _unpriced(offer: VariantOffer) -> Decimal | None:
     return None
 
 
-def _gtin14(code: str | None) -> str | None:
-    if code is None:
-        return None
-    try:
-        return gtin_normalise(code).gtin14
-    except GtinError:
-        return None
-
-
 def _variant_choice(
     variant: VariantView, pricing: OfferPricing, shows_costs: bool, quantity: int, today: date
 ) -> VariantChoice:
-    gtin14 = _gtin14(variant.gtin)
+    gtin14 = gtin14_or_none(variant.gtin)
     priced = pricing.ranked(variant.offers, gtin14=gtin14 or "", quantity=quantity, today=today)
     attributes = {name.casefold(): value for name, value in variant.attributes.items()}
     return VariantChoice(
@@ -303,7 +312,7 @@ def _priced_offer(
 
 
 def _selected(variants: Sequence[VariantChoice], gtin14: str) -> VariantChoice | None:
-    wanted = _gtin14(gtin14)
+    wanted = gtin14_or_none(gtin14)
     return next((variant for variant in variants if variant.gtin14 == wanted), None) or next(
         iter(variants), None
     )

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
@@ -21,11 +22,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, Lower, RowNumber
+from django.db.models.functions import Abs, Coalesce, Lower, RowNumber
 from django.utils import timezone
 
 from catalog.catalogue_facts import CatalogueEntry, CatalogueFacts, SupplierTerms
 from catalog.models import (
+    AssistanceRequest,
     ExchangeRate,
     MasterProduct,
     PricingRule,
@@ -35,7 +37,14 @@ from catalog.models import (
     StoreTaxRate,
     SupplierItem,
 )
-from catalog.pricing import Money, PriceRule, PricingContext, Rounding, StorePricing
+from catalog.pricing import (
+    Money,
+    PriceRule,
+    PricingContext,
+    Rounding,
+    StorePricing,
+    category_key,
+)
 from partners.models import Partner, PartnerCall, PartnerCircuit
 from stores.models import Store
 
@@ -344,4 +353,61 @@ def scans_recent(store: Store, *, limit: int = RECENT_SCANS) -> list[Scan]:
     """The store's last scans, newest first, with who scanned: one query."""
     return list(
         Scan.objects.filter(store=store).select_related("user").order_by("-at", "-pk")[:limit]
+    )
+
+
+# "Similar" in the catalogue: the same category, priced within this fraction of the item's price
+# either way (±30%: a €50 jumper suggests jumpers from €35 to €65).
+SIMILAR_PRICE_BAND = Decimal("0.30")
+SIMILAR_ITEMS_MAX = 6
+
+
+@dataclass(frozen=True)
+class CatalogueSimilar:
+    name: str
+    brand: str
+    gtin14: str
+    price: Decimal  # in the currency asked for
+
+
+def catalogue_similar(
+    *,
+    category: str,
+    price: Decimal,
+    currency: str,
+    exclude_gtin14s: Iterable[str] = (),
+    limit: int = SIMILAR_ITEMS_MAX,
+) -> list[CatalogueSimilar]:
+    """The master's products of `category` priced in `currency` within SIMILAR_PRICE_BAND of
+    `price`, the closest in price first, leaving out the products of `exclude_gtin14s` (the
+    item itself). Each with its first GTIN, for a link; a product without one is left out.
+    One query."""
+    category = category_key(category)
+    if not category or price <= 0:
+        return []
+    low, high = price * (1 - SIMILAR_PRICE_BAND), price * (1 + SIMILAR_PRICE_BAND)
+    price_here = RetailPrice.objects.filter(product=OuterRef("pk"), currency=currency)
+    first_gtin = ProductGtin.objects.filter(product=OuterRef("pk")).order_by("gtin")
+    rows = (
+        MasterProduct.objects.filter(category=category)
+        .exclude(gtins__gtin__in=list(exclude_gtin14s))
+        .annotate(
+            price=Subquery(price_here.values("amount")[:1]),
+            gtin=Subquery(first_gtin.values("gtin")[:1]),
+        )
+        .filter(price__gte=low, price__lte=high, gtin__isnull=False)
+        .order_by(Abs(F("price") - Value(price)), "name", "pk")
+        .values_list("name", "brand", "gtin", "price")[:limit]
+    )
+    return [
+        CatalogueSimilar(name=name, brand=brand, gtin14=gtin, price=amount)
+        for name, brand, gtin, amount in rows
+    ]
+
+
+def assistance_requests_open(store: Store) -> list[AssistanceRequest]:
+    """The store's requests for help not handled yet, oldest first (who has waited longest):
+    one query, bounded by `catalog.assistance_services.OPEN_REQUESTS_MAX`."""
+    return list(
+        AssistanceRequest.objects.filter(store=store, handled_at__isnull=True).order_by("at", "pk")
     )

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -5,10 +6,24 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
+from catalog.assistance_services import (
+    AssistanceRefused,
+    assistance_request_handle,
+    assistance_request_make,
+)
 from catalog.codes import code_resolve
+from catalog.models import AssistanceRequest
 from catalog.product_view import VariantChoice, product_page, routed_partner_ids
-from catalog.selectors import HEALTH_WINDOW, partners_health, scans_recent
+from catalog.search import QUERY_MAX_CHARS
+from catalog.search_view import search_page
+from catalog.selectors import (
+    HEALTH_WINDOW,
+    assistance_requests_open,
+    partners_health,
+    scans_recent,
+)
 from catalog.services import scan_record
+from catalog.similar_view import similar_for
 from partners.mapping.gtin import GtinError, gtin_normalise
 from stores.access import user_may
 from stores.decorators import store_permission_required
@@ -50,7 +65,12 @@ def scan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/scan.html",
-        {"entered": entered, "problem": problem, "scans": scans_recent(request.store)},
+        {
+            "entered": entered,
+            "problem": problem,
+            "scans": scans_recent(request.store),
+            "assistance_requests": assistance_requests_open(request.store),
+        },
     )
 
 
@@ -74,7 +94,7 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
         refresh=request.GET.get("refresh") == "1",
     )
     template = "catalog/product.html"
-    if request.headers.get("HX-Request") == "true":
+    if _htmx(request):
         template = "catalog/product_main.html"
     return render(
         request,
@@ -86,8 +106,93 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
             "back_here": _product_url(gtin14, page.selected, routed_to),
             "routed_to": routed_to,
             "routing": urlencode({"partner": routed_to}, doseq=True),
+            "calls_associate": _calls_associate(request),
         },
     )
+
+
+@store_permission_required(Perm.BROWSE_CATALOG)
+@require_http_methods(["GET"])
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the partners by name: one merged page at a time, at the store's prices. A query
+    that is too long, or a page link that is not ours, is said on the page, before any
+    partner is asked."""
+    query = request.GET.get("q", "")
+    page, problem = None, None
+    if query.strip():
+        try:
+            page = search_page(
+                query=query,
+                store=request.store,
+                cursor=request.GET.get("after") or None,
+                refresh=request.GET.get("refresh") == "1",
+            )
+        except ValueError as error:  # SearchCursorInvalid is one
+            problem = str(error)
+    return render(
+        request,
+        "catalog/search.html",
+        {
+            "query": query[: QUERY_MAX_CHARS * 2],
+            "query_max": QUERY_MAX_CHARS,
+            "page": page,
+            "problem": problem,
+            "calls_associate": _calls_associate(request),
+        },
+    )
+
+
+@store_permission_required(Perm.BROWSE_CATALOG)
+@require_http_methods(["GET"])
+def similar(request: HttpRequest, gtin14: str) -> HttpResponse:
+    """Items like this one, for the product page to load after it has shown (htmx gets the
+    list only); without htmx, a page of its own."""
+    try:
+        gtin14 = gtin_normalise(gtin14).gtin14
+    except GtinError as error:
+        raise Http404(f"No such item: {error}.") from None
+    page = product_page(gtin14=gtin14, store=request.store, shows_costs=False)
+    context = {"page": page, "similar": similar_for(page, currency=request.store.currency)}
+    template = "catalog/similar_list.html" if _htmx(request) else "catalog/similar.html"
+    return render(request, template, context)
+
+
+@store_permission_required(Perm.BROWSE_CATALOG)
+@require_http_methods(["POST"])
+def assistance_request(request: HttpRequest) -> HttpResponse:
+    """A customer at the kiosk calls an associate about the item or the search on screen,
+    and is sent back to it with word that someone is coming."""
+    gtin14, query = request.POST.get("gtin14", ""), request.POST.get("q", "")
+    try:
+        made = assistance_request_make(store=request.store, gtin14=gtin14, query=query)
+    except AssistanceRefused as error:
+        messages.error(request, str(error))
+        return redirect("catalog:search")
+    messages.success(request, "An associate is on the way. Please wait here.")
+    if made.gtin14:
+        return redirect("catalog:product", made.gtin14)
+    return redirect(reverse("catalog:search") + "?" + urlencode({"q": made.query}))
+
+
+@store_permission_required(Perm.PLACE_ORDERS)
+@require_http_methods(["POST"])
+def assistance_handled(request: HttpRequest, request_id: int) -> HttpResponse:
+    """An associate has gone to help: the request leaves the store's open list."""
+    try:
+        assistance_request_handle(store=request.store, request_id=request_id, user=request.user)
+    except AssistanceRequest.DoesNotExist:
+        raise Http404("No such request for help at this store.") from None
+    return redirect("catalog:scan")
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _calls_associate(request: HttpRequest) -> bool:
+    """Whether the page offers "call an associate": to kiosks (who browse but do not serve
+    customers), not to the associates themselves."""
+    return not user_may(request.user, Perm.PLACE_ORDERS)
 
 
 def _product_url(gtin14: str, selected: VariantChoice | None, routed_to: list[int]) -> str:

@@ -77,6 +77,36 @@ EXPECTED = {
             "cart-resume",
         )
     },
+    "catalog:similar": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 200,
+        Role.MANAGER: 200,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 200,
+    },
+    "catalog:search": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 200,
+        Role.MANAGER: 200,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 200,
+    },
+    # Calling an associate is a POST (a GET is refused) for whoever browses the catalogue.
+    "catalog:assistance-request": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 405,
+        Role.MANAGER: 405,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 405,
+    },
+    # Marking a request handled is for store staff only, never a kiosk.
+    "catalog:assistance-handled": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 405,
+        Role.MANAGER: 405,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
     # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
     "oidc_authentication_init": everyone(404),
     "oidc_authentication_callback": everyone(404),
@@ -91,7 +121,11 @@ EXPECTED_WITH_OIDC = {
 }
 
 # The arguments of URLs that take some.
-URL_ARGS = {"catalog:product": ["04006381333931"]}
+URL_ARGS = {
+    "catalog:product": ["04006381333931"],
+    "catalog:similar": ["04006381333931"],
+    "catalog:assistance-handled": [1],
+}
 
 ADMIN_EXPECTED = {
     "/admin/": staff_only(anonymous=302, staff=200, others=302),

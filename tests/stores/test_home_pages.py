@@ -78,9 +78,9 @@ def test_the_shell_shows_the_store_and_the_user(client, user_in_role):
 @pytest.mark.parametrize(
     ("role", "sections"),
     [
-        (Role.ASSOCIATE, ["Home", "Scan", "Cart (0)"]),
-        (Role.MANAGER, ["Home", "Scan", "Cart (0)", "Partner health"]),
-        (Role.KIOSK, ["Home"]),
+        (Role.ASSOCIATE, ["Home", "Scan", "Search", "Cart (0)"]),
+        (Role.MANAGER, ["Home", "Scan", "Search", "Cart (0)", "Partner health"]),
+        (Role.KIOSK, ["Home", "Search"]),
         (Role.MERCHANDISER, ["Home", "Partner health", "Partners", "Admin"]),
     ],
 )
