@@ -6,14 +6,12 @@ import re
 from decimal import Decimal
 from html import unescape
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.cart_services import LINE_QUANTITY_MAX
 from catalog.models import CartLine, PricingRule
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.sandbox.catalog import PartnerName, catalog_default
 from stores.roles import Role
 from tests.catalog.conftest import gtin_carried_by, partner_calls
@@ -22,13 +20,6 @@ pytestmark = partner_calls
 
 ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
 ADD_FORM = re.compile(r'<form method="post" action="/cart/add/".*?</form>', re.S)
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    """The demo's prices (rules, VAT) for the London store the users work at."""
-    demo_catalogue_seed()
-    return onboarded
 
 
 def page_of(client, gtin: str, **query) -> str:

@@ -7,7 +7,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.services import partner_status_change
@@ -18,13 +17,6 @@ pytestmark = partner_calls
 
 ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
 PRICE = re.compile(r'data-testid="price">GBP (\d+\.\d\d)<')
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    """The demo's prices (rules, VAT) for the London store the users work at."""
-    demo_catalogue_seed()
-    return onboarded
 
 
 def page_of(client, gtin: str, **query) -> str:

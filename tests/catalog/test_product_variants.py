@@ -4,21 +4,13 @@ speaks only of the code it is asked about)."""
 
 import re
 
-import pytest
 from django.urls import reverse
 
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.models import PartnerCall
 from stores.roles import Role
 from tests.catalog.conftest import partner_calls
 
 pytestmark = partner_calls
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    demo_catalogue_seed()
-    return onboarded
 
 
 def two_variants_baywater_stocks(sandbox) -> tuple[str, str]:

@@ -10,30 +10,20 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Cart, CartLine
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.sandbox.catalog import PartnerName
 from stores.roles import Role
-from tests.catalog.conftest import gtin_carried_by
+from tests.catalog.conftest import gtin_carried_by, patient_pages, priced  # noqa: F401 - fixtures
 from tests.conftest import screenshot
+from tests.e2e.test_partner_health_layout import PHONE, log_in, scrolls_sideways
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("priced"),
+]
 
 ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
 TABLET = {"width": 768, "height": 1024}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def patient_pages(settings):
-    """Pages wait for partners far longer than a loaded machine needs."""
-    settings.CATALOG_PARTNER_DEADLINE_SECONDS = 60
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    """The demo's prices (rules, VAT) for the London store the associate works at."""
-    demo_catalogue_seed()
-    return onboarded
 
 
 @pytest.fixture
@@ -41,16 +31,10 @@ def associate(user_in_role):
     return user_in_role(Role.ASSOCIATE, username="asha")
 
 
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("test-password")
-    page.get_by_role("button", name="Log in").click()
+def signed_in(page, username: str) -> None:
+    """Log in and wait for the page that follows, so the next navigation cannot cut it short."""
+    log_in(page, username)
     expect(page.get_by_test_id("user-name")).to_be_visible()
-
-
-def scrolls_sideways(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
 def on_one_line(locator) -> bool:
@@ -96,13 +80,13 @@ def add_best_offer(page, gtin: str, quantity: int = 1) -> tuple[str, Decimal]:
 
 
 def test_a_picked_size_and_colour_goes_into_the_cart_and_stays_there(
-    chromium, live_server, priced, sandbox, associate
+    chromium, live_server, sandbox, associate
 ):
     gtin = gtin_carried_by(sandbox, *ALL)
     context = chromium.new_context(viewport=TABLET, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, "asha")
+    signed_in(page, "asha")
     page.goto(f"/product/{gtin.zfill(14)}/")
     expect(page.get_by_role("link", name="Cart (0)")).to_be_visible()
 
@@ -133,7 +117,7 @@ def test_a_picked_size_and_colour_goes_into_the_cart_and_stays_there(
     context.close()
 
     again = chromium.new_context(viewport=TABLET, base_url=live_server.url).new_page()
-    log_in(again, "asha")
+    signed_in(again, "asha")
     again.goto("/cart/")
     line = again.get_by_test_id(f"cart-partner-{partner}").locator("tbody tr")
     expect(line.locator("td[data-label='Price']")).to_have_text(f"£{price}")
@@ -145,14 +129,12 @@ def test_a_picked_size_and_colour_goes_into_the_cart_and_stays_there(
     assert saved.unit_price == price
 
 
-def test_a_cart_parked_for_a_customer_is_resumed_after_serving_another(
-    tablet, priced, sandbox, associate
-):
+def test_a_cart_parked_for_a_customer_is_resumed_after_serving_another(tablet, sandbox, associate):
     first, second = (
         gtin_carried_by(sandbox, *ALL),
         gtin_carried_by(sandbox, PartnerName.THREADLINE),
     )
-    log_in(tablet, "asha")
+    signed_in(tablet, "asha")
     first_variant, _ = add_best_offer(tablet, first)
     tablet.get_by_role("link", name="Cart (1)").click()
     tablet.get_by_label("Park this cart under the customer's name").fill("Aoife Byrne")
@@ -180,8 +162,8 @@ def test_a_cart_parked_for_a_customer_is_resumed_after_serving_another(
     )
 
 
-def test_the_cart_pages_fit_a_tablet_and_a_phone(tablet, priced, sandbox, associate):
-    log_in(tablet, "asha")
+def test_the_cart_pages_fit_a_tablet_and_a_phone(tablet, sandbox, associate):
+    signed_in(tablet, "asha")
     add_best_offer(tablet, gtin_carried_by(sandbox, PartnerName.THREADLINE), quantity=3)
     add_best_offer(tablet, gtin_carried_by(sandbox, PartnerName.HEARTH))
     tablet.goto("/cart/")
