@@ -2,9 +2,9 @@
 whether it can be ordered as it is. Pure functions over a lookup's product views and the
 store's pricing; no database here (the callers read pricing and the catalogue once per cart).
 
-The price is always ours, from `catalog.catalogue_facts.offer_price`: never the partner's cost
-and never anything a browser sent. A partner's answer is untrusted, so what is kept of it for
-the page (name, size, colour…) is bounded here.
+The price is always ours, from `catalog.offer_pricing` (as on the product page): never the
+partner's cost and never anything a browser sent. A partner's answer is untrusted, so what is
+kept of it for the page (name, size, colour…) is bounded here.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from catalog.catalogue_facts import CatalogueFacts, offer_price
 from catalog.models import PRODUCT_NAME_MAX_LENGTH, CartLine
-from catalog.offers import ProductView, SellingPrice, Stock, VariantOffer
-from catalog.pricing import Money, OfferPrice, PricingContext
+from catalog.offer_pricing import OfferPricing
+from catalog.offers import ProductView, Stock, VariantOffer
 
 ATTRIBUTES_MAX = 8
 ATTRIBUTE_NAME_MAX_CHARS = 40
@@ -48,42 +47,19 @@ class LineCheck:
         return not self.problem
 
 
-def offer_price_of(
-    context: PricingContext, facts: CatalogueFacts, offer: VariantOffer, gtin14: str
-) -> OfferPrice:
-    """Our price of a partner's offer of `gtin14`. A cost or MSRP the partner sent in a shape
-    pricing cannot take (negative, no currency) counts as not sent."""
-    category = offer.product.category if offer.product is not None else None
-    return offer_price(
-        context,
-        facts,
-        partner_id=offer.partner.pk,
-        gtin14=gtin14,
-        partner_category=category,
-        cost=_money(offer.cost, offer.currency),
-        msrp=_money(offer.msrp, offer.currency),
-    )
-
-
-def selling_price_for(context: PricingContext, facts: CatalogueFacts, gtin14: str) -> SellingPrice:
-    """The `selling_price` a lookup of `gtin14` ranks offers by."""
-    return lambda offer: offer_price_of(context, facts, offer, gtin14).amount
-
-
 def line_check(
     *,
     partner_id: int,
     gtin14: str,
     quantity: int,
     views: Iterable[ProductView],
-    context: PricingContext,
-    facts: CatalogueFacts,
+    pricing: OfferPricing,
     partner_name: str,
 ) -> LineCheck:
     """The line of `quantity` x `gtin14` from `partner_id` as `views` (a lookup of the GTIN
     asking for `quantity`) offer it. Availability is judged before price: "only 2 left" helps
     the associate more than a price of an item that cannot be had."""
-    currency = context.store.currency
+    currency = pricing.currency
     found = _partner_offer(views, partner_id, gtin14)
     if found is None:
         return LineCheck(
@@ -93,8 +69,8 @@ def line_check(
             reason=f"{partner_name} no longer offers this item.",
         )
     view, offer = found
-    price = offer_price_of(context, facts, offer, gtin14)
-    entry = facts.entry(gtin14)
+    price = pricing.price(offer, gtin14)
+    entry = pricing.facts.entry(gtin14)
     name = (entry.name if entry is not None else None) or view.name or f"GTIN {gtin14}"
     problem, reason = Problem.NONE, ""
     stock = offer.stock(quantity)
@@ -144,15 +120,6 @@ def _partner_offer(
             if offer.partner.pk == partner_id:
                 return view, offer
     return None
-
-
-def _money(amount: Decimal | None, currency: str | None) -> Money | None:
-    if amount is None or currency is None:
-        return None
-    try:
-        return Money(amount, currency)
-    except ValueError:
-        return None
 
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}

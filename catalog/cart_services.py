@@ -29,12 +29,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.cart_checks import CartChange, LineCheck, line_changes, line_check, selling_price_for
+from catalog.cart_checks import CartChange, LineCheck, line_changes, line_check
 from catalog.fanout import OutcomeStatus, PartnerRequest, partners_ask
 from catalog.lookup import catalog_lookup, lookup_arguments
 from catalog.models import CUSTOMER_NAME_MAX_LENGTH, Cart, CartLine, gtin14_cleaned
+from catalog.offer_pricing import offer_pricing_for
 from catalog.offers import PartnerItem, product_views
-from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
+from catalog.selectors import partners_live
 from partners.models import Partner
 from partners.operations import Operation
 from stores.models import Store
@@ -239,8 +240,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
         if to_ask
         else {}
     )
-    context = pricing_context_for(store)
-    facts = catalogue_facts_for({line.gtin14 for line in lines})
+    pricing = offer_pricing_for(store, {line.gtin14 for line in lines})
     today = timezone.localdate()
     changes: list[CartChange] = []
     checked: list[CartLine] = []
@@ -280,7 +280,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
                         )
                     ],
                     quantity=line.quantity,
-                    selling_price=selling_price_for(context, facts, line.gtin14),
+                    selling_price=pricing.selling_price(line.gtin14),
                     today=today,
                 )
                 if answer is not None
@@ -291,8 +291,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
                 gtin14=line.gtin14,
                 quantity=line.quantity,
                 views=views,
-                context=context,
-                facts=facts,
+                pricing=pricing,
                 partner_name=partner.name,
             )
             changes += _changes(line, check)
@@ -350,12 +349,11 @@ def _line_apply(line: CartLine, check: LineCheck, checked_at: datetime) -> CartL
 
 def _line_looked_up(*, store: Store, partner: Partner, gtin14: str, quantity: int) -> LineCheck:
     """The line as `partner` offers it now, through the lookup service and its cache."""
-    context = pricing_context_for(store)
-    facts = catalogue_facts_for([gtin14])
+    pricing = offer_pricing_for(store, [gtin14])
     result = catalog_lookup(
         code=gtin14,
         partners=[partner],
-        selling_price=selling_price_for(context, facts, gtin14),
+        selling_price=pricing.selling_price(gtin14),
         quantity=quantity,
     )
     [outcome] = result.outcomes
@@ -366,8 +364,7 @@ def _line_looked_up(*, store: Store, partner: Partner, gtin14: str, quantity: in
         gtin14=gtin14,
         quantity=quantity,
         views=result.views,
-        context=context,
-        facts=facts,
+        pricing=pricing,
         partner_name=partner.name,
     )
 

@@ -103,14 +103,23 @@ def variant_offer_price(
     facts: CatalogueFacts,
 ) -> OfferPrice:
     """A partner's offer priced for the store of `context`: `offer_price` with the partner's
-    category, cost and MSRP as the offer sends them."""
-    currency = offer.currency
+    category, cost and MSRP as the offer sends them. A cost or MSRP in a shape pricing cannot
+    take (negative, no currency) counts as not sent: a partner's answer is untrusted."""
     return offer_price(
         context,
         facts,
         partner_id=offer.partner.pk,
         gtin14=gtin14 or "",
         partner_category=offer.product.category if offer.product else None,
-        cost=Money(offer.cost, currency) if offer.cost is not None and currency else None,
-        msrp=Money(offer.msrp, currency) if offer.msrp is not None and currency else None,
+        cost=_money(offer.cost, offer.currency),
+        msrp=_money(offer.msrp, offer.currency),
     )
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+    if amount is None or not currency:
+        return None
+    try:
+        return Money(amount, currency)
+    except ValueError:
+        return None

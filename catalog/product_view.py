@@ -2,14 +2,15 @@
 store, variant pickers with per-variant availability, and who is not answering.
 
 The page's reads are a fixed number of queries whatever the number of partners and variants:
-the live partners (one), the lookup's live versions (one, `catalog.fanout`), the store's
-pricing context (three) and the catalogue facts of every GTIN the partners answered with
-(three). Partner calls write their call-log rows from the lookup's own threads.
+the live partners (one), the lookup's live versions (one, `catalog.fanout`), and the store's
+pricing with the catalogue facts of every GTIN the partners answered with (six,
+`catalog.offer_pricing.offer_pricing_for`). Partner calls write their call-log rows from the
+lookup's own threads.
 
 Prices need the catalogue facts of every GTIN in the answers, known only once the partners
 have answered; so the lookup ranks offers without a price, and this module prices every offer
-with the store's rules afterwards and ranks each variant's offers again with the lookup's own
-`offer_rank`, now with the selling price as its last key.
+with the store's rules afterwards (`catalog.offer_pricing`, as the cart does) and ranks each
+variant's offers again: those we can sell now first, each part by the lookup's own ranking.
 
 Costs and margins leave this module only for users who may see them (`Perm.VIEW_COSTS`): for
 everyone else they are never put in the page's data, so no template can show them.
@@ -18,23 +19,20 @@ everyone else they are never put in the page's data, so no template can show the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.catalogue_facts import (
-    CatalogueEntry,
-    CatalogueFacts,
-    gtin14_or_none,
-    variant_offer_price,
-)
+from catalog.cart_services import LINE_QUANTITY_MAX
+from catalog.catalogue_facts import CatalogueEntry, gtin14_or_none
 from catalog.fanout import PartnerOutcome
 from catalog.lookup import LookupResult, catalog_lookup
-from catalog.offers import ProductView, Stock, VariantOffer, VariantView, offer_rank
-from catalog.pricing import OfferPrice, PricingContext, category_key
-from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
+from catalog.offer_pricing import OfferPricing, offer_pricing_for
+from catalog.offers import ProductView, Stock, VariantOffer, VariantView
+from catalog.pricing import OfferPrice, category_key
+from catalog.selectors import partners_live
 from partners.models import Partner
 from stores.models import Store
 
@@ -73,6 +71,20 @@ class PricedOffer:
         return self.stock in (Stock.ENOUGH, Stock.SHORT)
 
     @property
+    def addable(self) -> bool:
+        """Can go into a cart: it has our price and is not out of stock. Availability not
+        given is addable: adding asks the partner again for the quantity wanted."""
+        return self.sellable and self.amount is not None and self.stock is not Stock.NONE
+
+    @property
+    def quantity_max(self) -> int:
+        """The most one add may ask for: what the partner has where it says, within a line's
+        bound."""
+        if self.available_quantity is None:
+            return LINE_QUANTITY_MAX
+        return max(1, min(self.available_quantity, LINE_QUANTITY_MAX))
+
+    @property
     def stock_text(self) -> str:
         if self.stock is Stock.NONE:
             return "Out of stock"
@@ -107,6 +119,25 @@ class VariantChoice:
         return min(
             (offer.amount for offer in self.offers if offer.amount is not None), default=None
         )
+
+    @property
+    def addable_offers(self) -> tuple[PricedOffer, ...]:
+        """The offers that can go into a cart, best first; none without a GTIN to order by."""
+        if self.gtin14 is None:
+            return ()
+        return tuple(offer for offer in self.offers if offer.addable)
+
+    @property
+    def not_addable_reason(self) -> str | None:
+        """Why no offer of this variant can go into a cart, in words for the associate."""
+        if self.addable_offers:
+            return None
+        if self.gtin14 is None:
+            return "This variant has no barcode to order it by."
+        if not any(offer.stock is not Stock.NONE for offer in self.offers):
+            return "Out of stock at every partner."
+        reasons = dict.fromkeys(offer.reason for offer in self.offers if offer.reason)
+        return f"Not sellable: {'; '.join(reasons) or 'no price'}."
 
 
 @dataclass(frozen=True)
@@ -174,28 +205,26 @@ def product_page(
     selected_gtin14: str | None = None,
     refresh: bool = False,
 ) -> ProductPage:
-    """Ask the partners for `gtin14` and build the page. Routed to `routed_to` when the scan
+    """Ask the partners for the picked variant's GTIN (`selected_gtin14`, when it is one of
+    this item's), else for `gtin14`, and build the page. Routed to `routed_to` when the scan
     named partners (those of them live), else every live partner. Must run outside any
     transaction (the lookup refuses otherwise)."""
     partners = list(partners_live())
     if routed_to:
         partners = [partner for partner in partners if partner.pk in set(routed_to)] or partners
-    context = pricing_context_for(store)
-    # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
-    result = (
-        catalog_lookup(code=gtin14, partners=partners, selling_price=_unpriced, refresh=refresh)
-        if partners
-        else LookupResult(code=gtin14, gtin14=gtin14, quantity=1, outcomes=(), views=())
-    )
-    view = next((view for view in result.views if view.variant(gtin14) is not None), None)
+    picked = gtin14_or_none(selected_gtin14)
+    result, view = _looked_up(picked or gtin14, partners, refresh)
+    if picked not in (None, gtin14) and (view is None or view.variant(gtin14) is None):
+        # Not a variant of this item (a link made by hand): the page shows its own item.
+        result, view = _looked_up(gtin14, partners, refresh)
     gtins = {gtin14} | {
         gtin14_or_none(variant.gtin) for variant in (view.variants if view else ()) if variant.gtin
     }
-    facts = catalogue_facts_for(gtin for gtin in gtins if gtin)
-    entry = facts.entry(gtin14)
+    pricing = offer_pricing_for(store, (gtin for gtin in gtins if gtin))
+    entry = pricing.facts.entry(gtin14)
     today = timezone.localdate()
     variants = tuple(
-        _variant_choice(variant, context, facts, shows_costs, result.quantity, today)
+        _variant_choice(variant, pricing, shows_costs, result.quantity, today)
         for variant in (view.variants if view else ())
     )
     selected = _selected(variants, selected_gtin14 or gtin14)
@@ -229,26 +258,31 @@ def product_page(
     )
 
 
+def _looked_up(
+    code: str, partners: Sequence[Partner], refresh: bool
+) -> tuple[LookupResult, ProductView | None]:
+    """Ask the partners for `code` (the variant picked, else the page's item): a partner that
+    answers with availability alone speaks only of the code asked, so asking for the page's
+    item would leave it out of every other variant's offers."""
+    # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
+    result = (
+        catalog_lookup(code=code, partners=partners, selling_price=_unpriced, refresh=refresh)
+        if partners
+        else LookupResult(code=code, gtin14=code, quantity=1, outcomes=(), views=())
+    )
+    return result, next((view for view in result.views if view.variant(code) is not None), None)
+
+
 def _unpriced(offer: VariantOffer) -> Decimal | None:
     """The lookup's price key before the catalogue facts are known: see the module docstring."""
     return None
 
 
 def _variant_choice(
-    variant: VariantView,
-    context: PricingContext,
-    facts: CatalogueFacts,
-    shows_costs: bool,
-    quantity: int,
-    today: date,
+    variant: VariantView, pricing: OfferPricing, shows_costs: bool, quantity: int, today: date
 ) -> VariantChoice:
     gtin14 = gtin14_or_none(variant.gtin)
-    priced = [
-        (replace(offer, selling_price=price.amount), price)
-        for offer in variant.offers
-        for price in [variant_offer_price(offer, gtin14=gtin14, context=context, facts=facts)]
-    ]
-    priced.sort(key=lambda pair: offer_rank(pair[0], quantity=quantity, today=today))
+    priced = pricing.ranked(variant.offers, gtin14=gtin14 or "", quantity=quantity, today=today)
     attributes = {name.casefold(): value for name, value in variant.attributes.items()}
     return VariantChoice(
         gtin14=gtin14,

@@ -13,7 +13,7 @@ from catalog.assistance_services import (
 )
 from catalog.codes import code_resolve
 from catalog.models import AssistanceRequest
-from catalog.product_view import product_page, routed_partner_ids
+from catalog.product_view import VariantChoice, product_page, routed_partner_ids
 from catalog.search import QUERY_MAX_CHARS
 from catalog.search_view import search_page
 from catalog.selectors import (
@@ -101,6 +101,9 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
         template,
         {
             "page": page,
+            # Kiosks browse but never fill carts: they lack the permission the cart asks for.
+            "may_add_to_cart": user_may(request.user, Perm.PLACE_ORDERS),
+            "back_here": _product_url(gtin14, page.selected, routed_to),
             "routed_to": routed_to,
             "routing": urlencode({"partner": routed_to}, doseq=True),
             "calls_associate": _calls_associate(request),
@@ -190,3 +193,12 @@ def _calls_associate(request: HttpRequest) -> bool:
     """Whether the page offers "call an associate": to kiosks (who browse but do not serve
     customers), not to the associates themselves."""
     return not user_may(request.user, Perm.PLACE_ORDERS)
+
+
+def _product_url(gtin14: str, selected: VariantChoice | None, routed_to: list[int]) -> str:
+    """This page with its variant picked and its routing: where an add to cart comes back to
+    (without a refresh, which would ask the partners again)."""
+    query = {"variant": selected.gtin14} if selected and selected.gtin14 else {}
+    query |= {"partner": routed_to} if routed_to else {}
+    url = reverse("catalog:product", args=[gtin14])
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stores.context_processors.acting_store",
+                "catalog.context_processors.cart_nav",
             ],
         },
     },

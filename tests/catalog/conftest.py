@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.offers import VariantOffer
+from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName, catalog_default
 from partners.sandbox.servers import SandboxPartners
@@ -50,3 +51,11 @@ def live(onboarded) -> list[Partner]:
     """The four onboarded sandbox partners, by priority (Threadline, Stridewell, Hearth &
     Home, Baywater), as `partners_live()` gives them."""
     return sorted(onboarded.values(), key=lambda partner: partner.priority)
+
+
+@pytest.fixture
+def priced(onboarded, store):
+    """The sandbox partners onboarded, with the demo's prices (rules, VAT, rates, catalogue)
+    for the London store the test users work at."""
+    demo_catalogue_seed()
+    return onboarded
