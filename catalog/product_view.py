@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from catalog.ages import age_text
 from catalog.cart_services import LINE_QUANTITY_MAX
 from catalog.catalogue_facts import CatalogueEntry, gtin14_or_none
 from catalog.fanout import PartnerOutcome
@@ -181,12 +182,7 @@ class ProductPage:
     @property
     def availability_age_text(self) -> str | None:
         """ "just now", "40 s ago", "3 min ago": how old the oldest answer shown is."""
-        if self.availability_age is None:
-            return None
-        seconds = int(self.availability_age.total_seconds())
-        if seconds < 5:
-            return "just now"
-        return f"{seconds} s ago" if seconds < 60 else f"{seconds // 60} min ago"
+        return None if self.availability_age is None else age_text(self.availability_age)
 
 
 def routed_partner_ids(values: Iterable[str]) -> list[int]:
