@@ -46,6 +46,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.partner_lookup
 	$(PY) -m bench.mappings
 	$(PY) -m bench.catalog_fanout
+	$(PY) -m bench.catalog_pages
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/celerybeat-schedule* staticfiles

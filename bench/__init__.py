@@ -7,14 +7,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def median_ms(function: Callable[[], object], count: int) -> float:
-    """The median of `count` timed calls of `function`, in milliseconds."""
+def timings_ms(function: Callable[[], object], count: int) -> list[float]:
+    """The times of `count` calls of `function`, in milliseconds."""
     samples = []
     for _ in range(count):
         started = time.perf_counter()
         function()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return samples
+
+
+def median_ms(function: Callable[[], object], count: int) -> float:
+    """The median of `count` timed calls of `function`, in milliseconds."""
+    return statistics.median(timings_ms(function, count))
+
+
+def p95(samples: list[float]) -> float:
+    """The 95th percentile of `samples` (at least two)."""
+    return statistics.quantiles(samples, n=20)[18]
 
 
 def free_port() -> int:

@@ -20,92 +20,21 @@ setting's, at most 4 and no more than the cores).
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from bench import bench_environment, median_ms
+from bench import median_ms
+from bench.sandbox_partners import bench_gtin, control, django_ready, onboard, partners_served
 
 PARTNERS = 10
 LATENCY_MS = 200
-COLOURS, SIZES = 4, 5  # 20 variants
-BENCH_PRODUCT_NUMBER = "TL-99999"
-REPO = Path(__file__).resolve().parent.parent
-
-
-# --- The partners' process ----------------------------------------------------------------------
-
-
-def bench_catalog():
-    """The default catalogue (which onboarding proves partners with) and one product of 20
-    variants that Threadline sells."""
-    from partners.mapping.gtin import gtin_check_digit
-    from partners.sandbox.catalog import Catalog, Offer, OfferVariant, PartnerName, catalog_default
-    from partners.sandbox.catalog import Product as SandboxProduct
-    from partners.sandbox.catalog import Variant as SandboxVariant
-    from partners.sandbox.catalog_data import COLOURS as COLOUR_TABLE
-    from partners.sandbox.catalog_data import FOOTWEAR_SIZES, Category
-
-    default = catalog_default()
-    variants = []
-    for position in range(COLOURS * SIZES):
-        body = f"59{900000000 + position:010d}"
-        variants.append(
-            SandboxVariant(
-                gtin=f"{body}{gtin_check_digit(body)}",
-                size=FOOTWEAR_SIZES[position % SIZES],
-                colour=COLOUR_TABLE[Category.FOOTWEAR][position // SIZES],
-            )
-        )
-    product = SandboxProduct(
-        number="EA-BENCH",
-        name="Benchmark Trail Runner",
-        brand="Benchmark",
-        description="A trainer in four colours and five sizes.",
-        category=Category.FOOTWEAR,
-        variants=tuple(variants),
-    )
-    offer = Offer(
-        partner=PartnerName.THREADLINE,
-        product=product,
-        product_number=BENCH_PRODUCT_NUMBER,
-        cost=Decimal("42.00"),
-        rrp=Decimal("95.00"),
-        lead_time_days=2,
-        variants=tuple(
-            OfferVariant(sku=f"{BENCH_PRODUCT_NUMBER}-{n:02d}", variant=variant, stock=10)
-            for n, variant in enumerate(variants)
-        ),
-    )
-    return Catalog(products=(*default.products, product), offers=(*default.offers, offer))
-
-
-def serve(count: int) -> None:
-    """In the partners' process: serve `count` Threadline sandboxes, print their base URLs as
-    one JSON line, and stop when standard input closes (the benchmark ended)."""
-    from partners.sandbox.threadline import ThreadlineSandbox
-
-    catalog = bench_catalog()
-    partners = [ThreadlineSandbox(catalog=catalog).start() for _ in range(count)]
-    print(json.dumps([partner.base_url for partner in partners]), flush=True)
-    sys.stdin.read()
-    for partner in partners:
-        partner.stop()
-
-
-# --- The benchmark ------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -113,49 +42,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--evaluators", type=int, default=0)
-    parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return
-
-    server = subprocess.Popen(  # noqa: S603 - this script, in the partners' role
-        [sys.executable, "-m", "bench.catalog_fanout", "--serve", str(PARTNERS)],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        base_urls = json.loads(server.stdout.readline())
-        run(args, base_urls, server.pid)
-    finally:
-        server.stdin.close()
-        server.wait(30)
+    with partners_served(PARTNERS) as (base_urls, server_pid):
+        run(args, base_urls, server_pid)
 
 
 def run(args, base_urls: list[str], server_pid: int) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
-    os.environ.update(bench_environment(workdir))
-    os.environ["PARTNER_HOST_ALLOWLIST"] = ",".join(urlsplit(url).netloc for url in base_urls)
-    if args.evaluators:
-        os.environ["MAPPING_EVALUATOR_PROCESSES"] = str(args.evaluators)
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    django_ready(
+        base_urls, Path(tempfile.mkdtemp(prefix="bench-fanout-")), evaluators=args.evaluators
+    )
     from django.conf import settings
-    from django.core.management import call_command
 
     from catalog.lookup import catalog_lookup
     from partners.mapping.evaluator_pool import evaluator_pool
 
-    call_command("migrate", verbosity=0)
     partners = onboard(base_urls)
     for url in base_urls:
         control(url, "latency", {"ms": LATENCY_MS})
-    code = bench_catalog().offers[-1].variants[0].variant.gtin
+    code = bench_gtin(20)
 
     def lookup(count: int, *, refresh: bool = True):
         return catalog_lookup(
@@ -193,40 +97,6 @@ def run(args, base_urls: list[str], server_pid: int) -> None:
     for count in (5, 10):
         cached = median_ms(lambda count=count: lookup(count, refresh=False), 200)
         print(f"  {count} partners: {cached:.2f} ms")
-
-
-def onboard(base_urls: list[str]):
-    """Each server onboarded as a partner of its own from Threadline's configuration file,
-    proved over HTTP and taken live, as a merchandiser would."""
-    from partners.models import Partner
-    from partners.sandbox.catalog import PartnerName
-    from partners.sandbox.onboarding import (
-        sandbox_config,
-        sandbox_partner_import,
-        sandbox_partner_prove,
-    )
-    from partners.services import partner_status_change
-
-    partners = []
-    for number, url in enumerate(base_urls, start=1):
-        data = sandbox_config(PartnerName.THREADLINE)
-        data["partner"].update(slug=f"bench-{number:02d}", name=f"Bench {number:02d}")
-        data["partner"]["priority"] = number
-        partner = sandbox_partner_import(PartnerName.THREADLINE, url, data)
-        partner = partner_status_change(partner=partner, status=Partner.Status.TESTING)
-        sandbox_partner_prove(partner, PartnerName.THREADLINE)
-        partners.append(partner_status_change(partner=partner, status=Partner.Status.LIVE))
-    return partners
-
-
-def control(base_url: str, action: str, payload: dict) -> None:
-    request = urllib.request.Request(  # noqa: S310 - the sandbox on loopback
-        f"{base_url}/_sandbox/{action}",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        response.read()
 
 
 _bare_pool = None
