@@ -166,3 +166,15 @@ def test_a_gtin_with_a_wrong_check_digit_is_not_found(client, user_in_role, pric
 
     assert response.status_code == 404
     assert PartnerCall.objects.count() == 0
+
+
+def test_a_routing_value_that_is_no_partner_id_is_ignored(client, user_in_role, priced, sandbox):
+    """A hand-made link: a number too long to be an id (Python refuses to read one of over
+    4,300 digits) or not digits at all routes nowhere; every live partner is asked."""
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+
+    html = page_of(client, gtin, partner=["9" * 5000, "x1", "-3"])
+
+    assert sorted(offered_by(html)) == sorted(ALL)
+    assert re.findall(r'name="partner" value="(\d+)"', html) == []  # routed nowhere
