@@ -178,3 +178,23 @@ def test_a_routing_value_that_is_no_partner_id_is_ignored(client, user_in_role, 
 
     assert sorted(offered_by(html)) == sorted(ALL)
     assert re.findall(r'name="partner" value="(\d+)"', html) == []  # routed nowhere
+
+
+def test_htmx_restoring_history_gets_the_whole_page_and_answers_vary_by_header(
+    client, user_in_role, priced, sandbox
+):
+    """Back after a variant was picked: htmx, missing the page in its history cache, asks
+    with HX-Request and puts the answer in place of the whole body, so it needs the page with
+    its layout. The browser's own cache must not hand a swap's fragment to a plain visit."""
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+    url = reverse("catalog:product", args=[gtin.zfill(14)])
+
+    restored = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    swapped = client.get(url, headers={"HX-Request": "true"})
+
+    assert "<html" in restored.content.decode()
+    assert 'class="topbar"' in restored.content.decode()
+    assert swapped.content.decode().startswith('<div id="product-main"')
+    for response in (restored, swapped):
+        assert "HX-Request" in response["Vary"]
