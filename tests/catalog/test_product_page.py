@@ -98,6 +98,9 @@ def test_managers_see_cost_and_margin(client, user_in_role, priced, sandbox):
 
     assert html.count('data-testid="costs"') == len(ALL)
     assert "margin" in html
+    # htmx keeps no copy of a page with costs in the tablet's localStorage, where Back would
+    # show it to whoever uses the tablet next.
+    assert 'hx-history="false"' in html
 
 
 def test_answers_come_from_the_cache_until_refresh(client, user_in_role, priced, sandbox):
