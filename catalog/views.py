@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
@@ -97,7 +97,7 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
     template = "catalog/product.html"
     if _htmx(request):
         template = "catalog/product_main.html"
-    return _fragment_or_page(
+    response = _fragment_or_page(
         request,
         template,
         {
@@ -110,6 +110,11 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
             "calls_associate": _calls_associate(request),
         },
     )
+    if page.shows_costs:
+        # On a shared tablet, Back after logging out must not bring costs back from the
+        # browser's cache for whoever uses it next.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @store_permission_required(Perm.BROWSE_CATALOG)

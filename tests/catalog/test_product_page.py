@@ -103,6 +103,21 @@ def test_managers_see_cost_and_margin(client, user_in_role, priced, sandbox):
     assert 'hx-history="false"' in html
 
 
+def test_a_page_with_costs_is_not_kept_in_the_browser_s_cache(
+    client, user_in_role, priced, sandbox
+):
+    """A shared tablet: Back after a manager logged out must not show the costs again."""
+    gtin = gtin_carried_by(sandbox, *ALL)
+    url = reverse("catalog:product", args=[gtin.zfill(14)])
+
+    response = login(client, user_in_role, Role.MANAGER).get(url)
+
+    assert response.status_code == 200
+    assert 'data-testid="costs"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
 def test_answers_come_from_the_cache_until_refresh(client, user_in_role, priced, sandbox):
     gtin = gtin_carried_by(sandbox, *ALL)
     login(client, user_in_role, Role.ASSOCIATE)
