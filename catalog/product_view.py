@@ -42,6 +42,9 @@ SIZE, COLOUR = "size", "colour"
 # How many partners one page may be routed to: a partner's own code names one partner, and a
 # store has far fewer partners than this.
 ROUTED_PARTNERS_MAX = 20
+# A partner id has at most this many digits (a bigint): a longer one names no partner, and
+# Python refuses to read a number of over 4,300 digits at all.
+PARTNER_ID_MAX_DIGITS = 19
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,11 @@ class ProductPage:
 def routed_partner_ids(values: Iterable[str]) -> list[int]:
     """The partner ids a scan routed the page to (the partners whose own code was scanned),
     from the query string: digits only, at most ROUTED_PARTNERS_MAX; anything else ignored."""
-    ids = [int(value) for value in values if value.isascii() and value.isdigit() and value]
+    ids = [
+        int(value)
+        for value in values
+        if value.isascii() and value.isdigit() and len(value) <= PARTNER_ID_MAX_DIGITS
+    ]
     return list(dict.fromkeys(ids))[:ROUTED_PARTNERS_MAX]
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
@@ -96,7 +97,7 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
     template = "catalog/product.html"
     if _htmx(request):
         template = "catalog/product_main.html"
-    return render(
+    response = _fragment_or_page(
         request,
         template,
         {
@@ -109,6 +110,11 @@ def product(request: HttpRequest, gtin14: str) -> HttpResponse:
             "calls_associate": _calls_associate(request),
         },
     )
+    if page.shows_costs:
+        # On a shared tablet, Back after logging out must not bring costs back from the
+        # browser's cache for whoever uses it next.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @store_permission_required(Perm.BROWSE_CATALOG)
@@ -154,7 +160,7 @@ def similar(request: HttpRequest, gtin14: str) -> HttpResponse:
     page = product_page(gtin14=gtin14, store=request.store, shows_costs=False)
     context = {"page": page, "similar": similar_for(page, currency=request.store.currency)}
     template = "catalog/similar_list.html" if _htmx(request) else "catalog/similar.html"
-    return render(request, template, context)
+    return _fragment_or_page(request, template, context)
 
 
 @store_permission_required(Perm.BROWSE_CATALOG)
@@ -186,7 +192,21 @@ def assistance_handled(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 def _htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx swap wants a fragment; htmx restoring a page missing from its history cache
+    (Back after a variant was picked) sends HX-Request too, but puts the answer in place of
+    the whole body, so it needs the full page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _fragment_or_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """One URL answers a fragment or the full page by header: say so, or a browser's Back
+    (which reuses cached answers) may show the bare fragment fetched for a swap."""
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def _calls_associate(request: HttpRequest) -> bool:

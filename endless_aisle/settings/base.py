@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "stores.middleware.ActingStoreMiddleware",
     "stores.middleware.KioskIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "endless_aisle.htmx_login.HtmxLoginRedirectMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "partners.history_saves.HistorySaveMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -98,6 +98,24 @@ def test_managers_see_cost_and_margin(client, user_in_role, priced, sandbox):
 
     assert html.count('data-testid="costs"') == len(ALL)
     assert "margin" in html
+    # htmx keeps no copy of a page with costs in the tablet's localStorage, where Back would
+    # show it to whoever uses the tablet next.
+    assert 'hx-history="false"' in html
+
+
+def test_a_page_with_costs_is_not_kept_in_the_browser_s_cache(
+    client, user_in_role, priced, sandbox
+):
+    """A shared tablet: Back after a manager logged out must not show the costs again."""
+    gtin = gtin_carried_by(sandbox, *ALL)
+    url = reverse("catalog:product", args=[gtin.zfill(14)])
+
+    response = login(client, user_in_role, Role.MANAGER).get(url)
+
+    assert response.status_code == 200
+    assert 'data-testid="costs"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
 
 
 def test_answers_come_from_the_cache_until_refresh(client, user_in_role, priced, sandbox):
@@ -166,3 +184,35 @@ def test_a_gtin_with_a_wrong_check_digit_is_not_found(client, user_in_role, pric
 
     assert response.status_code == 404
     assert PartnerCall.objects.count() == 0
+
+
+def test_a_routing_value_that_is_no_partner_id_is_ignored(client, user_in_role, priced, sandbox):
+    """A hand-made link: a number too long to be an id (Python refuses to read one of over
+    4,300 digits) or not digits at all routes nowhere; every live partner is asked."""
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+
+    html = page_of(client, gtin, partner=["9" * 5000, "x1", "-3"])
+
+    assert sorted(offered_by(html)) == sorted(ALL)
+    assert re.findall(r'name="partner" value="(\d+)"', html) == []  # routed nowhere
+
+
+def test_htmx_restoring_history_gets_the_whole_page_and_answers_vary_by_header(
+    client, user_in_role, priced, sandbox
+):
+    """Back after a variant was picked: htmx, missing the page in its history cache, asks
+    with HX-Request and puts the answer in place of the whole body, so it needs the page with
+    its layout. The browser's own cache must not hand a swap's fragment to a plain visit."""
+    gtin = gtin_carried_by(sandbox, *ALL)
+    login(client, user_in_role, Role.ASSOCIATE)
+    url = reverse("catalog:product", args=[gtin.zfill(14)])
+
+    restored = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    swapped = client.get(url, headers={"HX-Request": "true"})
+
+    assert "<html" in restored.content.decode()
+    assert 'class="topbar"' in restored.content.decode()
+    assert swapped.content.decode().startswith('<div id="product-main"')
+    for response in (restored, swapped):
+        assert "HX-Request" in response["Vary"]

@@ -192,6 +192,27 @@ def test_a_missing_authority_certificate_is_not_found_rather_than_an_error(clien
     assert client.get("/demo-ca.crt").status_code == 404
 
 
+@pytest.mark.django_db
+def test_a_setting_naming_a_key_or_a_bundle_with_one_never_serves_the_key(
+    client, settings, tmp_path
+):
+    tls = demo_tls_ensure(tmp_path / "demo-tls", NAMES, now=NOW)
+    key = (tmp_path / "demo-tls" / "ca-key.pem").read_bytes()
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(tls.ca_certificate.read_bytes() + key)
+
+    settings.DEMO_TLS_CA_CERTIFICATE = str(bundle)
+    from_bundle = client.get("/demo-ca.crt")
+    settings.DEMO_TLS_CA_CERTIFICATE = str(tmp_path / "demo-tls" / "ca-key.pem")
+    from_key = client.get("/demo-ca.crt")
+
+    assert from_bundle.status_code == 200
+    assert from_bundle.content == tls.ca_certificate.read_bytes()
+    assert b"PRIVATE KEY" not in from_bundle.content
+    assert from_key.status_code == 404
+    assert b"PRIVATE KEY" not in from_key.content
+
+
 def free_loopback_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
