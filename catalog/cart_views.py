@@ -171,8 +171,9 @@ def cart_resume(request: HttpRequest) -> HttpResponse:
 
 
 def _partner_named(reference: str) -> Partner | None:
-    """A partner by id or slug (the add button may send either)."""
-    if reference.isdigit():
+    """A partner by id or slug (the add button may send either). Only ASCII digits make an
+    id: `str.isdigit` also accepts "²", which `int` refuses."""
+    if reference.isascii() and reference.isdigit():
         return Partner.objects.filter(pk=int(reference)).first()
     return Partner.objects.filter(slug=reference).first()
 

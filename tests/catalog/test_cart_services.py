@@ -403,3 +403,20 @@ def test_more_from_a_partner_not_serving_stores_is_refused(store, associate):
 
     line.refresh_from_db()
     assert line.quantity == 1
+
+
+@pytest.mark.parametrize("reference", ["²", "١٢", "9" * 40])
+def test_an_add_naming_a_partner_by_an_odd_number_says_no_such_partner(
+    client, store, associate, reference
+):
+    client.force_login(associate)
+
+    response = client.post(
+        reverse("catalog:cart-add"),
+        {"gtin14": "5012345678900", "partner": reference, "quantity": 1},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "No such partner." in response.content.decode()
+    assert not CartLine.objects.exists()
