@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.cart_checks import CartChange, LineCheck, line_changes, line_check
@@ -187,7 +187,15 @@ def cart_resume(*, store: Store, user: AbstractBaseUser, cart_id: int) -> Cart:
     parked.status = Cart.Status.ACTIVE
     parked.associate = user
     parked.parked_at = parked.expires_at = None
-    parked.save()
+    try:
+        # A first add in another tab may create the open cart after the look above (no row
+        # existed to lock): the one-active-cart constraint then stops this save.
+        with transaction.atomic():
+            parked.save()
+    except IntegrityError:
+        raise CartRefused(
+            "A cart was opened meanwhile (another tab?): park it first, then resume."
+        ) from None
     return parked
 
 

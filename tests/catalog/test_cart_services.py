@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog import cart_services
 from catalog.cart_checks import (
     ATTRIBUTE_NAME_MAX_CHARS,
     ATTRIBUTE_VALUE_MAX_CHARS,
@@ -176,6 +177,23 @@ def test_resuming_is_refused_while_the_open_cart_has_items(store, associate):
     cart.refresh_from_db()
     assert cart.status == Cart.Status.PARKED
     assert cart_active_for(store=store, user=associate) == open_cart
+
+
+def test_a_cart_opened_in_another_tab_while_resuming_is_a_refusal_not_an_error(
+    store, associate, monkeypatch
+):
+    """Another tab's first add creates the open cart after the resume looked for one (on
+    PostgreSQL there is no row to lock before it exists): the one-active-cart constraint
+    stops the resume, which must say so rather than fail."""
+    cart = parked(store, associate)
+    CartLineFactory(cart=CartFactory(store=store, associate=associate))
+    monkeypatch.setattr(cart_services, "_active_cart_locked", lambda **kwargs: None)
+
+    with pytest.raises(CartRefused, match="A cart was opened meanwhile"):
+        cart_resume(store=store, user=associate, cart_id=cart.pk)
+
+    cart.refresh_from_db()
+    assert cart.status == Cart.Status.PARKED
 
 
 def test_an_expired_or_other_stores_parked_cart_cannot_be_resumed(store, other_store, associate):
