@@ -80,7 +80,7 @@ def cart_line_add(
         .values_list("quantity", flat=True)
         .first()
     ) or 0
-    total = _quantity_checked(existing + quantity)
+    total = _sum_checked(existing, quantity)
     check = _line_looked_up(store=store, partner=partner, gtin14=gtin14, quantity=total)
     if not check.orderable:
         raise CartRefused(check.reason)
@@ -94,7 +94,7 @@ def cart_line_add(
             line = CartLine(cart=cart, partner=partner, gtin14=gtin14, quantity=quantity)
         else:
             # Another tab may have added meanwhile: the availability checked bounds the sum.
-            line.quantity = _quantity_checked(line.quantity + quantity)
+            line.quantity = _sum_checked(line.quantity, quantity)
             if check.available_quantity is not None and line.quantity > check.available_quantity:
                 raise CartRefused(f"Only {check.available_quantity} available.")
         _line_apply(line, check, now)
@@ -386,6 +386,17 @@ def _quantity_checked(quantity: int) -> int:
     if not isinstance(quantity, int) or not 1 <= quantity <= LINE_QUANTITY_MAX:
         raise CartRefused(f"A quantity is a whole number from 1 to {LINE_QUANTITY_MAX}.")
     return quantity
+
+
+def _sum_checked(existing: int, quantity: int) -> int:
+    """`existing + quantity`, refused past the most of one item in words that say why: the
+    associate asked for `quantity`, which alone is within bounds."""
+    if existing + quantity > LINE_QUANTITY_MAX:
+        raise CartRefused(
+            f"The cart has {existing} of this item already; at most {LINE_QUANTITY_MAX} of one "
+            "item."
+        )
+    return existing + quantity
 
 
 def _active_cart_locked(*, store: Store, user: AbstractBaseUser, create: bool) -> Cart | None:

@@ -16,6 +16,7 @@ from catalog.models import Cart, CartLine, PricingRule
 from partners.sandbox.catalog import PartnerName
 from stores.roles import Role
 from tests.catalog.conftest import partner_calls
+from tests.factories import CartFactory, CartLineFactory
 
 pytestmark = partner_calls
 
@@ -271,3 +272,19 @@ def test_cost_is_never_in_the_associates_cart_page(live, rule, signed_in, sandbo
 
     assert str(offer.cost * 2) in html
     assert not re.search(rf"(?<![\d.]){re.escape(str(offer.cost))}(?!\d)", html)
+
+
+def test_adding_past_the_most_of_an_item_says_how_many_the_cart_has(
+    live, store, signed_in, associate
+):
+    threadline = next(partner for partner in live if partner.slug == PartnerName.THREADLINE)
+    cart = CartFactory(store=store, associate=associate)
+    line = CartLineFactory(cart=cart, partner=threadline, gtin14="05012345678900", quantity=98)
+
+    response = add(signed_in, line.gtin14, "threadline", quantity=2)
+
+    assert texts(response) == [
+        "Not added: The cart has 98 of this item already; at most 99 of one item."
+    ]
+    line.refresh_from_db()
+    assert line.quantity == 98
