@@ -364,7 +364,12 @@ def test_another_stores_cart_is_not_found(client, store, other_store, user_in_ro
         client.post(reverse("catalog:cart-line-quantity"), {"line": line.pk, "quantity": 2}),
     ]
 
-    assert [response.status_code for response in responses] == [404, 404, 404]
+    # Told as for a cart or item gone meanwhile: nothing says the other store's exists.
+    assert [response["Location"] for response in responses] == [
+        reverse("catalog:carts-parked"),
+        reverse("catalog:cart"),
+        reverse("catalog:cart"),
+    ]
     elsewhere.refresh_from_db()
     line.refresh_from_db()
     assert (elsewhere.status, line.quantity) == (Cart.Status.PARKED, 1)
@@ -438,3 +443,32 @@ def test_an_add_naming_a_partner_by_an_odd_number_says_no_such_partner(
     assert response.status_code == 200
     assert "No such partner." in response.content.decode()
     assert not CartLine.objects.exists()
+
+
+def test_resuming_a_cart_a_colleague_resumed_meanwhile_says_so(client, store, associate, colleague):
+    """The parked list stays open on a tablet: the cart may be gone when Resume is pressed."""
+    cart = parked(store, associate)
+    cart_resume(store=store, user=colleague, cart_id=cart.pk)
+    client.force_login(associate)
+
+    response = client.post(reverse("catalog:cart-resume"), {"cart": cart.pk}, follow=True)
+
+    assert response.redirect_chain == [(reverse("catalog:carts-parked"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "That parked cart is gone: resumed by someone else, or expired."
+    ]
+    cart.refresh_from_db()
+    assert cart.associate == colleague
+
+
+def test_removing_an_item_removed_in_another_tab_says_so(client, store, associate):
+    line = CartLineFactory(cart=CartFactory(store=store, associate=associate))
+    cart_line_remove(store=store, user=associate, line_id=line.pk)
+    client.force_login(associate)
+
+    response = client.post(reverse("catalog:cart-line-remove"), {"line": line.pk}, follow=True)
+
+    assert response.redirect_chain == [(reverse("catalog:cart"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "That item is no longer in your cart."
+    ]
