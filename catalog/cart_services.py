@@ -306,7 +306,19 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
             checked.append(_line_apply(line, check, outcome.fetched_at or timezone.now()))
     if checked:
         with transaction.atomic():
-            CartLine.objects.bulk_update(checked, LINE_CHECKED_FIELDS)
+            # Another tab may have changed a quantity while the partners were asked: that
+            # line was checked for the old one, so it waits for the next opening.
+            quantities = dict(
+                CartLine.objects.select_for_update()
+                .filter(pk__in=[line.pk for line in checked])
+                .order_by()
+                .values_list("pk", "quantity")
+            )
+            stale = {line.pk for line in checked if quantities.get(line.pk) != line.quantity}
+            CartLine.objects.bulk_update(
+                [line for line in checked if line.pk not in stale], LINE_CHECKED_FIELDS
+            )
+        changes = [change for change in changes if change.line_id not in stale]
     return changes
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog import cart_services
 from catalog.cart_services import CartRefused, cart_line_add, cart_line_quantity_set
 from catalog.models import Cart, CartLine, PricingRule
 from partners.sandbox.catalog import PartnerName
@@ -288,3 +289,30 @@ def test_adding_past_the_most_of_an_item_says_how_many_the_cart_has(
     ]
     line.refresh_from_db()
     assert line.quantity == 98
+
+
+def test_a_quantity_changed_in_another_tab_during_the_recheck_is_not_marked_stale(
+    live, rule, signed_in, sandbox, associate, store, monkeypatch
+):
+    """Opening the cart asks the partners, then writes what they said. A line whose quantity
+    another tab changed meanwhile was checked for the old quantity: writing that check marked
+    the line "only N left" (and out of the total) for a quantity the partner can supply."""
+    gtin, _, variant = item(sandbox, PartnerName.THREADLINE, stock=range(1, 4))
+    add(signed_in, gtin, "threadline")
+    CartLine.objects.update(quantity=variant.stock + 2)
+    cache.clear()
+    ask = cart_services.partners_ask
+
+    def ask_while_another_tab_lowers_the_quantity(*args, **kwargs):
+        outcomes = ask(*args, **kwargs)
+        line = CartLine.objects.get()
+        cart_line_quantity_set(store=store, user=associate, line_id=line.pk, quantity=1)
+        return outcomes
+
+    monkeypatch.setattr(cart_services, "partners_ask", ask_while_another_tab_lowers_the_quantity)
+
+    html = signed_in.get(reverse("catalog:cart")).content.decode()
+
+    line = CartLine.objects.get()
+    assert (line.quantity, line.problem) == (1, "")
+    assert "left at Threadline" not in html
