@@ -307,14 +307,22 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
     if checked:
         with transaction.atomic():
             # Another tab may have changed a quantity while the partners were asked: that
-            # line was checked for the old one, so it waits for the next opening.
-            quantities = dict(
-                CartLine.objects.select_for_update()
+            # line was checked for the old one, so it waits for the next opening. A line
+            # checked since the (cached) answer keeps its newer check.
+            now_stored = {
+                pk: (quantity, checked_at)
+                for pk, quantity, checked_at in CartLine.objects.select_for_update()
                 .filter(pk__in=[line.pk for line in checked])
                 .order_by()
-                .values_list("pk", "quantity")
-            )
-            stale = {line.pk for line in checked if quantities.get(line.pk) != line.quantity}
+                .values_list("pk", "quantity", "checked_at")
+            }
+            stale = {
+                line.pk
+                for line in checked
+                if line.pk not in now_stored
+                or now_stored[line.pk][0] != line.quantity
+                or now_stored[line.pk][1] > line.checked_at
+            }
             CartLine.objects.bulk_update(
                 [line for line in checked if line.pk not in stale], LINE_CHECKED_FIELDS
             )

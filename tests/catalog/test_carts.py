@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import cart_services
 from catalog.cart_services import CartRefused, cart_line_add, cart_line_quantity_set
@@ -316,3 +317,22 @@ def test_a_quantity_changed_in_another_tab_during_the_recheck_is_not_marked_stal
     line = CartLine.objects.get()
     assert (line.quantity, line.problem) == (1, "")
     assert "left at Threadline" not in html
+
+
+def test_a_line_checked_since_the_cached_answer_keeps_its_newer_check(
+    live, rule, signed_in, sandbox
+):
+    """Partners' answers are cached for a minute. A line checked after the cart's cached
+    answer (an increase asks the partner afresh; lowering it again brings back the cached
+    cart) took that older answer back, with "Price went from" the newer price to the older."""
+    gtin, _, _ = item(sandbox, PartnerName.THREADLINE, stock=range(5, 100))
+    add(signed_in, gtin, "threadline")
+    signed_in.get(reverse("catalog:cart"))  # the cart's answer is cached now
+    # As if an increase and a decrease since had asked the partner, whose cost had changed.
+    newer = Decimal("1.23")
+    CartLine.objects.update(unit_price=newer, checked_at=timezone.now())
+
+    html = signed_in.get(reverse("catalog:cart")).content.decode()
+
+    assert "Price went from" not in html
+    assert CartLine.objects.get().unit_price == newer
