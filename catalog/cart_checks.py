@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from catalog.models import PRODUCT_NAME_MAX_LENGTH, CartLine
+from catalog.models import MONEY_DIGITS, MONEY_PLACES, PRODUCT_NAME_MAX_LENGTH, CartLine
 from catalog.offer_pricing import OfferPricing
 from catalog.offers import ProductView, Stock, VariantOffer
 
@@ -22,6 +22,10 @@ ATTRIBUTES_MAX = 8
 ATTRIBUTE_NAME_MAX_CHARS = 40
 ATTRIBUTE_VALUE_MAX_CHARS = 80
 PARTNER_SKU_MAX_CHARS = 64
+# The largest number the line's integer columns hold on PostgreSQL, and the first price its
+# money column cannot: past them, saving the line fails.
+INTEGER_COLUMN_MAX = 2**31 - 1
+UNIT_PRICE_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES)
 
 Problem = CartLine.Problem
 
@@ -29,7 +33,7 @@ Problem = CartLine.Problem
 @dataclass(frozen=True)
 class LineCheck:
     """One line as its partner offers it now. `unit_price` is None when the partner no longer
-    offers the item (then `problem` says so)."""
+    offers the item or prices it beyond what a line holds (then `problem` says so)."""
 
     unit_price: Decimal | None
     currency: str
@@ -86,14 +90,25 @@ def line_check(
     elif not price.sellable:
         problem = Problem.NOT_SELLABLE
         reason = f"Not sellable: {price.reason}."
+    if price.amount is not None and price.amount >= UNIT_PRICE_LIMIT:
+        return LineCheck(
+            unit_price=None,
+            currency=currency,
+            problem=Problem.NOT_SELLABLE,
+            reason=f"Not sellable: the price from {partner_name} is beyond what a cart holds.",
+        )
+    available = offer.available_quantity
+    days = offer.delivery_days
     return LineCheck(
         unit_price=price.amount,
         currency=currency,
         product_name=name[:PRODUCT_NAME_MAX_LENGTH],
         partner_sku=(offer.partner_sku or "")[:PARTNER_SKU_MAX_CHARS],
         attributes=attributes_bounded(offer.attributes),
-        available_quantity=offer.available_quantity,
-        delivery_days=offer.delivery_days,
+        # More than the column holds is plenty all the same; a delivery time past it is no
+        # estimate at all.
+        available_quantity=None if available is None else min(available, INTEGER_COLUMN_MAX),
+        delivery_days=days if days is None or days <= INTEGER_COLUMN_MAX else None,
         delivery_date=offer.delivery_date,
         problem=problem,
         reason=reason,

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.cart_checks import CartChange, LineCheck, line_changes, line_check
@@ -80,7 +80,7 @@ def cart_line_add(
         .values_list("quantity", flat=True)
         .first()
     ) or 0
-    total = _quantity_checked(existing + quantity)
+    total = _sum_checked(existing, quantity)
     check = _line_looked_up(store=store, partner=partner, gtin14=gtin14, quantity=total)
     if not check.orderable:
         raise CartRefused(check.reason)
@@ -94,7 +94,7 @@ def cart_line_add(
             line = CartLine(cart=cart, partner=partner, gtin14=gtin14, quantity=quantity)
         else:
             # Another tab may have added meanwhile: the availability checked bounds the sum.
-            line.quantity = _quantity_checked(line.quantity + quantity)
+            line.quantity = _sum_checked(line.quantity, quantity)
             if check.available_quantity is not None and line.quantity > check.available_quantity:
                 raise CartRefused(f"Only {check.available_quantity} available.")
         _line_apply(line, check, now)
@@ -187,7 +187,15 @@ def cart_resume(*, store: Store, user: AbstractBaseUser, cart_id: int) -> Cart:
     parked.status = Cart.Status.ACTIVE
     parked.associate = user
     parked.parked_at = parked.expires_at = None
-    parked.save()
+    try:
+        # A first add in another tab may create the open cart after the look above (no row
+        # existed to lock): the one-active-cart constraint then stops this save.
+        with transaction.atomic():
+            parked.save()
+    except IntegrityError:
+        raise CartRefused(
+            "A cart was opened meanwhile (another tab?): park it first, then resume."
+        ) from None
     return parked
 
 
@@ -298,7 +306,27 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
             checked.append(_line_apply(line, check, outcome.fetched_at or timezone.now()))
     if checked:
         with transaction.atomic():
-            CartLine.objects.bulk_update(checked, LINE_CHECKED_FIELDS)
+            # Another tab may have changed a quantity while the partners were asked: that
+            # line was checked for the old one, so it waits for the next opening. A line
+            # checked since the (cached) answer keeps its newer check.
+            now_stored = {
+                pk: (quantity, checked_at)
+                for pk, quantity, checked_at in CartLine.objects.select_for_update()
+                .filter(pk__in=[line.pk for line in checked])
+                .order_by()
+                .values_list("pk", "quantity", "checked_at")
+            }
+            stale = {
+                line.pk
+                for line in checked
+                if line.pk not in now_stored
+                or now_stored[line.pk][0] != line.quantity
+                or now_stored[line.pk][1] > line.checked_at
+            }
+            CartLine.objects.bulk_update(
+                [line for line in checked if line.pk not in stale], LINE_CHECKED_FIELDS
+            )
+        changes = [change for change in changes if change.line_id not in stale]
     return changes
 
 
@@ -378,6 +406,17 @@ def _quantity_checked(quantity: int) -> int:
     if not isinstance(quantity, int) or not 1 <= quantity <= LINE_QUANTITY_MAX:
         raise CartRefused(f"A quantity is a whole number from 1 to {LINE_QUANTITY_MAX}.")
     return quantity
+
+
+def _sum_checked(existing: int, quantity: int) -> int:
+    """`existing + quantity`, refused past the most of one item in words that say why: the
+    associate asked for `quantity`, which alone is within bounds."""
+    if existing + quantity > LINE_QUANTITY_MAX:
+        raise CartRefused(
+            f"The cart has {existing} of this item already; at most {LINE_QUANTITY_MAX} of one "
+            "item."
+        )
+    return existing + quantity
 
 
 def _active_cart_locked(*, store: Store, user: AbstractBaseUser, create: bool) -> Cart | None:

@@ -1,12 +1,15 @@
 """The cart pages: thin over `catalog.cart_services` and `catalog.cart_selectors`.
 
 Associates and managers only (`place_orders`), always at their acting store and on their own
-active cart: a line or cart of another store or associate is 404 "not found" (as is one gone
-meanwhile). Every change is a POST that redirects (full pages; no script needed).
+active cart: a line or cart of another store or associate is told exactly as one gone meanwhile
+(removed in another tab, resumed by a colleague, expired): "gone", back on the page it was on,
+so nothing says whether it exists elsewhere, and an associate whose page went stale learns why
+rather than meeting "page not found". Every change is a POST that redirects (full pages; no
+script needed).
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -97,7 +100,7 @@ def cart_line_quantity(request: HttpRequest) -> HttpResponse:
             quantity=form.cleaned_data["quantity"],
         )
     except CartNotFound as missing:
-        raise Http404(missing.message) from None
+        messages.error(request, missing.message)
     except CartRefused as refusal:
         messages.error(request, f"Quantity not changed: {refusal.message}")
     return redirect("catalog:cart")
@@ -115,7 +118,8 @@ def cart_line_remove(request: HttpRequest) -> HttpResponse:
             store=request.store, user=request.user, line_id=form.cleaned_data["line"]
         )
     except CartNotFound as missing:
-        raise Http404(missing.message) from None
+        messages.error(request, missing.message)
+        return redirect("catalog:cart")
     messages.success(request, "Removed from the cart.")
     return redirect("catalog:cart")
 
@@ -161,9 +165,7 @@ def cart_resume(request: HttpRequest) -> HttpResponse:
         resumed = cart_services.cart_resume(
             store=request.store, user=request.user, cart_id=form.cleaned_data["cart"]
         )
-    except CartNotFound as missing:
-        raise Http404(missing.message) from None
-    except CartRefused as refusal:
+    except CartRefused as refusal:  # CartNotFound too: gone, in the same words for all
         messages.error(request, refusal.message)
         return redirect("catalog:carts-parked")
     messages.success(request, f"Resumed the cart of {resumed.customer_name}.")
@@ -171,8 +173,9 @@ def cart_resume(request: HttpRequest) -> HttpResponse:
 
 
 def _partner_named(reference: str) -> Partner | None:
-    """A partner by id or slug (the add button may send either)."""
-    if reference.isdigit():
+    """A partner by id or slug (the add button may send either). Only ASCII digits make an
+    id: `str.isdigit` also accepts "²", which `int` refuses."""
+    if reference.isascii() and reference.isdigit():
         return Partner.objects.filter(pk=int(reference)).first()
     return Partner.objects.filter(slug=reference).first()
 

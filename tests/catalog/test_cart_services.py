@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog import cart_services
 from catalog.cart_checks import (
     ATTRIBUTE_NAME_MAX_CHARS,
     ATTRIBUTE_VALUE_MAX_CHARS,
@@ -176,6 +177,23 @@ def test_resuming_is_refused_while_the_open_cart_has_items(store, associate):
     cart.refresh_from_db()
     assert cart.status == Cart.Status.PARKED
     assert cart_active_for(store=store, user=associate) == open_cart
+
+
+def test_a_cart_opened_in_another_tab_while_resuming_is_a_refusal_not_an_error(
+    store, associate, monkeypatch
+):
+    """Another tab's first add creates the open cart after the resume looked for one (on
+    PostgreSQL there is no row to lock before it exists): the one-active-cart constraint
+    stops the resume, which must say so rather than fail."""
+    cart = parked(store, associate)
+    CartLineFactory(cart=CartFactory(store=store, associate=associate))
+    monkeypatch.setattr(cart_services, "_active_cart_locked", lambda **kwargs: None)
+
+    with pytest.raises(CartRefused, match="A cart was opened meanwhile"):
+        cart_resume(store=store, user=associate, cart_id=cart.pk)
+
+    cart.refresh_from_db()
+    assert cart.status == Cart.Status.PARKED
 
 
 def test_an_expired_or_other_stores_parked_cart_cannot_be_resumed(store, other_store, associate):
@@ -346,7 +364,12 @@ def test_another_stores_cart_is_not_found(client, store, other_store, user_in_ro
         client.post(reverse("catalog:cart-line-quantity"), {"line": line.pk, "quantity": 2}),
     ]
 
-    assert [response.status_code for response in responses] == [404, 404, 404]
+    # Told as for a cart or item gone meanwhile: nothing says the other store's exists.
+    assert [response["Location"] for response in responses] == [
+        reverse("catalog:carts-parked"),
+        reverse("catalog:cart"),
+        reverse("catalog:cart"),
+    ]
     elsewhere.refresh_from_db()
     line.refresh_from_db()
     assert (elsewhere.status, line.quantity) == (Cart.Status.PARKED, 1)
@@ -403,3 +426,49 @@ def test_more_from_a_partner_not_serving_stores_is_refused(store, associate):
 
     line.refresh_from_db()
     assert line.quantity == 1
+
+
+@pytest.mark.parametrize("reference", ["²", "١٢", "9" * 40])
+def test_an_add_naming_a_partner_by_an_odd_number_says_no_such_partner(
+    client, store, associate, reference
+):
+    client.force_login(associate)
+
+    response = client.post(
+        reverse("catalog:cart-add"),
+        {"gtin14": "5012345678900", "partner": reference, "quantity": 1},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "No such partner." in response.content.decode()
+    assert not CartLine.objects.exists()
+
+
+def test_resuming_a_cart_a_colleague_resumed_meanwhile_says_so(client, store, associate, colleague):
+    """The parked list stays open on a tablet: the cart may be gone when Resume is pressed."""
+    cart = parked(store, associate)
+    cart_resume(store=store, user=colleague, cart_id=cart.pk)
+    client.force_login(associate)
+
+    response = client.post(reverse("catalog:cart-resume"), {"cart": cart.pk}, follow=True)
+
+    assert response.redirect_chain == [(reverse("catalog:carts-parked"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "That parked cart is gone: resumed by someone else, or expired."
+    ]
+    cart.refresh_from_db()
+    assert cart.associate == colleague
+
+
+def test_removing_an_item_removed_in_another_tab_says_so(client, store, associate):
+    line = CartLineFactory(cart=CartFactory(store=store, associate=associate))
+    cart_line_remove(store=store, user=associate, line_id=line.pk)
+    client.force_login(associate)
+
+    response = client.post(reverse("catalog:cart-line-remove"), {"line": line.pk}, follow=True)
+
+    assert response.redirect_chain == [(reverse("catalog:cart"), 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "That item is no longer in your cart."
+    ]

@@ -10,12 +10,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from catalog import cart_services
 from catalog.cart_services import CartRefused, cart_line_add, cart_line_quantity_set
 from catalog.models import Cart, CartLine, PricingRule
 from partners.sandbox.catalog import PartnerName
 from stores.roles import Role
 from tests.catalog.conftest import partner_calls
+from tests.factories import CartFactory, CartLineFactory
 
 pytestmark = partner_calls
 
@@ -271,3 +274,65 @@ def test_cost_is_never_in_the_associates_cart_page(live, rule, signed_in, sandbo
 
     assert str(offer.cost * 2) in html
     assert not re.search(rf"(?<![\d.]){re.escape(str(offer.cost))}(?!\d)", html)
+
+
+def test_adding_past_the_most_of_an_item_says_how_many_the_cart_has(
+    live, store, signed_in, associate
+):
+    threadline = next(partner for partner in live if partner.slug == PartnerName.THREADLINE)
+    cart = CartFactory(store=store, associate=associate)
+    line = CartLineFactory(cart=cart, partner=threadline, gtin14="05012345678900", quantity=98)
+
+    response = add(signed_in, line.gtin14, "threadline", quantity=2)
+
+    assert texts(response) == [
+        "Not added: The cart has 98 of this item already; at most 99 of one item."
+    ]
+    line.refresh_from_db()
+    assert line.quantity == 98
+
+
+def test_a_quantity_changed_in_another_tab_during_the_recheck_is_not_marked_stale(
+    live, rule, signed_in, sandbox, associate, store, monkeypatch
+):
+    """Opening the cart asks the partners, then writes what they said. A line whose quantity
+    another tab changed meanwhile was checked for the old quantity: writing that check marked
+    the line "only N left" (and out of the total) for a quantity the partner can supply."""
+    gtin, _, variant = item(sandbox, PartnerName.THREADLINE, stock=range(1, 4))
+    add(signed_in, gtin, "threadline")
+    CartLine.objects.update(quantity=variant.stock + 2)
+    cache.clear()
+    ask = cart_services.partners_ask
+
+    def ask_while_another_tab_lowers_the_quantity(*args, **kwargs):
+        outcomes = ask(*args, **kwargs)
+        line = CartLine.objects.get()
+        cart_line_quantity_set(store=store, user=associate, line_id=line.pk, quantity=1)
+        return outcomes
+
+    monkeypatch.setattr(cart_services, "partners_ask", ask_while_another_tab_lowers_the_quantity)
+
+    html = signed_in.get(reverse("catalog:cart")).content.decode()
+
+    line = CartLine.objects.get()
+    assert (line.quantity, line.problem) == (1, "")
+    assert "left at Threadline" not in html
+
+
+def test_a_line_checked_since_the_cached_answer_keeps_its_newer_check(
+    live, rule, signed_in, sandbox
+):
+    """Partners' answers are cached for a minute. A line checked after the cart's cached
+    answer (an increase asks the partner afresh; lowering it again brings back the cached
+    cart) took that older answer back, with "Price went from" the newer price to the older."""
+    gtin, _, _ = item(sandbox, PartnerName.THREADLINE, stock=range(5, 100))
+    add(signed_in, gtin, "threadline")
+    signed_in.get(reverse("catalog:cart"))  # the cart's answer is cached now
+    # As if an increase and a decrease since had asked the partner, whose cost had changed.
+    newer = Decimal("1.23")
+    CartLine.objects.update(unit_price=newer, checked_at=timezone.now())
+
+    html = signed_in.get(reverse("catalog:cart")).content.decode()
+
+    assert "Price went from" not in html
+    assert CartLine.objects.get().unit_price == newer
