@@ -200,10 +200,16 @@ def cart_resume(*, store: Store, user: AbstractBaseUser, cart_id: int) -> Cart:
 
 
 def carts_parked_expire(*, now: datetime | None = None) -> int:
-    """Delete the parked carts whose time is up (with their lines); how many."""
+    """Delete the parked carts whose time is up (with their lines); how many.
+
+    The due carts are locked first, skipping any a resume holds: `delete()` alone picks the
+    carts, then deletes them by id, and would delete one resumed in between (now active)."""
     now = now or timezone.now()
     with transaction.atomic():
-        _, by_model = Cart.objects.filter(status=Cart.Status.PARKED, expires_at__lte=now).delete()
+        due = Cart.objects.select_for_update(skip_locked=True).filter(
+            status=Cart.Status.PARKED, expires_at__lte=now
+        )
+        _, by_model = Cart.objects.filter(pk__in=list(due.values_list("pk", flat=True))).delete()
     return by_model.get(Cart._meta.label, 0)
 
 
