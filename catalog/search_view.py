@@ -1,7 +1,7 @@
 """What the search page shows for a name: one merged page of every live partner's results,
 each item at the store's price, and who is not answering.
 
-Offers are priced as on the product page (`catalog.catalogue_facts.variant_offer_price`),
+Offers are priced as on the product page and in the cart (`catalog.offer_pricing`),
 after the partners answered, with the catalogue facts of every GTIN on the page: a fixed
 number of queries whatever the number of partners and results (the live partners, the store's
 pricing context and the catalogue facts). A result shows the lowest price of any of its
@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from catalog.catalogue_facts import CatalogueFacts, gtin14_or_none, variant_offer_price
+from catalog.catalogue_facts import gtin14_or_none
 from catalog.fanout import OutcomeStatus
+from catalog.offer_pricing import OfferPricing, offer_pricing_for
 from catalog.offers import ProductView, Stock, VariantOffer
-from catalog.pricing import PricingContext
 from catalog.product_view import PartnerNote
 from catalog.search import catalog_search, search_query_clean
-from catalog.selectors import catalogue_facts_for, partners_live, pricing_context_for
+from catalog.selectors import partners_live
 from stores.models import Store
 
 
@@ -61,16 +61,18 @@ def search_page(
     found = catalog_search(
         query=query, partners=partners, selling_price=_unpriced, cursor=cursor, refresh=refresh
     )
-    context = pricing_context_for(store)
-    facts = catalogue_facts_for(
-        gtin14
-        for view in found.views
-        for variant in view.variants
-        if (gtin14 := gtin14_or_none(variant.gtin))
+    pricing = offer_pricing_for(
+        store,
+        (
+            gtin14
+            for view in found.views
+            for variant in view.variants
+            if (gtin14 := gtin14_or_none(variant.gtin))
+        ),
     )
     return SearchPage(
         query=found.query,
-        results=tuple(_result(view, context, facts) for view in found.views),
+        results=tuple(_result(view, pricing) for view in found.views),
         not_answering=tuple(
             PartnerNote(name=outcome.partner.name, reason=outcome.reason)
             for outcome in found.outcomes
@@ -86,14 +88,14 @@ def _unpriced(offer: VariantOffer) -> Decimal | None:
     return None
 
 
-def _result(view: ProductView, context: PricingContext, facts: CatalogueFacts) -> SearchResult:
+def _result(view: ProductView, pricing: OfferPricing) -> SearchResult:
     gtins = [gtin14_or_none(variant.gtin) for variant in view.variants]
-    entry = next((entry for gtin in gtins if gtin and (entry := facts.entry(gtin))), None)
+    entry = next((entry for gtin in gtins if gtin and (entry := pricing.facts.entry(gtin))), None)
     prices = [
         price.amount
         for variant, gtin14 in zip(view.variants, gtins, strict=True)
         for offer in variant.offers
-        for price in [variant_offer_price(offer, gtin14=gtin14, context=context, facts=facts)]
+        for price in [pricing.price(offer, gtin14 or "")]
         if price.sellable and price.amount is not None
     ]
     images = (entry.images if entry else ()) or view.images
@@ -103,7 +105,7 @@ def _result(view: ProductView, context: PricingContext, facts: CatalogueFacts) -
         image=images[0] if images else None,
         gtin14=next((gtin for gtin in gtins if gtin), None),
         price=min(prices, default=None),
-        currency=context.store.currency,
+        currency=pricing.currency,
         partners=tuple(dict.fromkeys(partner.name for partner, _ in view.products)),
         available=any(
             offer.stock(1) is not Stock.NONE
