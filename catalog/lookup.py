@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from catalog.fanout import OutcomeStatus, PartnerOutcome, PartnerRequest, partners_ask
-from catalog.offers import PartnerItem, ProductView, SellingPrice, product_views
+from catalog.offers import PartnerItem, ProductView, SellingPrice, product_views, unpriced
 from partners.mapping import Availability, Product, lookup_input
 from partners.models import Partner
 from partners.operations import Operation
@@ -63,7 +63,7 @@ def catalog_lookup(
     *,
     code: str,
     partners: Iterable[Partner],
-    selling_price: SellingPrice,
+    selling_price: SellingPrice = unpriced,
     quantity: int = 1,
     refresh: bool = False,
     deadline_seconds: float | None = None,

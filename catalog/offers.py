@@ -84,6 +84,12 @@ class VariantOffer:
 SellingPrice = Callable[[VariantOffer], Decimal | None]
 
 
+def unpriced(offer: VariantOffer) -> Decimal | None:
+    """The price key of offers not priced yet: a page prices them once the catalogue facts of
+    every GTIN in the answers are known, then ranks them again (`catalog.offer_pricing`)."""
+    return None
+
+
 @dataclass(frozen=True)
 class PartnerItem:
     """A partner's product, or its availability answer for `gtin` (the code asked for)."""

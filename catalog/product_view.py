@@ -269,16 +269,11 @@ def _looked_up(
     item would leave it out of every other variant's offers."""
     # With no live partner there is nobody to ask, and no lookup (nor its transaction check).
     result = (
-        catalog_lookup(code=code, partners=partners, selling_price=_unpriced, refresh=refresh)
+        catalog_lookup(code=code, partners=partners, refresh=refresh)
         if partners
         else LookupResult(code=code, gtin14=code, quantity=1, outcomes=(), views=())
     )
     return result, next((view for view in result.views if view.variant(code) is not None), None)
-
-
-def _unpriced(offer: VariantOffer) -> Decimal | None:
-    """The lookup's price key before the catalogue facts are known: see the module docstring."""
-    return None
 
 
 def _variant_choice(

@@ -26,7 +26,7 @@ from django.core import signing
 from django.utils import timezone
 
 from catalog.fanout import PartnerOutcome, PartnerRequest, partners_ask
-from catalog.offers import PartnerItem, ProductView, SellingPrice, product_views
+from catalog.offers import PartnerItem, ProductView, SellingPrice, product_views, unpriced
 from partners.mapping import Product, SearchPage
 from partners.models import Partner
 from partners.operations import Operation
@@ -67,7 +67,7 @@ def catalog_search(
     *,
     query: str,
     partners: Iterable[Partner],
-    selling_price: SellingPrice,
+    selling_price: SellingPrice = unpriced,
     cursor: str | None = None,
     refresh: bool = False,
     deadline_seconds: float | None = None,

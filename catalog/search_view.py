@@ -16,7 +16,7 @@ from decimal import Decimal
 from catalog.catalogue_facts import gtin14_or_none
 from catalog.fanout import OutcomeStatus
 from catalog.offer_pricing import OfferPricing, offer_pricing_for
-from catalog.offers import ProductView, Stock, VariantOffer
+from catalog.offers import ProductView, Stock
 from catalog.product_view import PartnerNote
 from catalog.search import catalog_search, search_query_clean
 from catalog.selectors import partners_live
@@ -58,9 +58,7 @@ def search_page(
     partners = list(partners_live())
     if not partners:
         return SearchPage(query=query, results=(), not_answering=(), next_cursor=None, asked=0)
-    found = catalog_search(
-        query=query, partners=partners, selling_price=_unpriced, cursor=cursor, refresh=refresh
-    )
+    found = catalog_search(query=query, partners=partners, cursor=cursor, refresh=refresh)
     pricing = offer_pricing_for(
         store,
         (
@@ -81,11 +79,6 @@ def search_page(
         next_cursor=found.next_cursor,
         asked=len(found.outcomes),
     )
-
-
-def _unpriced(offer: VariantOffer) -> Decimal | None:
-    """Results are priced once the catalogue facts are known (see the module docstring)."""
-    return None
 
 
 def _result(view: ProductView, pricing: OfferPricing) -> SearchResult:
