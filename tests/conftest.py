@@ -110,6 +110,18 @@ def user_in_role(roles, store):
     return make
 
 
+@pytest.fixture
+def merchandiser_user(user_in_role):
+    return user_in_role(Role.MERCHANDISER, stores=[])
+
+
+@pytest.fixture
+def merchandiser(client, merchandiser_user):
+    """The test client, signed in as a merchandiser (of no store)."""
+    client.force_login(merchandiser_user)
+    return client
+
+
 def database_url(settings_dict: dict) -> str:
     """The URL of the database this test process uses, for a worker in another process."""
     if settings_dict["ENGINE"].endswith("sqlite3"):

@@ -7,6 +7,7 @@ from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName, catalog_default
 from partners.sandbox.servers import SandboxPartners
+from stores.roles import Role
 from tests.partners.conftest import backoff_waits, fresh_sandbox  # noqa: F401 - fixtures
 
 # Partner calls run in worker threads with connections of their own, which see only committed
@@ -51,6 +52,12 @@ def live(onboarded) -> list[Partner]:
     """The four onboarded sandbox partners, by priority (Threadline, Stridewell, Hearth &
     Home, Baywater), as `partners_live()` gives them."""
     return sorted(onboarded.values(), key=lambda partner: partner.priority)
+
+
+@pytest.fixture
+def associate(user_in_role):
+    """An associate of the London store, named: carts and scans show who."""
+    return user_in_role(Role.ASSOCIATE, username="asha")
 
 
 @pytest.fixture

@@ -35,12 +35,6 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
-
-
 def upload(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 

@@ -6,16 +6,9 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import MasterProduct, PricingRule, SupplierItem
-from stores.roles import Role
 from tests.factories import MasterProductFactory, PartnerFactory, ProductGtinFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchandiser(client, user_in_role):
-    client.force_login(user_in_role(Role.MERCHANDISER, stores=[]))
-    return client
 
 
 def test_a_supplier_item_typed_with_an_ean_13_is_kept_as_gtin_14_and_listed_as_ean(merchandiser):

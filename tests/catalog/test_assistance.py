@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from catalog.assistance_services import OPEN_REQUESTS_MAX
 from catalog.models import AssistanceRequest
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from stores.roles import Role
 from tests.catalog.conftest import gtin_carried_by, partner_calls
 
@@ -131,12 +130,6 @@ def test_a_kiosk_cannot_mark_a_request_handled(client, user_in_role, store):
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.handled_at is None
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    demo_catalogue_seed()
-    return onboarded
 
 
 CART_OR_ORDER = re.compile(r"""(?:href|action|hx-get|hx-post)="[^"]*(?:cart|order)""", re.I)

@@ -38,11 +38,6 @@ NOW = timezone.now()
 
 
 @pytest.fixture
-def associate(user_in_role):
-    return user_in_role(Role.ASSOCIATE, username="asha")
-
-
-@pytest.fixture
 def colleague(user_in_role):
     return user_in_role(Role.ASSOCIATE, username="ben")
 

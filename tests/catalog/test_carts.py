@@ -32,11 +32,6 @@ def rule(db):
 
 
 @pytest.fixture
-def associate(user_in_role):
-    return user_in_role(Role.ASSOCIATE, username="asha")
-
-
-@pytest.fixture
 def signed_in(client, associate):
     client.force_login(associate)
     return client

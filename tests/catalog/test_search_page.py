@@ -7,7 +7,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from catalog.search import QUERY_MAX_CHARS
 from partners.models import Partner, PartnerCall
 from partners.services import partner_status_change
@@ -22,12 +21,6 @@ OFFER_PRICE = re.compile(
     r'<strong data-testid="price">GBP (\d+\.\d\d)<'
 )
 RESULT_PRICE = re.compile(r'data-testid="result-price">from GBP (\d+\.\d\d)<')
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    demo_catalogue_seed()
-    return onboarded
 
 
 def search(client, **query) -> str:

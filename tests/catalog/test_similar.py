@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from catalog.product_view import product_page
-from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from catalog.selectors import SIMILAR_PRICE_BAND, catalogue_similar
 from partners.models import PartnerCall
 from stores.roles import Role
@@ -61,12 +60,6 @@ def test_the_catalogue_suggests_nothing_without_a_category():
     listed("Anything", "", {"GBP": "100.00"}, "05000000000028")
 
     assert catalogue_similar(category="", price=Decimal("100.00"), currency="GBP") == []
-
-
-@pytest.fixture
-def priced(onboarded, store):
-    demo_catalogue_seed()
-    return onboarded
 
 
 def similar_of(client, gtin14: str, htmx: bool = True) -> str:

@@ -11,7 +11,6 @@ from partners.sandbox.onboarding import (
 )
 from partners.sandbox.servers import SandboxPartners
 from partners.services import partner_config_import, partner_status_change
-from stores.roles import Role
 
 
 @pytest.fixture(autouse=True)
@@ -27,18 +26,6 @@ def backoff_waits(monkeypatch) -> list[float]:
     waits: list[float] = []
     monkeypatch.setattr(http_client_module, "_shared_client", PartnerHttpClient(sleep=waits.append))
     return waits
-
-
-@pytest.fixture
-def merchandiser_user(user_in_role):
-    return user_in_role(Role.MERCHANDISER, stores=[])
-
-
-@pytest.fixture
-def merchandiser(client, merchandiser_user):
-    """The test client, signed in as a merchandiser (of no store)."""
-    client.force_login(merchandiser_user)
-    return client
 
 
 @pytest.fixture
