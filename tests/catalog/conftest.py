@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from catalog.offers import VariantOffer
 from catalog.sandbox.demo_catalogue import demo_catalogue_seed
@@ -25,6 +26,13 @@ def patient_pages(settings):
 def price_doubled(offer: VariantOffer) -> Decimal | None:
     """A pricing rule simple enough to check by hand: twice the partner's cost."""
     return None if offer.cost is None else offer.cost * 2
+
+
+def page_of(client, gtin: str, **query) -> str:
+    """The product page of `gtin` (any GTIN length) as HTML; it must answer 200."""
+    response = client.get(reverse("catalog:product", args=[gtin.zfill(14)]), query)
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def gtin_carried_by(sandbox: SandboxPartners, *names: PartnerName) -> str:

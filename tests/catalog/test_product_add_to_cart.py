@@ -14,18 +14,12 @@ from catalog.cart_services import LINE_QUANTITY_MAX
 from catalog.models import CartLine, PricingRule
 from partners.sandbox.catalog import PartnerName, catalog_default
 from stores.roles import Role
-from tests.catalog.conftest import gtin_carried_by, partner_calls
+from tests.catalog.conftest import gtin_carried_by, page_of, partner_calls
 
 pytestmark = partner_calls
 
 ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
 ADD_FORM = re.compile(r'<form method="post" action="/cart/add/".*?</form>', re.S)
-
-
-def page_of(client, gtin: str, **query) -> str:
-    response = client.get(reverse("catalog:product", args=[gtin.zfill(14)]), query)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def add_forms(html: str) -> list[dict[str, str]]:

@@ -11,18 +11,12 @@ from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.services import partner_status_change
 from stores.roles import Role
-from tests.catalog.conftest import gtin_carried_by, partner_calls
+from tests.catalog.conftest import gtin_carried_by, page_of, partner_calls
 
 pytestmark = partner_calls
 
 ALL = (PartnerName.THREADLINE, PartnerName.STRIDEWELL, PartnerName.HEARTH, PartnerName.BAYWATER)
 PRICE = re.compile(r'data-testid="price">GBP (\d+\.\d\d)<')
-
-
-def page_of(client, gtin: str, **query) -> str:
-    response = client.get(reverse("catalog:product", args=[gtin.zfill(14)]), query)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def offered_by(html: str) -> list[str]:
