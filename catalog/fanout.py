@@ -16,12 +16,15 @@ Threads and the database:
 - Partner calls must not run inside the page's transaction: the transaction would stay open for
   the length of the slowest partner. `partners_ask` raises `PartnerCallsInTransaction` when
   called inside an atomic block, before anything is sent.
+- The caller's connection runs one query however many partners are asked: their live versions,
+  whose config versions make the cache keys and whose configurations build the adapters. A
+  worker thread builds its partner's adapter from that row, without a query of its own, so its
+  request leaves sooner (the threads' Python work is serialised by the GIL: each query a thread
+  ran before sending delayed every later partner's request).
 - Each worker thread has its own database connections (Django's are per thread): there the
-  adapter reads the partner's live version and the HTTP client writes the `PartnerCall` row of
-  each attempt and takes the partner's concurrency slot. The thread closes them when its call
-  ends, so no connection is left open per thread.
-- The caller's connection runs one query however many partners are asked (their live config
-  versions, for the cache keys). The cache is read and written in the caller's thread only.
+  HTTP client takes the partner's concurrency slot and writes the `PartnerCall` row of each
+  attempt. The thread closes them when its call ends, so no connection is left open per thread.
+  The cache is read and written in the caller's thread only.
 """
 
 from __future__ import annotations
@@ -48,7 +51,6 @@ from catalog.partner_cache import (
 from partners.adapters.base import PartnerAdapter
 from partners.adapters.registry import live_adapter_for
 from partners.http import PartnerCallError
-from partners.live_versions import PartnerNeverLive
 from partners.models import Partner, PartnerLiveVersion
 
 logger = logging.getLogger(__name__)
@@ -141,41 +143,42 @@ def partners_ask(
     unique = list(first_of.values())
     if not unique:
         return []
-    versions = dict(
-        PartnerLiveVersion.objects.filter(partner_id__in=[p.pk for p in unique]).values_list(
-            "partner_id", "config_version"
-        )
-    )
+    lives = {
+        live.partner_id: live
+        for live in PartnerLiveVersion.objects.filter(partner_id__in=[p.pk for p in unique])
+    }
     requests = {partner.pk: request_for(partner) for partner in unique}
     outcomes: dict[int, PartnerOutcome[T]] = {}
     to_ask = []
     for partner in unique:
-        version = versions.get(partner.pk)
-        if version is None:
+        live = lives.get(partner.pk)
+        if live is None:
             outcomes[partner.pk] = PartnerOutcome(
                 partner, OutcomeStatus.NOT_ANSWERING, reason=f"{partner} has never gone live."
             )
             continue
-        key = _key(requests[partner.pk], partner, version)
+        key = _key(requests[partner.pk], partner, live.config_version)
         cached = None if refresh else partner_answer_get(key)
         if cached is None:
             to_ask.append(partner)
         else:
             outcomes[partner.pk] = _answered(partner, cached.answer, cached.fetched_at, True)
     if to_ask:
-        outcomes.update(_ask_concurrently(requests, to_ask, deadline, seconds))
+        outcomes.update(_ask_concurrently(requests, to_ask, lives, deadline, seconds))
     return [outcomes[partner.pk] for partner in unique]
 
 
 def _ask_concurrently(
     requests: dict[int, PartnerRequest[T]],
     partners: list[Partner],
+    lives: dict[int, PartnerLiveVersion],
     deadline: float,
     seconds: float,
 ) -> dict[int, PartnerOutcome[T]]:
     executor = ThreadPoolExecutor(max_workers=len(partners), thread_name_prefix="catalog-partner")
     futures: dict[Future[_Answer | _Failure], Partner] = {
-        executor.submit(_ask_one, requests[partner.pk], partner): partner for partner in partners
+        executor.submit(_ask_one, requests[partner.pk], partner, lives[partner.pk]): partner
+        for partner in partners
     }
     try:
         done, _ = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
@@ -213,16 +216,16 @@ def _ask_concurrently(
     return outcomes
 
 
-def _ask_one(request: PartnerRequest[Any], partner: Partner) -> _Answer | _Failure:
+def _ask_one(
+    request: PartnerRequest[Any], partner: Partner, live: PartnerLiveVersion
+) -> _Answer | _Failure:
     """In a worker thread: never raises, and closes this thread's database connections."""
     try:
-        adapter = live_adapter_for(partner)
+        adapter = live_adapter_for(partner, live)
         answer = request.call(adapter)
         return _Answer(answer, adapter.partner.config_version, timezone.now())
     except PartnerCallError as error:
         return _Failure(error.message)
-    except PartnerNeverLive as error:
-        return _Failure(str(error))
     except Exception:
         # A defect, not the partner's fault: logged in full, while the page still shows the
         # other partners.

@@ -21,7 +21,7 @@ adapter must do the same.
 from collections.abc import Callable
 
 from partners.adapters.base import PartnerAdapter
-from partners.models import Partner
+from partners.models import Partner, PartnerLiveVersion
 
 _ADAPTERS: dict[str, type[PartnerAdapter]] = {}
 
@@ -52,10 +52,14 @@ def adapter_for(partner: Partner) -> PartnerAdapter:
     return adapter_class(partner)
 
 
-def live_adapter_for(partner: Partner) -> PartnerAdapter:
-    from partners.live_versions import partner_served  # which imports this module
+def live_adapter_for(partner: Partner, live: PartnerLiveVersion | None = None) -> PartnerAdapter:
+    """`live` is the partner's live version when the caller has read it already (the
+    catalogue reads all its partners' in one query); else it is read here."""
+    from partners.live_versions import partner_as_served, partner_served  # they import us
 
-    return adapter_for(partner_served(partner))
+    if live is None:
+        return adapter_for(partner_served(partner))
+    return adapter_for(partner_as_served(partner, live))
 
 
 def _load_builtin_adapters() -> None:
