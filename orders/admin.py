@@ -32,8 +32,16 @@ class ReadOnlyMixin:
 
 class PartnerOrderInline(ReadOnlyMixin, admin.TabularInline):
     model = PartnerOrder
-    fields = ["reference", "partner_name", "status", "partner_reference", "attempts",
-              "config_version", "shipping_amount", "idempotency_key"]  # fmt: skip
+    fields = [
+        "reference",
+        "partner_name",
+        "status",
+        "partner_reference",
+        "attempts",
+        "config_version",
+        "shipping_amount",
+        "idempotency_key",
+    ]
     readonly_fields = fields
     extra = 0
 
@@ -47,8 +55,7 @@ class OrderEventInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["number", "store", "status", "customer_name", "total", "currency",
-                    "created_at"]  # fmt: skip
+    list_display = ["number", "store", "status", "customer_name", "total", "currency", "created_at"]
     list_filter = ["status", "store", "delivery_method", "payment_method"]
     list_select_related = ["store"]
     search_fields = ["number", "customer_name", "customer_email", "customer_phone"]
@@ -57,12 +64,47 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = ["lines"]
     fieldsets = [
         (None, {"fields": ["number", "store", "associate", "status", "created_at"]}),
-        ("Customer", {"fields": ["customer_name", "customer_email", "customer_phone",
-                                 "consent_to_email", "note"]}),  # fmt: skip
-        ("Delivery", {"fields": ["delivery_method", "address_line1", "address_line2", "city",
-                                 "region", "postal_code", "country"]}),  # fmt: skip
-        ("Payment", {"fields": ["currency", "prices_include_tax", "subtotal", "shipping_total",
-                                "tax_total", "total", "payment_method", "payment_reference"]}),  # fmt: skip
+        (
+            "Customer",
+            {
+                "fields": [
+                    "customer_name",
+                    "customer_email",
+                    "customer_phone",
+                    "consent_to_email",
+                    "note",
+                ]
+            },
+        ),
+        (
+            "Delivery",
+            {
+                "fields": [
+                    "delivery_method",
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "country",
+                ]
+            },
+        ),
+        (
+            "Payment",
+            {
+                "fields": [
+                    "currency",
+                    "prices_include_tax",
+                    "subtotal",
+                    "shipping_total",
+                    "tax_total",
+                    "total",
+                    "payment_method",
+                    "payment_reference",
+                ]
+            },
+        ),
         ("Lines", {"fields": ["lines"]}),
     ]
 
@@ -74,9 +116,7 @@ class OrderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="Lines")
     def lines(self, order: Order) -> str:
-        rows = OrderLine.objects.filter(partner_order__order=order).select_related(
-            "partner_order"
-        )
+        rows = OrderLine.objects.filter(partner_order__order=order).select_related("partner_order")
         return format_html(
             "<table><tr><th>Partner</th><th>Item</th><th>SKU</th><th>Qty</th><th>Price</th>"
             "<th>Status</th><th>Tracking</th></tr>{}</table>",

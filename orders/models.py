@@ -193,7 +193,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_name}"
+        return f"{self.quantity} x {self.product_name}"
 
     @property
     def total(self) -> Decimal:

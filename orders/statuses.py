@@ -51,7 +51,7 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class IllegalTransition(Exception):  # noqa: N818 -- the name says what happened
+class IllegalTransition(Exception):
     def __init__(self, current: str, to: str) -> None:
         super().__init__(f"Cannot move from {current} to {to}.")
         self.current = current
