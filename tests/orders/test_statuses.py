@@ -70,39 +70,30 @@ def test_line_moves(current, to, legal):
 
 
 @pytest.mark.parametrize(
-    ("current", "reported", "stale"),
+    ("machine", "current", "reported", "stale"),
     [
-        (P.SHIPPED, P.ACCEPTED, True),  # overtaken: 'accepted' arriving after 'shipped'
-        (P.ACCEPTED, P.ACCEPTED, True),  # the same update twice
-        (P.DELIVERED, P.SHIPPED, True),
-        (P.CANCELLED, P.ACCEPTED, True),
-        (P.NEEDS_REVIEW, P.SUBMITTED, True),
-        (P.SUBMITTED, P.ACCEPTED, False),
-        (P.SUBMITTED, P.SHIPPED, False),
-        (P.NEEDS_REVIEW, P.ACCEPTED, False),
-        (P.ACCEPTED, P.SHIPPED, False),
-        (P.SHIPPED, P.DELIVERED, False),
-        (P.ACCEPTED, P.CANCELLED, False),
+        (PARTNER_ORDER, P.SHIPPED, P.ACCEPTED, True),  # 'accepted' arriving after 'shipped'
+        (PARTNER_ORDER, P.ACCEPTED, P.ACCEPTED, True),  # the same update twice
+        (PARTNER_ORDER, P.DELIVERED, P.SHIPPED, True),
+        (PARTNER_ORDER, P.CANCELLED, P.ACCEPTED, True),
+        (PARTNER_ORDER, P.NEEDS_REVIEW, P.SUBMITTED, True),
+        (PARTNER_ORDER, P.SUBMITTED, P.ACCEPTED, False),
+        (PARTNER_ORDER, P.SUBMITTED, P.SHIPPED, False),
+        (PARTNER_ORDER, P.NEEDS_REVIEW, P.ACCEPTED, False),
+        (PARTNER_ORDER, P.ACCEPTED, P.SHIPPED, False),
+        (PARTNER_ORDER, P.SHIPPED, P.DELIVERED, False),
+        (PARTNER_ORDER, P.ACCEPTED, P.CANCELLED, False),
+        (LINE, L.SHIPPED, L.ACCEPTED, True),
+        (LINE, L.SHIPPED, L.SHIPPED, True),
+        (LINE, L.REJECTED, L.ACCEPTED, True),
+        (LINE, L.DELIVERED, L.SHIPPED, True),
+        (LINE, L.PENDING, L.ACCEPTED, False),
+        (LINE, L.ACCEPTED, L.SHIPPED, False),
+        (LINE, L.SHIPPED, L.DELIVERED, False),
     ],
 )
-def test_a_partner_order_report_no_further_along_is_stale(current, reported, stale):
-    assert PARTNER_ORDER.is_stale(current, reported) is stale
-
-
-@pytest.mark.parametrize(
-    ("current", "reported", "stale"),
-    [
-        (L.SHIPPED, L.ACCEPTED, True),
-        (L.SHIPPED, L.SHIPPED, True),
-        (L.REJECTED, L.ACCEPTED, True),
-        (L.DELIVERED, L.SHIPPED, True),
-        (L.PENDING, L.ACCEPTED, False),
-        (L.ACCEPTED, L.SHIPPED, False),
-        (L.SHIPPED, L.DELIVERED, False),
-    ],
-)
-def test_a_line_report_no_further_along_is_stale(current, reported, stale):
-    assert LINE.is_stale(current, reported) is stale
+def test_a_report_no_further_along_is_stale(machine, current, reported, stale):
+    assert machine.is_stale(current, reported) is stale
 
 
 def test_every_legal_move_to_a_status_partners_report_moves_forward():
