@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "stores",
     "partners",
     "catalog",
+    "orders",
 ]
 
 MIDDLEWARE = [
