@@ -167,9 +167,7 @@ class Command(BaseCommand):
 
         return demo_oidc_environment(provider)
 
-    def _announce(
-        self, port: int, sandbox, gateway, provider, tls: DemoTls | None, names
-    ) -> None:
+    def _announce(self, port: int, sandbox, gateway, provider, tls: DemoTls | None, names) -> None:
         partners = ", ".join(f"{partner.name} {partner.base_url}" for partner in sandbox)
         if provider is None:
             logins = (

@@ -41,7 +41,6 @@ from partners.sandbox.http_io import (
     Request,
     RequestHandler,
     Response,
-    Route,
     SandboxHTTPServer,
     json_response,
     match_route,

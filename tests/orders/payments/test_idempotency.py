@@ -8,9 +8,7 @@ import pytest
 from orders.payments.gateway import PaymentRequestInvalid
 
 
-def test_authorising_twice_with_one_key_holds_one_authorisation(
-    gateway, browser, payment_sandbox
-):
+def test_authorising_twice_with_one_key_holds_one_authorisation(gateway, browser, payment_sandbox):
     token = browser.tokenise()
     request = {
         "token": token,
