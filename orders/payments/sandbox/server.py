@@ -268,19 +268,13 @@ class PaymentSandbox:
         with self.ledger.lock:
             held = self.ledger.authorisations.get(request.params["authorisation_id"])
             if held is None:
-                raise LedgerError(404, "not_found", "No such authorisation.")
+                raise LedgerError(
+                    404, "not_found", f"No authorisation {request.params['authorisation_id']}."
+                )
             return json_response(200, held.as_json())
 
     def _capture(self, request: Request) -> Response:
-        amount = self._amount_for(request)
-        return self._idempotent(
-            request,
-            lambda fingerprint: self.ledger.capture(
-                authorisation_id=request.params["authorisation_id"],
-                amount=amount,
-                fingerprint=fingerprint,
-            ),
-        )
+        return self._with_amount(request, self.ledger.capture)
 
     def _void(self, request: Request) -> Response:
         return self._idempotent(
@@ -291,23 +285,22 @@ class PaymentSandbox:
         )
 
     def _refund(self, request: Request) -> Response:
-        amount = self._amount_for(request)
+        return self._with_amount(request, self.ledger.refund)
+
+    def _with_amount(self, request: Request, operation: Callable[..., Answer]) -> Response:
+        """A capture or refund: an amount in its authorisation's currency."""
+        authorisation_id = request.params["authorisation_id"]
+        with self.ledger.lock:
+            held = self.ledger.authorisations.get(authorisation_id)
+        if held is None:
+            raise LedgerError(404, "not_found", f"No authorisation {authorisation_id}.")
+        amount = _amount(_object(request), held.currency)
         return self._idempotent(
             request,
-            lambda fingerprint: self.ledger.refund(
-                authorisation_id=request.params["authorisation_id"],
-                amount=amount,
-                fingerprint=fingerprint,
+            lambda fingerprint: operation(
+                authorisation_id=authorisation_id, amount=amount, fingerprint=fingerprint
             ),
         )
-
-    def _amount_for(self, request: Request) -> Decimal:
-        """The amount of a capture or refund, in its authorisation's currency."""
-        with self.ledger.lock:
-            held = self.ledger.authorisations.get(request.params["authorisation_id"])
-        if held is None:
-            raise LedgerError(404, "not_found", "No such authorisation.")
-        return _amount(_object(request), held.currency)
 
     def _idempotent(self, request: Request, operation: Callable[[str], Answer]) -> Response:
         key = request.headers.get("Idempotency-Key") or ""

@@ -11,7 +11,7 @@ from itertools import count
 
 import pytest
 
-from orders.payments.gateway import Authorisation
+from orders.payments.gateway import Authorisation, PaymentOperation
 from orders.payments.http_gateway import HttpPaymentGateway
 from orders.payments.sandbox.server import DEMO_PUBLIC_KEY, DEMO_SECRET_KEY, PaymentSandbox
 from tests.partners.sandbox.client import Reply, call
@@ -87,17 +87,56 @@ def keys():
     return lambda name="key": f"{name}-{next(numbers)}"
 
 
+@dataclass
+class Payments:
+    """Capture, void and refund an authorisation, each with a fresh idempotency key unless
+    given one: `pay.capture(authorisation, "20.00")`."""
+
+    gateway: HttpPaymentGateway
+    keys: object
+
+    def authorise(
+        self, token: str, amount: str, *, key: str = "", reference: str = "EA-1001-1"
+    ) -> Authorisation:
+        return self.gateway.authorise(
+            token=token,
+            amount=Decimal(amount),
+            currency="GBP",
+            reference=reference,
+            idempotency_key=key or self.keys("authorise"),
+        )
+
+    def capture(self, authorisation: Authorisation, amount: str, key: str = "") -> PaymentOperation:
+        return self.gateway.capture(
+            authorisation_id=authorisation.authorisation_id,
+            amount=Decimal(amount),
+            idempotency_key=key or self.keys("capture"),
+        )
+
+    def refund(self, authorisation: Authorisation, amount: str, key: str = "") -> PaymentOperation:
+        return self.gateway.refund(
+            authorisation_id=authorisation.authorisation_id,
+            amount=Decimal(amount),
+            idempotency_key=key or self.keys("refund"),
+        )
+
+    def void(self, authorisation: Authorisation, key: str = "") -> PaymentOperation:
+        return self.gateway.void(
+            authorisation_id=authorisation.authorisation_id,
+            idempotency_key=key or self.keys("void"),
+        )
+
+
 @pytest.fixture
-def authorised(gateway, browser, keys):
+def pay(gateway, keys) -> Payments:
+    return Payments(gateway, keys)
+
+
+@pytest.fixture
+def authorised(pay, browser):
     """`authorised(amount="50.00", number=…)`: a card tokenised and authorised in GBP."""
 
     def make(amount: str = "50.00", number: str = APPROVED_CARD) -> Authorisation:
-        return gateway.authorise(
-            token=browser.tokenise(number),
-            amount=Decimal(amount),
-            currency="GBP",
-            reference="EA-1001-1",
-            idempotency_key=keys("authorise"),
-        )
+        return pay.authorise(browser.tokenise(number), amount)
 
     return make

@@ -2,7 +2,6 @@
 
 import logging
 import re
-from decimal import Decimal
 
 from orders.payments.sandbox.server import DEMO_PUBLIC_KEY, DEMO_SECRET_KEY
 from tests.orders.payments.conftest import card_fields
@@ -13,29 +12,15 @@ AMEX_CVC = "7391"
 
 
 def test_a_full_flow_logs_every_call_and_no_card_data(
-    caplog, browser, gateway, keys, payment_sandbox
+    pay, caplog, browser, gateway, payment_sandbox
 ):
     caplog.set_level(logging.DEBUG)
     browser.post(card_fields(AMEX, cvc="12"))  # a typing mistake first
     browser.post(card_fields(AMEX[:-1] + "6", cvc=AMEX_CVC))
     token = browser.tokenise(AMEX, cvc=AMEX_CVC)
-    authorisation = gateway.authorise(
-        token=token,
-        amount=Decimal("80.00"),
-        currency="GBP",
-        reference="EA-1001-1",
-        idempotency_key=keys("authorise"),
-    )
-    gateway.capture(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("60.00"),
-        idempotency_key=keys("capture"),
-    )
-    gateway.refund(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("60.00"),
-        idempotency_key=keys("refund"),
-    )
+    authorisation = pay.authorise(token, "80.00")
+    pay.capture(authorisation, "60.00")
+    pay.refund(authorisation, "60.00")
 
     logged = caplog.text
     for secret in (AMEX, AMEX[:-1] + "6", token, DEMO_SECRET_KEY, DEMO_PUBLIC_KEY):

@@ -35,14 +35,10 @@ def test_an_approved_authorisation_holds_the_amount(authorised, payment_sandbox)
     assert [a["id"] for a in payment_sandbox.authorisations()] == [authorisation.authorisation_id]
 
 
-def test_a_full_capture_takes_the_authorised_amount(gateway, authorised, keys, payment_sandbox):
+def test_a_full_capture_takes_the_authorised_amount(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
 
-    capture = gateway.capture(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("50.00"),
-        idempotency_key=keys("capture"),
-    )
+    capture = pay.capture(authorisation, "50.00")
 
     assert capture.kind is PaymentOperationKind.CAPTURE
     assert (capture.amount, capture.currency) == (Decimal("50.00"), "GBP")
@@ -51,47 +47,31 @@ def test_a_full_capture_takes_the_authorised_amount(gateway, authorised, keys, p
     assert held(payment_sandbox, authorisation.authorisation_id)["expires_at"] is None
 
 
-def test_a_partial_capture_takes_only_the_accepted_lines(gateway, authorised, keys):
+def test_a_partial_capture_takes_only_the_accepted_lines(pay, authorised):
     authorisation = authorised("50.00")
 
-    capture = gateway.capture(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("32.50"),
-        idempotency_key=keys("capture"),
-    )
+    capture = pay.capture(authorisation, "32.50")
 
     assert (capture.amount, capture.captured_amount) == (Decimal("32.50"), Decimal("32.50"))
 
 
-def test_capturing_more_than_authorised_is_refused(gateway, authorised, keys, payment_sandbox):
+def test_capturing_more_than_authorised_is_refused(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
 
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.capture(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("50.01"),
-            idempotency_key=keys("capture"),
-        )
+        pay.capture(authorisation, "50.01")
 
     assert refused.value.message == "Cannot capture 50.01: only 50.00 was authorised."
     assert held(payment_sandbox, authorisation.authorisation_id)["status"] == "approved"
     assert payment_sandbox.state()["operations"] == []
 
 
-def test_a_second_capture_is_refused(gateway, authorised, keys, payment_sandbox):
+def test_a_second_capture_is_refused(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
-    gateway.capture(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("20.00"),
-        idempotency_key=keys("capture"),
-    )
+    pay.capture(authorisation, "20.00")
 
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.capture(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("10.00"),
-            idempotency_key=keys("capture"),
-        )
+        pay.capture(authorisation, "10.00")
 
     assert refused.value.message == (
         "The authorisation cannot be captured: it was already captured (refund it instead)."
@@ -99,12 +79,10 @@ def test_a_second_capture_is_refused(gateway, authorised, keys, payment_sandbox)
     assert held(payment_sandbox, authorisation.authorisation_id)["captured_amount"] == "20.00"
 
 
-def test_a_void_releases_an_uncaptured_authorisation(gateway, authorised, keys, payment_sandbox):
+def test_a_void_releases_an_uncaptured_authorisation(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
 
-    void = gateway.void(
-        authorisation_id=authorisation.authorisation_id, idempotency_key=keys("void")
-    )
+    void = pay.void(authorisation)
 
     assert void.kind is PaymentOperationKind.VOID
     assert void.authorisation_status is AuthorisationStatus.VOIDED
@@ -112,60 +90,36 @@ def test_a_void_releases_an_uncaptured_authorisation(gateway, authorised, keys, 
     assert held(payment_sandbox, authorisation.authorisation_id)["status"] == "voided"
 
 
-def test_capture_after_void_is_refused(gateway, authorised, keys, payment_sandbox):
+def test_capture_after_void_is_refused(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
-    gateway.void(authorisation_id=authorisation.authorisation_id, idempotency_key=keys("void"))
+    pay.void(authorisation)
 
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.capture(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("50.00"),
-            idempotency_key=keys("capture"),
-        )
+        pay.capture(authorisation, "50.00")
 
     assert refused.value.message == "The authorisation cannot be captured: it was voided."
     assert held(payment_sandbox, authorisation.authorisation_id)["captured_amount"] == "0"
 
 
-def test_void_after_capture_is_refused(gateway, authorised, keys, payment_sandbox):
+def test_void_after_capture_is_refused(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
-    gateway.capture(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("50.00"),
-        idempotency_key=keys("capture"),
-    )
+    pay.capture(authorisation, "50.00")
 
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.void(authorisation_id=authorisation.authorisation_id, idempotency_key=keys("void"))
+        pay.void(authorisation)
 
     assert "already captured (refund it instead)" in refused.value.message
     assert held(payment_sandbox, authorisation.authorisation_id)["status"] == "captured"
 
 
-def test_refunds_add_up_to_at_most_what_was_captured(gateway, authorised, keys, payment_sandbox):
+def test_refunds_add_up_to_at_most_what_was_captured(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
-    gateway.capture(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("40.00"),
-        idempotency_key=keys("capture"),
-    )
+    pay.capture(authorisation, "40.00")
 
-    first = gateway.refund(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("15.00"),
-        idempotency_key=keys("refund"),
-    )
+    first = pay.refund(authorisation, "15.00")
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.refund(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("25.01"),
-            idempotency_key=keys("refund"),
-        )
-    last = gateway.refund(
-        authorisation_id=authorisation.authorisation_id,
-        amount=Decimal("25.00"),
-        idempotency_key=keys("refund"),
-    )
+        pay.refund(authorisation, "25.01")
+    last = pay.refund(authorisation, "25.00")
 
     assert first.kind is PaymentOperationKind.REFUND
     assert (first.amount, first.refunded_amount) == (Decimal("15.00"), Decimal("15.00"))
@@ -180,15 +134,11 @@ def test_refunds_add_up_to_at_most_what_was_captured(gateway, authorised, keys, 
     ]
 
 
-def test_a_refund_before_capture_is_refused(gateway, authorised, keys, payment_sandbox):
+def test_a_refund_before_capture_is_refused(pay, authorised, payment_sandbox):
     authorisation = authorised("50.00")
 
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.refund(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("5.00"),
-            idempotency_key=keys("refund"),
-        )
+        pay.refund(authorisation, "5.00")
 
     assert refused.value.message == (
         "Only a captured payment can be refunded; this one is approved."
@@ -203,24 +153,12 @@ def test_an_unknown_authorisation_is_not_found(gateway, keys):
     assert missing.value.message == "No authorisation auth_nope."
 
 
-def test_a_token_is_used_once(gateway, browser, keys, payment_sandbox):
+def test_a_token_is_used_once(pay, browser, payment_sandbox):
     token = browser.tokenise()
-    gateway.authorise(
-        token=token,
-        amount=Decimal("10.00"),
-        currency="GBP",
-        reference="EA-1",
-        idempotency_key=keys("authorise"),
-    )
+    pay.authorise(token, "10.00", reference="EA-1")
 
     with pytest.raises(PaymentRequestInvalid) as refused:
-        gateway.authorise(
-            token=token,
-            amount=Decimal("10.00"),
-            currency="GBP",
-            reference="EA-2",
-            idempotency_key=keys("authorise"),
-        )
+        pay.authorise(token, "10.00", reference="EA-2")
 
     assert refused.value.message == "This card token was already used."
     assert len(payment_sandbox.authorisations()) == 1

@@ -38,9 +38,7 @@ def test_the_approving_cards_are_approved(authorised, number, brand):
     ("number", "decline_code"),
     [("4000000000000002", "card_declined"), ("4000000000009995", "insufficient_funds")],
 )
-def test_the_declining_cards_are_declined_and_hold_nothing(
-    authorised, gateway, keys, number, decline_code
-):
+def test_the_declining_cards_are_declined_and_hold_nothing(pay, authorised, number, decline_code):
     authorisation = authorised("12.00", number=number)
 
     assert authorisation.status is AuthorisationStatus.DECLINED
@@ -50,48 +48,32 @@ def test_the_declining_cards_are_declined_and_hold_nothing(
         authorisation.require_approved()
     assert declined.value.message == f"The card was declined ({decline_code})."
     with pytest.raises(PaymentNotAllowed):
-        gateway.capture(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("12.00"),
-            idempotency_key=keys("capture"),
-        )
+        pay.capture(authorisation, "12.00")
 
 
-def test_the_review_card_is_held_and_may_only_be_voided(authorised, gateway, keys):
+def test_the_review_card_is_held_and_may_only_be_voided(pay, authorised):
     authorisation = authorised("12.00", number="4000000000000101")
 
     assert authorisation.status is AuthorisationStatus.REVIEW
     with pytest.raises(PaymentNeedsReview):
         authorisation.require_approved()
     with pytest.raises(PaymentNotAllowed) as refused:
-        gateway.capture(
-            authorisation_id=authorisation.authorisation_id,
-            amount=Decimal("12.00"),
-            idempotency_key=keys("capture"),
-        )
+        pay.capture(authorisation, "12.00")
     assert refused.value.message == (
         "The authorisation cannot be captured: it is held for review (it may only be voided)."
     )
-    void = gateway.void(
-        authorisation_id=authorisation.authorisation_id, idempotency_key=keys("void")
-    )
+    void = pay.void(authorisation)
     assert void.authorisation_status is AuthorisationStatus.VOIDED
 
 
 def test_the_failing_card_is_a_gateway_error_that_holds_nothing(
-    gateway, browser, keys, payment_sandbox
+    pay, gateway, browser, payment_sandbox
 ):
     token = browser.tokenise("4000000000000119")
 
     for _ in range(2):  # the same key again fails again: a 5xx is not remembered
         with pytest.raises(PaymentGatewayUnavailable) as failed:
-            gateway.authorise(
-                token=token,
-                amount=Decimal("12.00"),
-                currency="GBP",
-                reference="EA-1",
-                idempotency_key="po-5-authorise",
-            )
+            pay.authorise(token, "12.00", key="po-5-authorise", reference="EA-1")
         assert failed.value.message == "The gateway failed to process the payment."
         assert failed.value.may_have_been_received is True
     assert payment_sandbox.authorisations() == []
