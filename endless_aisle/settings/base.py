@@ -329,6 +329,28 @@ CATALOG_PARTNER_CACHE_MAX_BYTES = env.int("CATALOG_PARTNER_CACHE_MAX_BYTES", def
 # How long a parked cart waits for its customer to come back before it is deleted.
 CART_PARKED_HOURS = env.int("CART_PARKED_HOURS", default=24)
 
+# --- Payments (docs/payments.md) ---------------------------------------------------------------
+# The card gateway. The defaults are the sandbox gateway `run_demo` serves on loopback, with its
+# public demo keys (orders/payments/sandbox/server.py); production refuses them.
+DEMO_PAYMENT_GATEWAY_PUBLIC_KEY = "pk_sandbox_endless_aisle_demo"
+DEMO_PAYMENT_GATEWAY_SECRET_KEY = "sk_sandbox_endless_aisle_demo_not_secret"  # noqa: S105
+PAYMENT_GATEWAY_URL = env.str("PAYMENT_GATEWAY_URL", default="http://127.0.0.1:8350")
+# The browser's key: it may only turn a card into a token. The secret key never leaves the server.
+PAYMENT_GATEWAY_PUBLIC_KEY = env.str(
+    "PAYMENT_GATEWAY_PUBLIC_KEY", default=DEMO_PAYMENT_GATEWAY_PUBLIC_KEY
+)
+PAYMENT_GATEWAY_SECRET_KEY = env.str(
+    "PAYMENT_GATEWAY_SECRET_KEY", default=DEMO_PAYMENT_GATEWAY_SECRET_KEY
+)
+PAYMENT_GATEWAY_CONNECT_TIMEOUT_SECONDS = env.float(
+    "PAYMENT_GATEWAY_CONNECT_TIMEOUT_SECONDS", default=3.0
+)
+PAYMENT_GATEWAY_READ_TIMEOUT_SECONDS = env.float(
+    "PAYMENT_GATEWAY_READ_TIMEOUT_SECONDS", default=15.0
+)
+# Whether checkout may offer card payment (production: only once a gateway is configured).
+PAYMENT_CARDS_ENABLED = bool(PAYMENT_GATEWAY_URL)
+
 # --- Demo ---------------------------------------------------------------------------------------
 DEMO_SEED_ALLOWED = True
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="endless-aisle-demo")

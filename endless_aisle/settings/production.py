@@ -9,7 +9,11 @@ from django.core.exceptions import ImproperlyConfigured
 from endless_aisle.settings.base import *  # noqa: F403
 from endless_aisle.settings.base import database_config, env
 from endless_aisle.settings.sqs import broker_settings
-from endless_aisle.settings.validation import insecure_settings, oidc_problems
+from endless_aisle.settings.validation import (
+    insecure_settings,
+    oidc_problems,
+    payment_gateway_problems,
+)
 from stores.roles import ROLE_KEYS
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -63,6 +67,12 @@ DEMO_SEED_ALLOWED = False
 DEMO_TLS_CA_CERTIFICATE = ""
 PARTNER_CREDENTIAL_KEYS = env.list("PARTNER_CREDENTIAL_KEYS")
 PARTNER_HOST_ALLOWLIST = env.list("PARTNER_HOST_ALLOWLIST", default=[])
+# Card payments are off until the gateway is configured (then all of it, over https): the
+# sandbox's demo URL and keys are never a production default.
+PAYMENT_GATEWAY_URL = env.str("PAYMENT_GATEWAY_URL", default="")
+PAYMENT_GATEWAY_PUBLIC_KEY = env.str("PAYMENT_GATEWAY_PUBLIC_KEY", default="")
+PAYMENT_GATEWAY_SECRET_KEY = env.str("PAYMENT_GATEWAY_SECRET_KEY", default="")
+PAYMENT_CARDS_ENABLED = bool(PAYMENT_GATEWAY_URL)
 
 _problems = insecure_settings(
     debug=DEBUG,
@@ -81,6 +91,12 @@ _problems += oidc_problems(
     hosted_ui_url=OIDC_HOSTED_UI_URL,  # noqa: F405
     group_roles=OIDC_GROUP_ROLES,  # noqa: F405
     role_keys=ROLE_KEYS,
+)
+_problems += payment_gateway_problems(
+    url=PAYMENT_GATEWAY_URL,
+    public_key=PAYMENT_GATEWAY_PUBLIC_KEY,
+    secret_key=PAYMENT_GATEWAY_SECRET_KEY,
+    demo_keys=(DEMO_PAYMENT_GATEWAY_PUBLIC_KEY, DEMO_PAYMENT_GATEWAY_SECRET_KEY),  # noqa: F405
 )
 if _problems:
     raise ImproperlyConfigured("Refusing to start with insecure settings: " + "; ".join(_problems))

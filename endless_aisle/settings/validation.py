@@ -112,3 +112,30 @@ def oidc_problems(
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
     return problems
+
+
+def payment_gateway_problems(
+    *, url: str, public_key: str, secret_key: str, demo_keys: tuple[str, ...]
+) -> list[str]:
+    """Card payments are all or nothing: once one gateway variable is set, every one must be,
+    the gateway reached over https, with keys of our own (never the sandbox's demo keys)."""
+    required = {
+        "PAYMENT_GATEWAY_URL": url,
+        "PAYMENT_GATEWAY_PUBLIC_KEY": public_key,
+        "PAYMENT_GATEWAY_SECRET_KEY": secret_key,
+    }
+    if not any(required.values()):
+        return []
+    problems = [
+        f"{name} must be set: the payment gateway configuration is incomplete"
+        for name, value in required.items()
+        if not value
+    ]
+    if url and urlsplit(url).scheme != "https":
+        problems.append("PAYMENT_GATEWAY_URL must use https")
+    problems += [
+        f"{name} must be your gateway's key, not the sandbox's demo key"
+        for name in ("PAYMENT_GATEWAY_PUBLIC_KEY", "PAYMENT_GATEWAY_SECRET_KEY")
+        if required[name] in demo_keys
+    ]
+    return problems

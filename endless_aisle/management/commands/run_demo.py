@@ -26,6 +26,8 @@ from endless_aisle.demo_https import (
     network_urls,
 )
 from endless_aisle.queues import queues_ensure
+from orders.payments.sandbox.server import DEMO_PORT as DEMO_GATEWAY_PORT
+from orders.payments.sandbox.server import PaymentSandbox
 from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
 from stores.demo import DEMO_SUPERUSER, DEMO_USERS
 
@@ -78,11 +80,21 @@ class Command(BaseCommand):
                 f"Cannot serve the sandbox partners on ports {sorted(DEMO_PORTS.values())} "
                 f"({error}). Is a demo already running?"
             ) from error
+        try:
+            gateway = self._payment_gateway_start(port, https=https)
+        except OSError as error:
+            sandbox.stop()
+            sqs.stop()
+            raise CommandError(
+                f"Cannot serve the sandbox payment gateway on port {DEMO_GATEWAY_PORT} "
+                f"({error}). Is a demo already running?"
+            ) from error
         provider, web_environment = None, dict(os.environ)
         if oidc:
             try:
                 provider = self._oidc_provider_start(port)
             except OSError as error:
+                gateway.stop()
                 sandbox.stop()
                 sqs.stop()
                 raise CommandError(
@@ -113,7 +125,7 @@ class Command(BaseCommand):
             )
             for name, command in commands.items()
         }
-        self._announce(port, sandbox, provider, tls, names)
+        self._announce(port, sandbox, gateway, provider, tls, names)
         try:
             while all(process.poll() is None for process in processes.values()):
                 time.sleep(0.5)
@@ -125,8 +137,20 @@ class Command(BaseCommand):
             self._stop(processes)
             if provider is not None:
                 provider.stop()
+            gateway.stop()
             sandbox.stop()
             sqs.stop()
+
+    def _payment_gateway_start(self, port: int, *, https: bool) -> PaymentSandbox:
+        """The sandbox card gateway, with the keys the settings give the web process (the demo
+        keys unless PAYMENT_GATEWAY_* say otherwise), taking cards from the demo's pages."""
+        scheme = "https" if https else "http"
+        return PaymentSandbox(
+            port=DEMO_GATEWAY_PORT,
+            public_key=settings.PAYMENT_GATEWAY_PUBLIC_KEY,
+            secret_key=settings.PAYMENT_GATEWAY_SECRET_KEY,
+            allowed_origins=[f"{scheme}://127.0.0.1:{port}", f"{scheme}://localhost:{port}"],
+        ).start()
 
     def _oidc_provider_start(self, port: int):
         # joserfc, which the provider signs with, is a development dependency like moto.
@@ -143,7 +167,7 @@ class Command(BaseCommand):
 
         return demo_oidc_environment(provider)
 
-    def _announce(self, port: int, sandbox, provider, tls: DemoTls | None, names) -> None:
+    def _announce(self, port: int, sandbox, gateway, provider, tls: DemoTls | None, names) -> None:
         partners = ", ".join(f"{partner.name} {partner.base_url}" for partner in sandbox)
         if provider is None:
             logins = (
@@ -168,7 +192,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nEndless Aisle demo: {addresses}\n{logins}\n"
-                f"Sandbox partners: {partners}.\nPress Ctrl-C to stop.\n"
+                f"Sandbox partners: {partners}.\nSandbox card gateway: {gateway.base_url} "
+                "(test cards: docs/payments.md).\nPress Ctrl-C to stop.\n"
             )
         )
 
