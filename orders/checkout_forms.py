@@ -23,8 +23,8 @@ from orders.postal_codes import (
     POSTAL_CODE_MAX_CHARS,
     PostalCodeError,
     postal_code_label,
+    postal_code_missing,
     postal_code_normalised,
-    postal_code_required,
 )
 from orders.regions import REGION_MAX_CHARS, region_code, region_rule
 from orders.shipping_countries import ShippingCountries
@@ -186,9 +186,8 @@ class DeliveryForm(forms.Form):
             if field in data and not data[field]:
                 self.add_error(field, message)
         postal_code = data.get("postal_code", "")
-        label = postal_code_label(country)
-        if not postal_code and postal_code_required(country):
-            self.add_error("postal_code", f"Enter the {label.lower()}.")
+        if not postal_code and (missing := postal_code_missing(country)):
+            self.add_error("postal_code", missing)
         elif "postal_code" in data:
             try:
                 data["postal_code"] = postal_code_normalised(postal_code, country)

@@ -24,7 +24,7 @@ class PostalCodeError(ValueError):
 @dataclass(frozen=True)
 class PostalCodeFormat:
     label: str
-    noun: str  # in a sentence: "a US ZIP code"
+    noun: str  # with its article, for sentences: "a US ZIP code"
     pattern: re.Pattern[str]  # matched against the compacted code
     example: str
     layout: Callable[[re.Match[str]], str]
@@ -44,43 +44,46 @@ _LETTER_IE = "[AC-FHKNPRTV-Y]"
 FORMATS = {
     "GB": PostalCodeFormat(
         "Postcode",
-        "UK postcode",
+        "a UK postcode",
         re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?|GIR)([0-9][A-Z]{2})"),
         "SW1A 1AA",
         _spaced,
     ),
     "IE": PostalCodeFormat(
         "Eircode",
-        "Eircode",
+        "an Eircode",
         re.compile(rf"({_LETTER_IE}[0-9]{{2}}|D6W)([0-9AC-FHKNPRTV-Y]{{4}})"),
         "D02 X285",
         _spaced,
     ),
     "US": PostalCodeFormat(
         "ZIP code",
-        "US ZIP code",
+        "a US ZIP code",
         re.compile(r"([0-9]{5})([0-9]{4})?"),
         "94105 or 94105-1420",
         _hyphenated,
     ),
     "CA": PostalCodeFormat(
         "Postal code",
-        "Canadian postal code",
+        "a Canadian postal code",
         re.compile(rf"([ABCEGHJ-NPRSTVXY][0-9]{_LETTER_CA})([0-9]{_LETTER_CA}[0-9])"),
         "K1A 0B1",
         _spaced,
     ),
     "DE": PostalCodeFormat(
-        "Postal code (PLZ)", "German postal code", re.compile(r"([0-9]{5})"), "10115", _spaced
+        "Postal code (PLZ)", "a German postal code", re.compile(r"([0-9]{5})"), "10115", _spaced
     ),
     "FR": PostalCodeFormat(
-        "Postal code", "French postal code", re.compile(r"([0-9]{5})"), "75001", _spaced
+        "Postal code", "a French postal code", re.compile(r"([0-9]{5})"), "75001", _spaced
     ),
 }
 
 
-def postal_code_required(country: str) -> bool:
-    return country in FORMATS
+def postal_code_missing(country: str) -> str | None:
+    """What to ask for when `country`'s addresses need a code and none was given; None when
+    they need none."""
+    known = FORMATS.get(country)
+    return f"Enter {known.noun}." if known else None
 
 
 def postal_code_label(country: str) -> str:
@@ -105,6 +108,6 @@ def postal_code_normalised(code: str, country: str) -> str:
     match = known.pattern.fullmatch(_SEPARATORS.sub("", typed))
     if match is None:
         raise PostalCodeError(
-            f"“{code.strip()}” is not a {known.noun}: write it like {known.example}."
+            f"“{code.strip()}” is not {known.noun}: write it like {known.example}."
         )
     return known.layout(match)
