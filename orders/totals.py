@@ -12,9 +12,9 @@ Rounding, half up to the currency's minor unit (`catalog.money.money_round`), on
   price is never rounded on its own first);
 - a **shipping charge** is the rule's amount (x items for a per-item rule) x the exchange rate,
   rounded once. The free-shipping threshold is converted but not rounded before comparing;
-- **tax** is computed unrounded on every line and on the shipping charge, summed, and rounded
-  once per partner order. In a tax-inclusive store it is extracted (gross x rate ÷ (100 + rate));
-  in the others it is added (net x rate ÷ 100);
+- **tax** is computed exactly (as fractions) on every line and on the shipping charge, summed,
+  and rounded once per partner order. In a tax-inclusive store it is extracted
+  (gross x rate ÷ (100 + rate)); in the others it is added (net x rate ÷ 100);
 - the partner order's total and the order's totals are sums of rounded amounts, so they add up
   exactly on a receipt.
 
@@ -33,10 +33,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from catalog.money import money_round
-from catalog.pricing import HUNDRED, PricingContext, category_key
+from catalog.pricing import PricingContext, category_key
 from partners.facts import ShippingRule
 
 
@@ -156,14 +157,17 @@ def _partner_order_totals(part: PartnerLines, pricing: PricingContext) -> Partne
         reasons += refused.reasons
     if reasons:
         raise TotalsRefused(reasons)
-    unrounded_tax = sum(
+    # Exact fractions until the one rounding: a share of the shipping charge (a third of it,
+    # say) has no exact Decimal, and a sum of inexact shares could tip a half-cent either way.
+    with_shipping = 1 + Fraction(shipping) / Fraction(lines_total)
+    exact_tax = sum(
         (
-            _tax_in(amount + shipping * amount / lines_total, percent, store.prices_include_tax)
+            _tax_in(Fraction(amount) * with_shipping, Fraction(percent), store.prices_include_tax)
             for amount, percent in zip(amounts, percents, strict=True)
         ),
-        Decimal(0),
+        Fraction(0),
     )
-    tax = money_round(unrounded_tax, currency)
+    tax = money_round(Decimal(exact_tax.numerator) / Decimal(exact_tax.denominator), currency)
     total = lines_total + shipping + (Decimal(0) if store.prices_include_tax else tax)
     return PartnerOrderTotals(
         partner_id=part.partner_id,
@@ -176,10 +180,10 @@ def _partner_order_totals(part: PartnerLines, pricing: PricingContext) -> Partne
     )
 
 
-def _tax_in(amount: Decimal, percent: Decimal, included: bool) -> Decimal:
+def _tax_in(amount: Fraction, percent: Fraction, included: bool) -> Fraction:
     if included:
-        return amount * percent / (HUNDRED + percent)
-    return amount * percent / HUNDRED
+        return amount * percent / (100 + percent)
+    return amount * percent / 100
 
 
 def _shipping_charge(
