@@ -24,8 +24,12 @@ all lines have one). The charge is in the store's prices' terms: gross in a tax-
 net with tax added in the others.
 
 Shipping is charged per partner: "per order" once for the partner's items in the customer's
-order, also for a partner that takes one item per order (ADR 0018), and the same whether the
-parcel goes to the customer or to the store for pickup.
+order (ADR 0018), and the same whether the parcel goes to the customer or to the store for
+pickup. A partner that takes one item per order gets a partner order per line, each paid on its
+own: the partner's one charge (and its free-shipping threshold, judged on all its items) is
+shared among them in whole minor units that add up to it (by items for a per-item charge, by
+amount otherwise; left-over units to the largest remainders), and each such order's tax is
+rounded on its own.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from catalog.money import money_round
+from catalog.money import minor_unit, money_round
 from catalog.pricing import PricingContext, category_key
 from partners.facts import ShippingRule
 
@@ -79,18 +83,21 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class PartnerLines:
-    """One partner's lines in the order."""
+    """One partner's lines in the order. A partner that takes one item per order gets a
+    partner order per line (`Partner.one_item_per_order`)."""
 
     partner_id: int
     partner_name: str
     shipping: ShippingTerms
     lines: tuple[PricedLine, ...]
+    one_item_per_order: bool = False
 
 
 @dataclass(frozen=True)
 class PartnerOrderTotals:
     partner_id: int
-    line_amounts: tuple[Decimal, ...]  # in the order of the lines given
+    line_numbers: tuple[int, ...]  # positions in the partner's `lines` of this order's lines
+    line_amounts: tuple[Decimal, ...]  # in the same order
     lines_total: Decimal
     shipping: Decimal
     shipping_exchange_rate: Decimal | None  # None when nothing was converted
@@ -117,7 +124,7 @@ def checkout_totals(*, parts: Iterable[PartnerLines], pricing: PricingContext) -
     results, reasons = [], []
     for part in parts:
         try:
-            results.append(_partner_order_totals(part, pricing))
+            results += _partner_order_totals(part, pricing)
         except TotalsRefused as refused:
             reasons += refused.reasons
     if reasons:
@@ -134,7 +141,7 @@ def checkout_totals(*, parts: Iterable[PartnerLines], pricing: PricingContext) -
     )
 
 
-def _partner_order_totals(part: PartnerLines, pricing: PricingContext) -> PartnerOrderTotals:
+def _partner_order_totals(part: PartnerLines, pricing: PricingContext) -> list[PartnerOrderTotals]:
     store = pricing.store
     currency = store.currency
     if not part.lines:
@@ -157,27 +164,68 @@ def _partner_order_totals(part: PartnerLines, pricing: PricingContext) -> Partne
         reasons += refused.reasons
     if reasons:
         raise TotalsRefused(reasons)
-    # Exact fractions until the one rounding: a share of the shipping charge (a third of it,
-    # say) has no exact Decimal, and a sum of inexact shares could tip a half-cent either way.
-    with_shipping = 1 + Fraction(shipping) / Fraction(lines_total)
-    exact_tax = sum(
+
+    def totals(numbers: tuple[int, ...], shipping: Decimal) -> PartnerOrderTotals:
+        these = tuple(amounts[n] for n in numbers)
+        tax = _tax(these, [percents[n] for n in numbers], shipping, store.prices_include_tax)
+        tax = money_round(tax, currency)
+        subtotal = sum(these, money_round(Decimal(0), currency))
+        return PartnerOrderTotals(
+            partner_id=part.partner_id,
+            line_numbers=numbers,
+            line_amounts=these,
+            lines_total=subtotal,
+            shipping=shipping,
+            shipping_exchange_rate=rate,
+            tax=tax,
+            total=subtotal + shipping + (Decimal(0) if store.prices_include_tax else tax),
+        )
+
+    if not part.one_item_per_order:
+        return [totals(tuple(range(len(amounts))), shipping)]
+    # One charge for the partner's items, shared among its orders like the goods' tax shares
+    # it: by items for a per-item charge, by amount otherwise.
+    weights = (
+        [line.quantity for line in part.lines]
+        if part.shipping.rule == ShippingRule.PER_ITEM
+        else amounts
+    )
+    shares = _shared(shipping, weights, currency)
+    return [totals((n,), share) for n, share in enumerate(shares)]
+
+
+def _tax(
+    amounts: Sequence[Decimal], percents: Sequence[Decimal], shipping: Decimal, included: bool
+) -> Decimal:
+    """The tax on `amounts` and on `shipping` shared among them by amount, unrounded.
+
+    Exact fractions until the end: a share of the shipping charge (a third of it, say) has no
+    exact Decimal, and a sum of inexact shares could tip a half-cent either way. The one
+    division at the end is exact wherever the result is a half-cent."""
+    with_shipping = 1 + Fraction(shipping) / Fraction(sum(amounts))
+    exact = sum(
         (
-            _tax_in(Fraction(amount) * with_shipping, Fraction(percent), store.prices_include_tax)
+            _tax_in(Fraction(amount) * with_shipping, Fraction(percent), included)
             for amount, percent in zip(amounts, percents, strict=True)
         ),
         Fraction(0),
     )
-    tax = money_round(Decimal(exact_tax.numerator) / Decimal(exact_tax.denominator), currency)
-    total = lines_total + shipping + (Decimal(0) if store.prices_include_tax else tax)
-    return PartnerOrderTotals(
-        partner_id=part.partner_id,
-        line_amounts=amounts,
-        lines_total=lines_total,
-        shipping=shipping,
-        shipping_exchange_rate=rate,
-        tax=tax,
-        total=total,
-    )
+    return Decimal(exact.numerator) / Decimal(exact.denominator)
+
+
+def _shared(amount: Decimal, weights: Sequence[Decimal | int], currency: str) -> list[Decimal]:
+    """`amount` split in proportion to `weights`, in minor units that add up to it exactly:
+    each share rounded down, the units left over going to the largest remainders (the first
+    of equal ones)."""
+    unit = minor_unit(currency)
+    units = int(amount / unit)
+    total_weight = sum(Fraction(w) for w in weights)
+    exact = [units * Fraction(w) / total_weight for w in weights]
+    shares = [int(share) for share in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda n: shares[n] - exact[n])
+    for n in by_remainder[: units - sum(shares)]:
+        shares[n] += 1
+    return [money_round(share * unit, currency) for share in shares]
 
 
 def _tax_in(amount: Fraction, percent: Fraction, included: bool) -> Fraction:

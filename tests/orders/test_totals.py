@@ -52,6 +52,11 @@ def part(shipping: ShippingTerms, *lines: PricedLine, partner_id: int = 1) -> Pa
     return PartnerLines(partner_id, f"Partner {partner_id}", shipping, lines)
 
 
+def one_per_order(shipping: ShippingTerms, *lines: PricedLine) -> PartnerLines:
+    """A partner that takes one item per order: a partner order per line."""
+    return PartnerLines(3, "Partner 3", shipping, lines, one_item_per_order=True)
+
+
 # store, partner orders → per partner order (lines total, shipping, tax, total) and the order's
 # (lines total, shipping, tax, total). Worked out by hand in the comments.
 CASES = {
@@ -129,6 +134,30 @@ CASES = {
         [part(per_order("0.05", "USD"), line(1, "1.00"), line(1, "2.40"), line(1, "1.00"))],
         [("4.40", "0.05", "0.45", "4.90")],
     ),
+    # One charge of 5.00 for the partner's three orders, shared by amount in whole pence that
+    # add up: 1.67, 1.67, 1.66; VAT per order 11.67/6 = 1.945 → 1.95 and 11.66/6 → 1.94.
+    "one item per order, a flat charge shared": (
+        LONDON,
+        [one_per_order(per_order("5.00", "GBP"), *[line(1, "10.00")] * 3)],
+        [
+            ("10.00", "1.67", "1.95", "11.67"),
+            ("10.00", "1.67", "1.95", "11.67"),
+            ("10.00", "1.66", "1.94", "11.66"),
+        ],
+    ),
+    # 3 items x 3.00 = 9.00, shared by items: 6.00 and 3.00;
+    # tax 26.00 x 8.875 % = 2.3075 → 2.31 and 8.00 x 8.875 % = 0.71.
+    "one item per order, a per-item charge shared": (
+        NEW_YORK,
+        [one_per_order(per_item("3.00", "USD"), line(2, "10.00"), line(1, "5.00"))],
+        [("20.00", "6.00", "2.31", "28.31"), ("5.00", "3.00", "0.71", "8.71")],
+    ),
+    # The threshold is judged on all the partner's items: 10.00 + 20.00 ships free.
+    "one item per order, free above the threshold together": (
+        LONDON,
+        [one_per_order(per_order("4.95", "GBP", "25.00"), line(1, "10.00"), line(1, "20.00"))],
+        [("10.00", "0.00", "1.67", "10.00"), ("20.00", "0.00", "3.33", "20.00")],
+    ),
     # Yen: 3 x 333 = 999; tax 999 x 10/110 = 90.82 → 91, in whole yen.
     "currency without decimals": (
         TOKYO,
@@ -167,6 +196,7 @@ def test_what_the_order_records():
         partner_orders=(
             PartnerOrderTotals(
                 partner_id=7,
+                line_numbers=(0, 1),
                 line_amounts=(D("49.98"), D("0.34")),
                 lines_total=D("50.32"),
                 shipping=D("4.25"),
@@ -176,6 +206,7 @@ def test_what_the_order_records():
             ),
             PartnerOrderTotals(
                 partner_id=8,
+                line_numbers=(0,),
                 line_amounts=(D("12.00"),),
                 lines_total=D("12.00"),
                 shipping=D("4.95"),
@@ -221,3 +252,11 @@ def test_shipping_terms_are_read_from_the_partner():
     )
 
     assert ShippingTerms.of(partner) == per_order("4.95", "GBP", free_above="50.00")
+
+
+def test_a_one_item_per_order_partner_has_an_order_per_line():
+    totals = checkout_totals(
+        parts=[one_per_order(FREE, line(1, "10.00"), line(2, "5.00"))], pricing=LONDON
+    )
+
+    assert [(p.partner_id, p.line_numbers) for p in totals.partner_orders] == [(3, (0,)), (3, (1,))]
