@@ -317,3 +317,13 @@ def test_delivery_to_the_customer_is_refused_when_the_partners_share_no_country(
             "Hearth ships to IE."
         ]
     }
+
+
+def test_the_postal_code_and_region_are_labelled_for_the_country_chosen():
+    us, store_country = delivery_form({"country": "US"}), delivery_form({})
+
+    assert (us.fields["postal_code"].label, us.fields["region"].label) == ("ZIP code", "State")
+    assert (
+        store_country.fields["postal_code"].label,
+        store_country.fields["region"].label,
+    ) == ("Postcode", "County")
