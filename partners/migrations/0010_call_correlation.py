@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0009_partner_facts'),
+        ("partners", "0009_partner_facts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partnercall',
-            name='correlation',
-            field=models.CharField(blank=True, help_text="The caller's opaque reference for the call, e.g. an order's idempotency key.", max_length=64),
+            model_name="partnercall",
+            name="correlation",
+            field=models.CharField(
+                blank=True,
+                help_text="The caller's opaque reference for the call, e.g. an order's idempotency key.",
+                max_length=64,
+            ),
         ),
     ]
