@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.orders.pipeline_fixtures
 """Checkout in one transaction, over the sandbox partners (real HTTP re-pricing)."""
 
 import uuid
@@ -20,10 +21,7 @@ from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_checkout_writes_the_order_its_partner_orders_lines_outbox_and_events(
-    cart_of, checkout, settings
-):
-    settings.SQS_ENDPOINT_URL = settings.SQS_ENDPOINT_URL  # the test broker: publish works
+def test_checkout_writes_the_order_its_partner_orders_lines_outbox_and_events(cart_of, checkout):
     cart = cart_of(("threadline", 0), ("baywater", 0), ("baywater", 1))
 
     order = checkout(cart)
