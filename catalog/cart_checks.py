@@ -17,6 +17,7 @@ from decimal import Decimal
 from catalog.models import MONEY_DIGITS, MONEY_PLACES, PRODUCT_NAME_MAX_LENGTH, CartLine
 from catalog.offer_pricing import OfferPricing
 from catalog.offers import ProductView, Stock, VariantOffer
+from catalog.pricing import Money
 
 ATTRIBUTES_MAX = 8
 ATTRIBUTE_NAME_MAX_CHARS = 40
@@ -45,6 +46,12 @@ class LineCheck:
     delivery_date: date | None = None
     problem: str = Problem.NONE
     reason: str = ""
+    # For checkout's snapshot and tax: the partner's cost as it charges it (never shown to
+    # associates, hence out of the repr), the rate it converts at, the item's category.
+    unit_cost: Decimal | None = field(default=None, repr=False)
+    cost_currency: str = ""
+    exchange_rate: Decimal | None = None
+    category: str = ""
 
     @property
     def orderable(self) -> bool:
@@ -99,6 +106,7 @@ def line_check(
         )
     available = offer.available_quantity
     days = offer.delivery_days
+    cost = _offer_cost(offer, pricing, gtin14)
     return LineCheck(
         unit_price=price.amount,
         currency=currency,
@@ -112,7 +120,25 @@ def line_check(
         delivery_date=offer.delivery_date,
         problem=problem,
         reason=reason,
+        unit_cost=cost.amount if cost is not None else None,
+        cost_currency=cost.currency if cost is not None else "",
+        exchange_rate=price.exchange_rate,
+        category=(entry.category if entry is not None and entry.category else None)
+        or (offer.product.category if offer.product else None)
+        or "",
     )
+
+
+def _offer_cost(offer: VariantOffer, pricing: OfferPricing, gtin14: str) -> Money | None:
+    """The partner's cost of one, in its currency: as its answer says, else the supplier
+    item's agreed cost (as pricing takes it)."""
+    if offer.cost is not None and offer.currency:
+        try:
+            return Money(offer.cost, offer.currency)
+        except ValueError:
+            pass
+    terms = pricing.facts.supplier_item(offer.partner.pk, gtin14)
+    return terms.cost if terms is not None else None
 
 
 def attributes_bounded(attributes: Mapping[str, str]) -> dict[str, str]:

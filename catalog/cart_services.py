@@ -21,6 +21,7 @@ Decisions where the issue is silent:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -213,9 +214,23 @@ def carts_parked_expire(*, now: datetime | None = None) -> int:
     return by_model.get(Cart._meta.label, 0)
 
 
+@dataclass(frozen=True)
+class CartRepricing:
+    """What a re-check found: the changes in words, and each re-checked line's check by line
+    id (a line whose partner did not answer has none)."""
+
+    changes: list[CartChange]
+    checks: dict[int, LineCheck]
+
+
 def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
+    """`cart_reprice`'s changes, in words."""
+    return cart_reprice(cart=cart, refresh=refresh).changes
+
+
+def cart_reprice(*, cart: Cart, refresh: bool = False) -> CartRepricing:
     """Ask the partners again about every line of `cart` (through the cache unless `refresh`)
-    and bring prices, stock and delivery up to date; the changes, in words.
+    and bring prices, stock and delivery up to date; the changes, and each line's check.
 
     One fan-out for the whole cart: each partner is asked for all its lines in one request
     (one after another in that partner's thread), every partner at once, so the wait is that of
@@ -223,7 +238,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
     partner not answering keeps its lines as they were, with the reason shown."""
     lines = list(cart.lines.select_related("partner").order_by("pk"))
     if not lines:
-        return []
+        return CartRepricing(changes=[], checks={})
     store = cart.store
     live = {
         partner.pk: partner
@@ -258,6 +273,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
     today = timezone.localdate()
     changes: list[CartChange] = []
     checked: list[CartLine] = []
+    checks: dict[int, LineCheck] = {}
     for partner_id, partner_lines in by_partner.items():
         outcome = outcomes.get(partner_id)
         partner = partner_lines[0].partner
@@ -271,6 +287,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
                 )
                 for line in partner_lines:
                     changes += _changes(line, check_for_all)
+                    checks[line.pk] = check_for_all
                     checked.append(_line_apply(line, check_for_all, line.checked_at))
                 continue
             changes.append(
@@ -309,6 +326,7 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
                 partner_name=partner.name,
             )
             changes += _changes(line, check)
+            checks[line.pk] = check
             checked.append(_line_apply(line, check, outcome.fetched_at or timezone.now()))
     if checked:
         with transaction.atomic():
@@ -333,7 +351,8 @@ def cart_recheck(*, cart: Cart, refresh: bool = False) -> list[CartChange]:
                 [line for line in checked if line.pk not in stale], LINE_CHECKED_FIELDS
             )
         changes = [change for change in changes if change.line_id not in stale]
-    return changes
+        checks = {pk: check for pk, check in checks.items() if pk not in stale}
+    return CartRepricing(changes=changes, checks=checks)
 
 
 LINE_CHECKED_FIELDS = [

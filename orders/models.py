@@ -98,6 +98,9 @@ class Order(models.Model):
     payment_reference = models.CharField(
         max_length=120, blank=True, help_text="The till receipt, or the payment gateway's."
     )
+    till_amount = money_field(
+        null=True, blank=True, help_text="What the till took (till payments): the order's total."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -143,6 +146,9 @@ class PartnerOrder(models.Model):
     partner_reference = models.CharField(max_length=120, blank=True)
     shipping_amount = money_field(default=Decimal(0))
     attempts = models.PositiveIntegerField(default=0)
+    # A worker sending it holds it until then; after, a redelivered message may take it over
+    # (the worker died mid-call). Below the SQS visibility timeout, like the task time limit.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     config_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="The partner's configuration version it was sent with."
     )
@@ -277,3 +283,59 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = "published" if self.published_at else "unpublished"
         return f"{self.queue} for {self.partner_order_id} ({state})"
+
+
+class CardPayment(models.Model):
+    """The card authorisation of one partner order, as the gateway last told us. Only the
+    gateway's ids, the card's brand and last four digits and amounts: never a card number,
+    expiry or CVC (the browser sends those to the gateway, docs/payments.md)."""
+
+    class Status(models.TextChoices):
+        AUTHORISED = "authorised", "Authorised"
+        CAPTURED = "captured", "Captured"
+        PARTIALLY_CAPTURED = "partially_captured", "Partially captured"
+        VOIDED = "voided", "Voided"
+        REFUNDED = "refunded", "Refunded"
+        FAILED = "failed", "Failed"
+
+    partner_order = models.OneToOneField(
+        PartnerOrder, on_delete=models.CASCADE, related_name="card_payment"
+    )
+    authorisation_id = models.CharField(max_length=120, unique=True)
+    brand = models.CharField(max_length=30)
+    last4 = models.CharField("last four digits", max_length=4)
+    currency = models.CharField(max_length=3)
+    amount_authorised = money_field()
+    amount_captured = money_field(default=Decimal(0))
+    amount_refunded = money_field(default=Decimal(0))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AUTHORISED)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the hold lapses; empty once nothing is held."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            *not_negative(
+                "amount_authorised", "amount_captured", "amount_refunded", model="card_payment"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_captured__lte=models.F("amount_authorised")),
+                name="card_payment_captured_lte_authorised",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=models.F("amount_captured")),
+                name="card_payment_refunded_lte_captured",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="authorised"),
+                name="card_payment_held_expiry_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}: {self.get_status_display()}"

@@ -132,6 +132,18 @@ def order_line_transition(
     return line
 
 
+def order_event_append(
+    order: Order,
+    event_type: EventType,
+    actor: Actor,
+    data: dict[str, Any],
+    *,
+    partner_order: PartnerOrder | None = None,
+) -> OrderEvent:
+    """Append an event to `order`, in the caller's transaction (checkout, placement)."""
+    return _event_append(order, event_type, actor, data, partner_order=partner_order)
+
+
 def _order_locked(**lookup: Any) -> Order:
     # of=("self",): lock the order row only, not the rows joined to find it.
     return Order.objects.select_for_update(of=("self",)).get(**lookup)

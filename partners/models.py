@@ -433,6 +433,9 @@ class PartnerLiveVersion(models.Model):
         return f"{self.partner} v{self.config_version} (live)"
 
 
+CORRELATION_MAX_LENGTH = 64
+
+
 class PartnerCall(models.Model):
     """One outbound call: what, how long, how it ended. No secrets and no customer data."""
 
@@ -474,6 +477,11 @@ class PartnerCall(models.Model):
     error = models.CharField(max_length=500, blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     config_version = models.PositiveIntegerField()
+    correlation = models.CharField(
+        max_length=CORRELATION_MAX_LENGTH,
+        blank=True,
+        help_text="The caller's opaque reference for the call, e.g. an order's idempotency key.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -278,7 +278,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.carts_parked_expire_due",
         "schedule": 15 * 60,
     },
+    "orders-outbox-sweep": {"task": "orders.outbox_sweep", "schedule": 60},
+    "orders-dead-letters-record": {"task": "orders.dead_letters_record", "schedule": 60},
 }
+# --- The order pipeline (docs/order-pipeline.md) ---
+ORDER_PLACEMENT_MAX_ATTEMPTS = env.int("ORDER_PLACEMENT_MAX_ATTEMPTS", default=6)
+ORDER_PLACEMENT_BACKOFF_SECONDS = env.float("ORDER_PLACEMENT_BACKOFF_SECONDS", default=2.0)
+ORDER_OUTBOX_SWEEP_AFTER_SECONDS = env.int("ORDER_OUTBOX_SWEEP_AFTER_SECONDS", default=120)
 
 # --- Partners -----------------------------------------------------------------------------------
 # Fernet keys, newest first. The demo key below is public: production requires its own.

@@ -204,6 +204,7 @@ class DeclarativeAdapter(PartnerAdapter):
             content_type=content_type,
             idempotent=config.operation in IDEMPOTENT_OPERATIONS,
             accepted_statuses=set(config.accepted_statuses),
+            correlation=idempotency_key or "",
         )
         trace.status, trace.latency_ms = response.status, response.elapsed_ms
         trace.raw_body = response.body[:RAW_BODY_SHOWN].decode("utf-8", "replace")

@@ -16,7 +16,7 @@ import logging
 from typing import Protocol
 
 from partners.http.connection import PartnerConnection
-from partners.models import PartnerCall
+from partners.models import CORRELATION_MAX_LENGTH, PartnerCall
 
 logger = logging.getLogger("partners.http")
 
@@ -44,6 +44,7 @@ def call_record(
     delivery: str,
     status_code: int | None,
     error: str = "",
+    correlation: str = "",
 ) -> int:
     """Write the row and the log line (INFO when the partner answered, else WARNING); the
     row's id, so the caller can correct the outcome once it has read the body."""
@@ -59,6 +60,7 @@ def call_record(
         error=error[:500],
         attempt=attempt,
         config_version=connection.config_version,
+        correlation=correlation[:CORRELATION_MAX_LENGTH],
     )
     logger.log(
         logging.INFO if outcome in ANSWERED_OUTCOMES and not error else logging.WARNING,

@@ -139,6 +139,7 @@ class _Call:
     content_type: str | None
     accepted_statuses: frozenset[int]
     idempotent: bool
+    correlation: str = ""
 
     @property
     def budget(self) -> CallBudget:
@@ -219,6 +220,7 @@ class PartnerHttpClient:
         idempotent: bool,
         accepted_statuses: Collection[int] = frozenset(),
         deadline: float | None = None,
+        correlation: str = "",
     ) -> PartnerResponse:
         """Send one request to the partner and return its answer, or raise PartnerCallError.
 
@@ -230,6 +232,8 @@ class PartnerHttpClient:
         by an OAuth2 partner is sent once more with a fresh token whatever `idempotent` says,
         since the partner did not act on it. `deadline` (time.monotonic) ends the operation
         earlier than the partner's own worst case, e.g. the attempt a token fetch is part of.
+        `correlation` is an opaque reference the caller finds its calls by in the call log
+        (the order pipeline's idempotency key); it is never sent.
         """
         if not path.startswith("/") or "?" in path or "#" in path:
             raise ValueError("path must start with '/' and hold no query string: pass query=.")
@@ -244,6 +248,7 @@ class PartnerHttpClient:
             content_type=content_type,
             accepted_statuses=frozenset(accepted_statuses),
             idempotent=idempotent,
+            correlation=correlation,
         )
         started = time.monotonic()
         budget = call.budget
@@ -299,6 +304,7 @@ class PartnerHttpClient:
             method=call.method,
             path=call.path,
             attempt=progress.attempt,
+            correlation=call.correlation,
         )
         try:
             answer = self._attempt(call, progress, deadline)

@@ -1,0 +1,134 @@
+"""Card payments after checkout: capture what a partner accepted, void what it did not.
+
+Gateway calls run outside any transaction; each result is recorded in a short one after. Every
+call has a key derived from the partner order's idempotency key, so settling again (a task run
+twice, a retry after a timeout) repeats the same call and the gateway answers it once.
+
+Partial capture (docs/order-pipeline.md): a partner order's authorisation covers its lines,
+their shipping share and tax. When some lines are rejected, the capture is the authorised
+amount in proportion to the accepted lines' share of the lines' amounts, rounded once to the
+currency (shipping and tax are shared by amount, as `orders.totals` shares them); the rest is
+released by the gateway with the capture.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.money import money_round
+from orders.events import EventType
+from orders.models import CardPayment, OrderLine, PartnerOrder
+from orders.payments.gateway import Authorisation, AuthorisationStatus, PaymentError
+from orders.payments.http_gateway import payment_gateway
+from orders.services import order_event_append
+from orders.statuses import LineStatus, PartnerOrderStatus
+
+logger = logging.getLogger(__name__)
+
+CAPTURABLE = frozenset(
+    {PartnerOrderStatus.ACCEPTED, PartnerOrderStatus.SHIPPED, PartnerOrderStatus.DELIVERED}
+)
+RELEASABLE = frozenset(
+    {PartnerOrderStatus.REJECTED, PartnerOrderStatus.FAILED, PartnerOrderStatus.CANCELLED}
+)
+
+
+def authorisations_void(authorisations: Iterable[Authorisation]) -> None:
+    """Release authorisations checkout made before it stopped. Best effort: a hold that cannot
+    be voided now lapses at its expiry; logged without amounts or card data."""
+    gateway = payment_gateway()
+    for authorisation in authorisations:
+        if authorisation.status not in (AuthorisationStatus.APPROVED, AuthorisationStatus.REVIEW):
+            continue
+        try:
+            gateway.void(
+                authorisation_id=authorisation.authorisation_id,
+                idempotency_key=f"{authorisation.authorisation_id}-checkout-void",
+            )
+        except PaymentError as error:
+            logger.warning("void after a stopped checkout failed: %s", type(error).__name__)
+
+
+def capture_amount(authorised: Decimal, lines: Iterable[OrderLine], currency: str) -> Decimal:
+    """The part of `authorised` the accepted lines stand for (module docstring)."""
+    lines = list(lines)
+    goods = sum((line.total for line in lines), Decimal(0))
+    accepted = sum((line.total for line in lines if line.status != LineStatus.REJECTED), Decimal(0))
+    if not goods or accepted == goods:
+        return authorised
+    return money_round(authorised * accepted / goods, currency)
+
+
+def partner_order_payment_settle(*, partner_order_id: int) -> CardPayment | None:
+    """Capture or void the partner order's card payment as its status says; nothing while it
+    is still being placed, for a till payment or when settled already. Raises PaymentError
+    when the gateway could not be reached (the caller retries: the keys make it safe)."""
+    payment = (
+        CardPayment.objects.select_related("partner_order__order")
+        .filter(partner_order_id=partner_order_id, status=CardPayment.Status.AUTHORISED)
+        .first()
+    )
+    if payment is None:
+        return None
+    partner_order = payment.partner_order
+    gateway = payment_gateway()
+    key = str(partner_order.idempotency_key)
+    if partner_order.status in CAPTURABLE:
+        amount = capture_amount(
+            payment.amount_authorised, partner_order.lines.all(), payment.currency
+        )
+        if amount > 0:
+            operation = gateway.capture(
+                authorisation_id=payment.authorisation_id,
+                amount=amount,
+                idempotency_key=f"{key}-capture",
+            )
+            return _recorded(
+                payment,
+                CardPayment.Status.CAPTURED
+                if operation.captured_amount == payment.amount_authorised
+                else CardPayment.Status.PARTIALLY_CAPTURED,
+                EventType.PAYMENT_CAPTURED,
+                captured=operation.captured_amount,
+            )
+    if partner_order.status in RELEASABLE or partner_order.status in CAPTURABLE:
+        gateway.void(authorisation_id=payment.authorisation_id, idempotency_key=f"{key}-void")
+        return _recorded(payment, CardPayment.Status.VOIDED, EventType.PAYMENT_VOIDED)
+    return None
+
+
+@transaction.atomic
+def _recorded(
+    payment: CardPayment,
+    status: CardPayment.Status,
+    event: EventType,
+    *,
+    captured: Decimal = Decimal(0),
+) -> CardPayment:
+    locked = CardPayment.objects.select_for_update().get(pk=payment.pk)
+    if locked.status != CardPayment.Status.AUTHORISED:
+        return locked  # another run recorded the same gateway answer first
+    locked.status = status
+    locked.amount_captured = captured
+    locked.expires_at = None
+    locked.save()
+    partner_order = PartnerOrder.objects.get(pk=payment.partner_order_id)
+    order_event_append(
+        partner_order.order,
+        event,
+        "system",
+        {
+            "authorised": locked.amount_authorised,
+            "captured": captured,
+            "released": locked.amount_authorised - captured,
+            "currency": locked.currency,
+            "at": timezone.now(),
+        },
+        partner_order=partner_order,
+    )
+    return locked

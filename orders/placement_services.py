@@ -1,0 +1,415 @@
+"""Placing a partner order with its partner, exactly once (docs/order-pipeline.md).
+
+Three steps, no transaction or lock held across the partner call:
+1. claim: pending → submitted (or take over a submitted one whose claim lapsed), attempts + 1,
+   committed before anything is sent. A worker finding it claimed by another does nothing.
+2. call the partner through its live adapter with our idempotency key and reference.
+3. record the outcome in a new transaction: accepted / rejected per line, or retry later,
+   or failed after the last attempt, or needs review when a partner that cannot recognise a
+   repeat may have received it. Every attempt appends an OrderEvent.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders.events import EventType
+from orders.models import Order, OrderLine, PartnerOrder
+from orders.outbox import outbox_publish
+from orders.services import (
+    Actor,
+    order_event_append,
+    order_line_transition,
+    partner_order_transition,
+)
+from orders.statuses import LineStatus, PartnerOrderStatus
+from partners.adapters.registry import live_adapter_for
+from partners.http.errors import (
+    Delivery,
+    PartnerCallError,
+    PartnerHttpError,
+    PartnerRateLimited,
+)
+from partners.mapping import OrderConfirmation
+from partners.mapping.canonical import Address, Contact, OrderRequest
+from partners.mapping.canonical import OrderLine as RequestLine
+from partners.models import Partner
+
+P = PartnerOrderStatus
+WORKER = "worker"
+
+
+class Outcome(enum.StrEnum):
+    NOTHING_TO_DO = "nothing_to_do"  # placed already, or another worker is sending it
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RETRY = "retry"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Placement:
+    outcome: Outcome
+    retry_in: float | None = None  # seconds, for RETRY
+
+
+@dataclass(frozen=True)
+class _Claim:
+    partner_order: PartnerOrder
+    resend: bool
+
+
+def partner_order_place(*, partner_order_id: int) -> Placement:
+    """Claim, send and record one attempt (module docstring)."""
+    claim = _claim(partner_order_id)
+    if isinstance(claim, Placement):
+        return claim
+    partner_order = claim.partner_order
+    started = time.monotonic()
+    try:
+        adapter = live_adapter_for(partner_order.partner)
+        confirmation = adapter.place_order(_request(partner_order), resend=claim.resend)
+    except PartnerCallError as error:
+        return _failure_recorded(partner_order, error, _ms_since(started))
+    except ValueError as error:
+        # The order does not fit the partner (order_fits_partner): sending again won't help.
+        return _finished(partner_order, P.FAILED, _attempt(str(error), Delivery.NOT_SENT, started))
+    return _confirmation_recorded(partner_order, confirmation, _ms_since(started))
+
+
+@transaction.atomic
+def _claim(partner_order_id: int) -> _Claim | Placement:
+    Order.objects.select_for_update(of=("self",)).get(partner_orders=partner_order_id)
+    partner_order = (
+        PartnerOrder.objects.select_for_update(of=("self",))
+        .select_related("order", "partner")
+        .get(pk=partner_order_id)
+    )
+    now = timezone.now()
+    if partner_order.status == P.PENDING:
+        resend = partner_order.attempts > 0  # a manager's retry of a failed order
+        partner_order_transition(partner_order_id=partner_order_id, to=P.SUBMITTED, actor=WORKER)
+    elif partner_order.status == P.SUBMITTED:
+        if partner_order.claimed_until is not None and partner_order.claimed_until > now:
+            return Placement(Outcome.NOTHING_TO_DO)  # another worker is sending it
+        if (
+            partner_order.claimed_until is not None
+            and partner_order.partner.deduplication == Partner.Deduplication.NONE
+        ):
+            # The claim lapsed mid-call (the worker died): it may have been received.
+            partner_order_transition(
+                partner_order_id=partner_order_id,
+                to=P.NEEDS_REVIEW,
+                actor=WORKER,
+                data={"reason": "A worker stopped while sending it: it may have been received."},
+            )
+            return Placement(Outcome.NEEDS_REVIEW)
+        resend = True
+    else:
+        return Placement(Outcome.NOTHING_TO_DO)
+    lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    PartnerOrder.objects.filter(pk=partner_order_id).update(
+        attempts=partner_order.attempts + 1,
+        claimed_until=now + lease,
+        config_version=partner_order.partner.config_version,
+    )
+    partner_order.refresh_from_db()
+    return _Claim(partner_order, resend)
+
+
+def _request(partner_order: PartnerOrder) -> OrderRequest:
+    order = partner_order.order
+    return OrderRequest(
+        reference=partner_order.reference,
+        idempotency_key=str(partner_order.idempotency_key),
+        lines=tuple(
+            RequestLine(
+                partner_sku=line.partner_sku or None,
+                gtin=line.gtin or None,
+                quantity=line.quantity,
+                unit_cost=line.unit_cost,
+                currency=line.cost_currency,
+            )
+            for line in partner_order.lines.order_by("pk")
+        ),
+        ship_to=Address(
+            name=order.customer_name,
+            line1=order.address_line1,
+            line2=order.address_line2 or None,
+            city=order.city,
+            region=order.region or None,
+            postal_code=order.postal_code,
+            country=str(order.country),
+        ),
+        customer=Contact(
+            name=order.customer_name,
+            email=order.customer_email or None,
+            phone=order.customer_phone or None,
+        ),
+    )
+
+
+def _attempt(
+    outcome: str,
+    delivery: str,
+    started: float | None = None,
+    *,
+    latency_ms: int | None = None,
+    status_code: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "outcome": outcome,
+        "status_code": status_code,
+        "latency_ms": latency_ms if latency_ms is not None else _ms_since(started),
+        "may_have_been_received": delivery != Delivery.NOT_SENT,
+        "delivery": delivery,
+    }
+
+
+def _failure_recorded(
+    partner_order: PartnerOrder, error: PartnerCallError, latency_ms: int
+) -> Placement:
+    attempt = _attempt(
+        f"{error.outcome}: {error.message}"[:300],
+        error.delivery,
+        latency_ms=latency_ms,
+        status_code=error.status_code,
+    )
+    no_dedupe = partner_order.partner.deduplication == Partner.Deduplication.NONE
+    if isinstance(error, PartnerHttpError) and error.status_code and error.status_code < 500:
+        return _finished(partner_order, P.REJECTED, attempt, reason=error.message)
+    unusable_answer = error.delivery == Delivery.ANSWERED and not error.transient
+    if no_dedupe and (error.delivery == Delivery.UNKNOWN or unusable_answer):
+        return _finished(partner_order, P.NEEDS_REVIEW, attempt)
+    if error.delivery == Delivery.NOT_SENT and not error.transient:
+        return _finished(partner_order, P.FAILED, attempt)  # a setting to fix, then retry
+    if partner_order.attempts >= settings.ORDER_PLACEMENT_MAX_ATTEMPTS:
+        return _finished(partner_order, P.FAILED, attempt)
+    retry_in = backoff_seconds(partner_order.attempts)
+    if isinstance(error, PartnerRateLimited) and error.retry_after is not None:
+        retry_in = min(max(retry_in, error.retry_after), backoff_cap_seconds())
+    with transaction.atomic():
+        PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
+        _attempt_event(partner_order, {**attempt, "retry_in_seconds": round(retry_in, 3)})
+    return Placement(Outcome.RETRY, retry_in)
+
+
+def backoff_cap_seconds() -> float:
+    # A countdown waits unacknowledged in the worker: it must end before SQS redelivers.
+    return settings.SQS_VISIBILITY_TIMEOUT / 2
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter in its upper half, capped below the visibility
+    timeout."""
+    ceiling = min(
+        settings.ORDER_PLACEMENT_BACKOFF_SECONDS * 2 ** (attempts - 1), backoff_cap_seconds()
+    )
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+
+
+def _confirmation_recorded(
+    partner_order: PartnerOrder, confirmation: OrderConfirmation, latency_ms: int
+) -> Placement:
+    lines = list(partner_order.lines.order_by("pk"))
+    rejected = _rejected_lines(lines, confirmation)
+    attempt = _attempt(
+        "duplicate" if confirmation.duplicate else "ok",
+        Delivery.ANSWERED,
+        latency_ms=latency_ms,
+    )
+    if len(rejected) == len(lines):
+        return _finished(
+            partner_order,
+            P.REJECTED,
+            attempt,
+            reference=confirmation.partner_order_id,
+            reasons=rejected,
+        )
+    with transaction.atomic():
+        _attempt_event(partner_order, attempt)
+        for line in lines:
+            if line.pk in rejected:
+                order_line_transition(
+                    line_id=line.pk, to=LineStatus.REJECTED, actor=WORKER, reason=rejected[line.pk]
+                )
+            else:
+                order_line_transition(line_id=line.pk, to=LineStatus.ACCEPTED, actor=WORKER)
+        partner_order_transition(
+            partner_order_id=partner_order.pk,
+            to=P.ACCEPTED,
+            actor=WORKER,
+            reference=confirmation.partner_order_id,
+            data={"expected_ship_date": confirmation.expected_ship_date},
+        )
+        PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
+        _till_refund_note(partner_order, [line for line in lines if line.pk in rejected])
+    return Placement(Outcome.ACCEPTED)
+
+
+def _rejected_lines(lines: list[OrderLine], confirmation: OrderConfirmation) -> dict[int, str]:
+    """Line id → the partner's reason, for the lines it rejected. Without per-line answers
+    the order's status speaks for every line."""
+    if not confirmation.lines:
+        if confirmation.status.lower() == "rejected":
+            return {line.pk: "Rejected by the partner." for line in lines}
+        return {}
+    rejected = {}
+    for answer in confirmation.lines:
+        if answer.accepted:
+            continue
+        for line in lines:
+            if line.pk not in rejected and (
+                (answer.partner_sku and answer.partner_sku == line.partner_sku)
+                or (answer.gtin and line.gtin and answer.gtin.zfill(14) == line.gtin.zfill(14))
+            ):
+                rejected[line.pk] = (answer.reason or "Rejected by the partner.")[:300]
+                break
+    return rejected
+
+
+def _finished(
+    partner_order: PartnerOrder,
+    to: PartnerOrderStatus,
+    attempt: dict[str, Any],
+    *,
+    reference: str | None = None,
+    reason: str | None = None,
+    reasons: dict[int, str] | None = None,
+) -> Placement:
+    """Record a final outcome of the attempt: rejected, failed or needs review."""
+    with transaction.atomic():
+        _attempt_event(partner_order, attempt)
+        lines = list(partner_order.lines.order_by("pk"))
+        if to == P.REJECTED:
+            for line in lines:
+                order_line_transition(
+                    line_id=line.pk,
+                    to=LineStatus.REJECTED,
+                    actor=WORKER,
+                    reason=(reasons or {}).get(line.pk, reason or "Rejected by the partner."),
+                )
+        partner_order_transition(
+            partner_order_id=partner_order.pk,
+            to=to,
+            actor=WORKER,
+            reference=reference,
+            data={"attempts": partner_order.attempts},
+        )
+        PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
+        if to == P.REJECTED:
+            _till_refund_note(partner_order, lines)
+    return Placement(Outcome(to))
+
+
+def _till_refund_note(partner_order: PartnerOrder, rejected: list[OrderLine]) -> None:
+    """A till-paid order's rejected lines are refunded at the till: the attention list shows
+    what is due. Card payments are released by `partner_order_payment_settle`."""
+    order = partner_order.order
+    if order.payment_method != Order.PaymentMethod.TILL or not rejected:
+        return
+    order_event_append(
+        order,
+        EventType.TILL_REFUND_DUE,
+        WORKER,
+        {"amount": sum(line.total for line in rejected), "currency": order.currency},
+        partner_order=partner_order,
+    )
+
+
+def _attempt_event(partner_order: PartnerOrder, data: dict[str, Any]) -> None:
+    order_event_append(
+        partner_order.order,
+        EventType.PARTNER_ORDER_ATTEMPTED,
+        WORKER,
+        {"attempt": partner_order.attempts, "partner": partner_order.partner_slug, **data},
+        partner_order=partner_order,
+    )
+
+
+def _ms_since(started: float | None) -> int:
+    return 0 if started is None else int((time.monotonic() - started) * 1000)
+
+
+# --- Managers' actions (each idempotent, each an event) ---
+
+
+def partner_order_redrive(*, partner_order_id: int, actor: Actor) -> PartnerOrder:
+    """Publish a dead-lettered partner order again, with the same idempotency key. Only one
+    still to place (pending, or submitted with no outcome) is re-driven."""
+    with transaction.atomic():
+        partner_order = PartnerOrder.objects.select_related("order").get(pk=partner_order_id)
+        if partner_order.status not in (P.PENDING, P.SUBMITTED):
+            return partner_order
+        order_event_append(
+            partner_order.order,
+            EventType.PARTNER_ORDER_REDRIVEN,
+            actor,
+            {"partner": partner_order.partner_slug, "attempts": partner_order.attempts},
+            partner_order=partner_order,
+        )
+        _publish_after_commit(partner_order)
+    return partner_order
+
+
+def partner_order_retry(*, partner_order_id: int, actor: Actor) -> PartnerOrder:
+    """A failed partner order back to pending and published (same key). Nothing for one
+    that is not failed (a second press)."""
+    with transaction.atomic():
+        partner_order = PartnerOrder.objects.select_for_update().get(pk=partner_order_id)
+        if partner_order.status != P.FAILED:
+            return partner_order
+        partner_order = partner_order_transition(
+            partner_order_id=partner_order_id, to=P.PENDING, actor=actor, data={"retry": True}
+        )
+        _publish_after_commit(partner_order)
+    return partner_order
+
+
+def partner_order_review_resolve(
+    *, partner_order_id: int, actor: Actor, partner_reference: str = "", resend: bool = False
+) -> PartnerOrder:
+    """Settle a partner order needing review: the partner holds it (`partner_reference`,
+    its lines accepted), or it does not and is sent again (`resend`). Nothing for one not
+    in review."""
+    if bool(partner_reference.strip()) == resend:
+        raise ValueError("Give the partner's reference, or choose to send it again: one of them.")
+    with transaction.atomic():
+        partner_order = PartnerOrder.objects.select_for_update().get(pk=partner_order_id)
+        if partner_order.status != P.NEEDS_REVIEW:
+            return partner_order
+        if resend:
+            # Cleared claim: the claim step sends it without another review.
+            partner_order = partner_order_transition(
+                partner_order_id=partner_order_id,
+                to=P.SUBMITTED,
+                actor=actor,
+                data={"resend": True},
+            )
+            PartnerOrder.objects.filter(pk=partner_order_id).update(claimed_until=None)
+            _publish_after_commit(partner_order)
+            return partner_order
+        for line in partner_order.lines.filter(status=LineStatus.PENDING):
+            order_line_transition(line_id=line.pk, to=LineStatus.ACCEPTED, actor=actor)
+        return partner_order_transition(
+            partner_order_id=partner_order_id,
+            to=P.ACCEPTED,
+            actor=actor,
+            reference=partner_reference.strip(),
+            data={"resolved": "placed"},
+        )
+
+
+def _publish_after_commit(partner_order: PartnerOrder) -> None:
+    ids = list(partner_order.outbox_messages.values_list("pk", flat=True))
+    transaction.on_commit(lambda: outbox_publish(message_ids=ids, republish=True))
