@@ -278,7 +278,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.carts_parked_expire_due",
         "schedule": 15 * 60,
     },
+    # Each order is asked about at its partner's interval (60 s at least); this only finds them.
+    "partner-orders-poll": {
+        "task": "orders.partner_orders_poll",
+        "schedule": 60,
+    },
 }
+# Task modules autodiscovery does not find (it imports only each app's tasks.py).
+CELERY_IMPORTS = ["orders.status_tasks"]
 
 # --- Partners -----------------------------------------------------------------------------------
 # Fernet keys, newest first. The demo key below is public: production requires its own.
