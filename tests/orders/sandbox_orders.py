@@ -26,9 +26,7 @@ def sandbox_order_placed(
     """An accepted partner order of one accepted line, held by `sandbox_partner`."""
     offer, item = in_stock(sandbox_partner, skip=skip)
     partner_order = PartnerOrderFactory(partner=partner, status=PartnerOrderStatus.ACCEPTED)
-    OrderLineFactory(
-        partner_order=partner_order, partner_sku=item.sku, status=LineStatus.ACCEPTED
-    )
+    OrderLineFactory(partner_order=partner_order, partner_sku=item.sku, status=LineStatus.ACCEPTED)
     request = OrderRequest(
         reference=partner_order.reference,
         idempotency_key=str(partner_order.idempotency_key),

@@ -17,6 +17,7 @@ from partners.sandbox.webhooks import (
     webhook_signed_headers,
 )
 from partners.webhook_payloads import WEBHOOK_MAX_BODY_BYTES
+from tests.factories import PartnerFactory
 from tests.orders.sandbox_orders import (
     delivery_forward,
     events_of,
@@ -45,10 +46,10 @@ def pushed_on_advance(sandbox_partner, receiver, partner_order, secret=None):
 
 @pytest.mark.parametrize("slug", ["threadline", "hearth", "baywater"])
 def test_a_signed_push_moves_an_accepted_order_to_shipped_with_tracking(
-    onboarded, sandbox, receiver, slug
+    live_partners, sandbox, receiver, slug
 ):
     sandbox_partner = sandbox.by_name(slug)
-    partner_order = sandbox_order_placed(onboarded[slug], sandbox_partner)
+    partner_order = sandbox_order_placed(live_partners(slug)[slug], sandbox_partner)
     [push] = pushed_on_advance(sandbox_partner, receiver, partner_order)
     shipment = sandbox_partner.orders.get(partner_order.partner_reference).shipment
 
@@ -87,9 +88,11 @@ def test_a_signed_push_moves_an_accepted_order_to_shipped_with_tracking(
 
 
 def test_a_push_signed_with_another_secret_is_refused_and_changes_nothing(
-    onboarded, sandbox, receiver
+    live_partners, sandbox, receiver
 ):
-    partner_order = sandbox_order_placed(onboarded["threadline"], sandbox.threadline)
+    partner_order = sandbox_order_placed(
+        live_partners("threadline")["threadline"], sandbox.threadline
+    )
     [push] = pushed_on_advance(
         sandbox.threadline, receiver, partner_order, secret="not-the-shared-secret-at-all"
     )
@@ -106,8 +109,10 @@ def test_a_push_signed_with_another_secret_is_refused_and_changes_nothing(
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_changed_body_is_refused(onboarded, sandbox, receiver):
-    partner_order = sandbox_order_placed(onboarded["threadline"], sandbox.threadline)
+def test_a_changed_body_is_refused(live_partners, sandbox, receiver):
+    partner_order = sandbox_order_placed(
+        live_partners("threadline")["threadline"], sandbox.threadline
+    )
     [push] = pushed_on_advance(sandbox.threadline, receiver, partner_order)
     headers = {"X-Sandbox-Signature": push.headers["X-Sandbox-Signature"]}
     changed = push.body.replace(b'"shipped"', b'"delivered"')
@@ -121,8 +126,10 @@ def test_a_changed_body_is_refused(onboarded, sandbox, receiver):
 
 
 @pytest.mark.parametrize("slug", ["threadline", "baywater"])
-def test_the_same_delivery_sent_again_is_refused_as_a_replay(onboarded, sandbox, receiver, slug):
-    partner_order = sandbox_order_placed(onboarded[slug], sandbox.by_name(slug))
+def test_the_same_delivery_sent_again_is_refused_as_a_replay(
+    live_partners, sandbox, receiver, slug
+):
+    partner_order = sandbox_order_placed(live_partners(slug)[slug], sandbox.by_name(slug))
     [push] = pushed_on_advance(sandbox.by_name(slug), receiver, partner_order)
     assert delivery_forward(slug, push).status_code == 200
     events_before = events_of(partner_order)
@@ -135,8 +142,8 @@ def test_the_same_delivery_sent_again_is_refused_as_a_replay(onboarded, sandbox,
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_a_push_timestamped_beyond_the_replay_window_is_refused(onboarded, sandbox, receiver):
-    partner_order = sandbox_order_placed(onboarded["baywater"], sandbox.baywater)
+def test_a_push_timestamped_beyond_the_replay_window_is_refused(live_partners, sandbox, receiver):
+    partner_order = sandbox_order_placed(live_partners("baywater")["baywater"], sandbox.baywater)
     [push] = pushed_on_advance(sandbox.baywater, receiver, partner_order)
     # The sandbox's own signer, as if the push was sent an hour ago (the window is 300 s).
     stale = webhook_signed_headers(
@@ -154,9 +161,11 @@ def test_a_push_timestamped_beyond_the_replay_window_is_refused(onboarded, sandb
 
 
 def test_a_push_for_an_order_we_do_not_know_is_404_and_not_remembered(
-    onboarded, sandbox, receiver
+    live_partners, sandbox, receiver
 ):
-    partner_order = sandbox_order_placed(onboarded["threadline"], sandbox.threadline)
+    partner_order = sandbox_order_placed(
+        live_partners("threadline")["threadline"], sandbox.threadline
+    )
     [push] = pushed_on_advance(sandbox.threadline, receiver, partner_order)
     reference = partner_order.partner_reference
     PartnerOrder.objects.filter(pk=partner_order.pk).update(partner_reference="")
@@ -174,7 +183,7 @@ def signed_body(body: bytes) -> dict[str, str]:
     return webhook_signed_headers(WebhookSigning.BODY, DEFAULT_WEBHOOK_SECRET, body, now=0)
 
 
-def test_a_body_over_the_size_bound_is_refused_before_reading(onboarded):
+def test_a_body_over_the_size_bound_is_refused_before_reading():
     body = json.dumps({"padding": "x" * WEBHOOK_MAX_BODY_BYTES}).encode()
 
     response = webhook_post("threadline", body, signed_body(body), "application/json")
@@ -183,7 +192,8 @@ def test_a_body_over_the_size_bound_is_refused_before_reading(onboarded):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_json_nested_too_deeply_is_refused_with_a_clear_error(onboarded):
+def test_json_nested_too_deeply_is_refused_with_a_clear_error(live_partners):
+    live_partners("threadline")
     body = b"[" * 100 + b"]" * 100
 
     response = webhook_post("threadline", body, signed_body(body), "application/json")
@@ -194,7 +204,8 @@ def test_json_nested_too_deeply_is_refused_with_a_clear_error(onboarded):
     }
 
 
-def test_a_signed_body_the_mapping_cannot_read_is_refused_naming_the_field(onboarded):
+def test_a_signed_body_the_mapping_cannot_read_is_refused_naming_the_field(live_partners):
+    live_partners("threadline")
     body = json.dumps({"event": "order.status_changed", "order": {"status": "shipped"}}).encode()
 
     response = webhook_post("threadline", body, signed_body(body), "application/json")
@@ -203,7 +214,8 @@ def test_a_signed_body_the_mapping_cannot_read_is_refused_naming_the_field(onboa
     assert "partner_order_id" in response.json()["error"]
 
 
-def test_a_polled_partner_or_an_unknown_one_takes_no_webhooks(onboarded):
+def test_a_polled_partner_or_an_unknown_one_takes_no_webhooks():
+    PartnerFactory(name="Stridewell", slug="stridewell")
     body = b"{}"
 
     polled = webhook_post("stridewell", body, signed_body(body), "application/json")
