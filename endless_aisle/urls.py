@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from endless_aisle.health import healthz
 from endless_aisle.views import demo_ca_certificate
+from orders.webhook_views import partner_webhook
 from stores.login_lockout import AdminLoginForm, LoginForm
 from stores.views import StaffLoginView, StaffLogoutView, admin_login
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", StaffLoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", StaffLogoutView.as_view(), name="logout"),
     path("oidc/", include("stores.oidc.urls")),
+    path("partners/<slug:slug>/webhook/", partner_webhook, name="partner-webhook"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),

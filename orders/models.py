@@ -152,6 +152,8 @@ class PartnerOrder(models.Model):
     config_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="The partner's configuration version it was sent with."
     )
+    # When its status was last asked of a partner that is polled (orders.status_polling).
+    status_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

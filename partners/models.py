@@ -585,3 +585,25 @@ class PartnerProof(models.Model):
     def __str__(self) -> str:
         outcome = "passed" if self.passed else "failed"
         return f"{self.partner} v{self.config_version} {self.get_kind_display()} {outcome}"
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery we accepted, kept for the partner's replay window: the same signed
+    delivery presented again within it is refused (`partners.webhook_replays`)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    # SHA-256 of what the signature covers (the body, or timestamp "." body): no secret.
+    digest = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "digest"], name="webhook_delivery_once")
+        ]
+        indexes = [
+            models.Index(fields=["partner", "expires_at"], name="webhook_delivery_expiry_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.digest[:12]}…"

@@ -24,6 +24,8 @@ EXPECTED = {
     "healthz": everyone(200),
     # The HTTPS demo's certificate authority: not found unless `run_demo --https` serves it.
     "demo-ca-certificate": everyone(404),
+    # Partners POST signed status updates; no page to GET, for anyone.
+    "partner-webhook": everyone(405),
     "login": {**everyone(302), ANONYMOUS: 200},
     "logout": everyone(405),
     "home": {**everyone(200), ANONYMOUS: 302},
@@ -122,6 +124,7 @@ EXPECTED_WITH_OIDC = {
 
 # The arguments of URLs that take some.
 URL_ARGS = {
+    "partner-webhook": ["threadline"],
     "catalog:product": ["04006381333931"],
     "catalog:similar": ["04006381333931"],
     "catalog:assistance-handled": [1],

@@ -280,7 +280,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "orders-outbox-sweep": {"task": "orders.outbox_sweep", "schedule": 60},
     "orders-dead-letters-record": {"task": "orders.dead_letters_record", "schedule": 60},
+    # Each order is asked about at its partner's interval (60 s at least); this only finds them.
+    "partner-orders-poll": {
+        "task": "orders.partner_orders_poll",
+        "schedule": 60,
+    },
 }
+# Task modules autodiscovery does not find (it imports only each app's tasks.py).
+CELERY_IMPORTS = ["orders.status_tasks"]
 # --- The order pipeline (docs/order-pipeline.md) ---
 ORDER_PLACEMENT_MAX_ATTEMPTS = env.int("ORDER_PLACEMENT_MAX_ATTEMPTS", default=6)
 ORDER_PLACEMENT_BACKOFF_SECONDS = env.float("ORDER_PLACEMENT_BACKOFF_SECONDS", default=2.0)
