@@ -160,7 +160,13 @@ class PartnerOrder(models.Model):
     class Meta:
         ordering = ["order", "pk"]
         constraints = not_negative("shipping_amount", model="partner_order")
-        indexes = [models.Index(fields=["status", "partner"], name="partner_order_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "partner"], name="partner_order_status_idx"),
+            # Status sync finds a partner's order by the reference the partner gave it.
+            models.Index(
+                fields=["partner", "partner_reference"], name="partner_order_their_ref_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.partner_name})"
