@@ -471,3 +471,16 @@ def test_nothing_to_attend_to_is_said(manager, store):
     assert 'data-testid="attention-empty">Nothing needs attention.' in html_of(
         manager.get(reverse("orders:attention"))
     )
+
+
+def test_a_lookup_too_long_is_refused_with_a_reason_and_searches_nothing(
+    associate, store, django_assert_max_num_queries
+):
+    order_taken(store)
+    associate.get(reverse("orders:lookup"))
+
+    with django_assert_max_num_queries(7):  # the page's shell only: no order is read
+        html = html_of(associate.get(reverse("orders:lookup"), {"q": "a" * 255}))
+
+    assert "Ensure this value has at most 254 characters (it has 255)." in html
+    assert 'data-testid="lookup-results"' not in html
