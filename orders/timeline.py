@@ -76,33 +76,29 @@ def _order_status_changed(_type: str, data: dict) -> str:
     return f"Order status: {_label(OrderStatus, data.get('to')).lower()}"
 
 
+# A partner order's move in the words of what happened to it.
+PARTNER_ORDER_MOVES = {
+    PartnerOrderStatus.SUBMITTED: "Sent to the partner",
+    PartnerOrderStatus.ACCEPTED: "Accepted by the partner",
+    PartnerOrderStatus.REJECTED: "Rejected by the partner",
+    PartnerOrderStatus.SHIPPED: "Shipped by the partner",
+    PartnerOrderStatus.DELIVERED: "Delivered",
+    PartnerOrderStatus.CANCELLED: "Cancelled",
+    PartnerOrderStatus.FAILED: "Placing it failed",
+    PartnerOrderStatus.NEEDS_REVIEW: "Needs review: the partner may or may not hold it",
+    PartnerOrderStatus.PENDING: "Waiting to be sent again",
+}
+
+
 def _partner_order_status_changed(_type: str, data: dict) -> str:
     to = data.get("to")
-    words = {
-        PartnerOrderStatus.SUBMITTED: "Sent to the partner",
-        PartnerOrderStatus.ACCEPTED: "Accepted by the partner",
-        PartnerOrderStatus.REJECTED: "Rejected by the partner",
-        PartnerOrderStatus.SHIPPED: "Shipped by the partner",
-        PartnerOrderStatus.DELIVERED: "Delivered",
-        PartnerOrderStatus.CANCELLED: "Cancelled",
-        PartnerOrderStatus.FAILED: "Placing it failed",
-        PartnerOrderStatus.NEEDS_REVIEW: "Needs review: the partner may or may not hold it",
-        PartnerOrderStatus.PENDING: "Waiting to be sent again",
-    }
-    return words.get(to, f"Partner order status: {_label(PartnerOrderStatus, to).lower()}")
+    fallback = f"Partner order status: {_label(PartnerOrderStatus, to).lower()}"
+    return PARTNER_ORDER_MOVES.get(to, fallback)
 
 
 def _line_status_changed(_type: str, data: dict) -> str:
     item = data.get("partner_sku") or "a line"
-    to = data.get("to")
-    words = {
-        LineStatus.ACCEPTED: "accepted",
-        LineStatus.REJECTED: "rejected",
-        LineStatus.SHIPPED: "shipped",
-        LineStatus.DELIVERED: "delivered",
-        LineStatus.CANCELLED: "cancelled",
-    }
-    return f"Item {item} {words.get(to, _label(LineStatus, to).lower())}"
+    return f"Item {item} {_label(LineStatus, data.get('to')).lower()}"
 
 
 def _generic_headline(event_type: str, _data: dict) -> str:
