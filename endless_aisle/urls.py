@@ -23,4 +23,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),
     path("", include("catalog.urls")),
+    path("orders/", include("orders.urls")),
 ]

@@ -109,6 +109,35 @@ EXPECTED = {
         Role.MERCHANDISER: 403,
         Role.KIOSK: 403,
     },
+    # Orders: staff of a store (never kiosks); the attention list is the managers'.
+    **{
+        f"orders:{name}": {
+            ANONYMOUS: 302,
+            Role.ASSOCIATE: 200,
+            Role.MANAGER: 200,
+            Role.MERCHANDISER: 403,
+            Role.KIOSK: 403,
+        }
+        for name in ("list", "lookup")
+    },
+    # An order of no store here: not found, exactly like another store's order.
+    **{
+        f"orders:{name}": {
+            ANONYMOUS: 302,
+            Role.ASSOCIATE: 404,
+            Role.MANAGER: 404,
+            Role.MERCHANDISER: 403,
+            Role.KIOSK: 403,
+        }
+        for name in ("order", "receipt")
+    },
+    "orders:attention": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 403,
+        Role.MANAGER: 200,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
     # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
     "oidc_authentication_init": everyone(404),
     "oidc_authentication_callback": everyone(404),
@@ -128,6 +157,8 @@ URL_ARGS = {
     "catalog:product": ["04006381333931"],
     "catalog:similar": ["04006381333931"],
     "catalog:assistance-handled": [1],
+    "orders:order": ["LDN-01-00001"],
+    "orders:receipt": ["LDN-01-00001"],
 }
 
 ADMIN_EXPECTED = {

@@ -32,7 +32,7 @@ def test_an_associate_logs_in_on_a_tablet_and_sees_their_store(tablet, live_serv
     expect(tablet.get_by_test_id("store-name")).to_have_text("London Oxford Street")
     assert tablet.get_by_role("heading", level=1).inner_text() == "Hello, Sam"
     nav = tablet.get_by_role("navigation", name="Sections")
-    assert nav.inner_text().split() == ["Home", "Scan", "Search", "Cart", "(0)"]
+    assert nav.inner_text().split() == ["Home", "Scan", "Search", "Cart", "(0)", "Orders"]
     assert not overflows_horizontally(tablet)
     screenshot(tablet, "home-associate-tablet")
 

@@ -78,8 +78,8 @@ def test_the_shell_shows_the_store_and_the_user(client, user_in_role):
 @pytest.mark.parametrize(
     ("role", "sections"),
     [
-        (Role.ASSOCIATE, ["Home", "Scan", "Search", "Cart (0)"]),
-        (Role.MANAGER, ["Home", "Scan", "Search", "Cart (0)", "Partner health"]),
+        (Role.ASSOCIATE, ["Home", "Scan", "Search", "Cart (0)", "Orders"]),
+        (Role.MANAGER, ["Home", "Scan", "Search", "Cart (0)", "Orders", "Partner health"]),
         (Role.KIOSK, ["Home", "Search"]),
         (Role.MERCHANDISER, ["Home", "Partner health", "Partners", "Admin"]),
     ],

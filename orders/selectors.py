@@ -1,0 +1,120 @@
+"""Reads of a store's orders for the order pages, each in a fixed number of queries whatever
+the number of partner orders, lines or events. Every read takes the store: an order of
+another store is never found, so pages cannot tell it exists."""
+
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+
+from orders.models import Order, OrderEvent, OrderLine, PartnerOrder
+from orders.phones import phone_e164
+from orders.statuses import LineStatus, PartnerOrderStatus
+from stores.models import Store
+
+# Partner orders a manager must act on: the pipeline gave up, or the outcome is unknown.
+ATTENTION_STATUSES = (PartnerOrderStatus.FAILED, PartnerOrderStatus.NEEDS_REVIEW)
+LOOKUP_MAX_RESULTS = 50
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""
+    partner_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def orders_of_store(*, store: Store, filters: OrderFilters | None = None) -> QuerySet[Order]:
+    """The store's orders, newest first, filtered; each with its partner orders' names
+    (one query for the orders and one for their partner orders). Dates are days at the
+    store, from its time zone."""
+    filters = filters or OrderFilters()
+    orders = Order.objects.filter(store=store)
+    if filters.status:
+        orders = orders.filter(status=filters.status)
+    if filters.partner_id is not None:
+        orders = orders.filter(partner_orders__partner_id=filters.partner_id).distinct()
+    if filters.date_from is not None:
+        orders = orders.filter(created_at__gte=_day_start(filters.date_from, store))
+    if filters.date_to is not None:
+        orders = orders.filter(
+            created_at__lt=_day_start(filters.date_to + timedelta(days=1), store)
+        )
+    return orders.order_by("-created_at", "-pk").prefetch_related(
+        Prefetch(
+            "partner_orders",
+            queryset=PartnerOrder.objects.only("order_id", "partner_name", "status"),
+        )
+    )
+
+
+def order_partners_of_store(*, store: Store) -> list[tuple[int, str]]:
+    """(partner id, name) of every partner the store has ordered from, for the list's filter;
+    the name as on the latest order, so a renamed partner appears once (one query)."""
+    rows = (
+        PartnerOrder.objects.filter(order__store=store)
+        .order_by("partner_id", "-pk")
+        .values_list("partner_id", "partner_name")
+    )
+    names: dict[int, str] = {}
+    for partner_id, name in rows:
+        names.setdefault(partner_id, name)
+    return sorted(names.items(), key=lambda item: item[1].casefold())
+
+
+def orders_lookup(*, store: Store, query: str) -> QuerySet[Order]:
+    """The store's orders whose number, customer e-mail or customer phone is `query`: a
+    number or address in any letter case, a phone however typed (read as the store's country
+    writes it unless it has a +country code)."""
+    query = query.strip()
+    if not query:
+        return Order.objects.none()
+    match = Q(number__iexact=query) | Q(customer_email__iexact=query)
+    # Not a phone number: the other keys may still match.
+    with suppress(ValidationError):
+        match |= Q(customer_phone=phone_e164(query, region=store.country.code))
+    return orders_of_store(store=store).filter(match)[:LOOKUP_MAX_RESULTS]
+
+
+def order_of_store(*, store: Store, number: str, with_events: bool = True) -> Order | None:
+    """One order with everything its page shows, or None when the store has no such order:
+    the order (with its associate), its partner orders with their lines, and unless
+    `with_events` is False its events with their partner orders (four queries, or three)."""
+    lines = OrderLine.objects.order_by("pk")
+    related = [
+        Prefetch(
+            "partner_orders",
+            queryset=PartnerOrder.objects.order_by("pk").prefetch_related(
+                Prefetch("lines", queryset=lines)
+            ),
+        )
+    ]
+    if with_events:
+        events = OrderEvent.objects.select_related("partner_order").order_by("id")
+        related.append(Prefetch("events", queryset=events))
+    return (
+        Order.objects.filter(store=store, number__iexact=number)
+        .select_related("associate", "store")
+        .prefetch_related(*related)
+        .first()
+    )
+
+
+def partner_orders_needing_attention(*, store: Store) -> QuerySet[PartnerOrder]:
+    """The store's partner orders that failed, need review, or have a rejected line, oldest
+    first (waiting longest), each with its order and lines (two queries)."""
+    return (
+        PartnerOrder.objects.filter(order__store=store)
+        .filter(Q(status__in=ATTENTION_STATUSES) | Q(lines__status=LineStatus.REJECTED))
+        .distinct()
+        .select_related("order")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .order_by("updated_at", "pk")
+    )
+
+
+def _day_start(day: date, store: Store) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=store.zone)
