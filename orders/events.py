@@ -17,4 +17,5 @@ class EventType(StrEnum):
     PAYMENT_VOIDED = "payment_voided"
     PAYMENT_SETTLE_FAILED = "payment_settle_failed"
     TILL_REFUND_DUE = "till_refund_due"
+    TILL_REFUNDED = "till_refunded"
     PARTNER_ORDER_CANCEL_REQUESTED = "partner_order_cancel_requested"

@@ -22,12 +22,17 @@ SHOWN_DETAILS = {
     "outcome": "Outcome",
     "status_code": "Partner's answer",
     "latency_ms": "Took (ms)",
-    "may_have_received": "Partner may have received it",
+    "may_have_been_received": "Partner may have received it",
+    "retry_in_seconds": "Next try in (s)",
     "partner_reference": "Partner reference",
     "reason": "Reason",
     "error": "Problem",
     "carrier": "Carrier",
     "tracking_number": "Tracking number",
+    "amount": "Amount",
+    "captured": "Taken",
+    "released": "Released",
+    "till_reference": "Till reference",
 }
 
 
@@ -101,6 +106,22 @@ def _line_status_changed(_type: str, data: dict) -> str:
     return f"Item {item} {_label(LineStatus, data.get('to')).lower()}"
 
 
+def _attempted(_type: str, data: dict) -> str:
+    return f"Placing attempt {data.get('attempt', '')}".rstrip()
+
+
+def _cancel_requested(_type: str, data: dict) -> str:
+    return {
+        "cancelled": "Cancelled at the partner",
+        "not_cancelled": "The partner did not cancel it",
+        "refused": "The partner refused to cancel it",
+    }.get(data.get("outcome"), "Asking the partner to cancel failed")
+
+
+def _words(text: str) -> Callable[[str, dict], str]:
+    return lambda _type, _data: text
+
+
 def _generic_headline(event_type: str, _data: dict) -> str:
     return event_type.replace("_", " ").capitalize()
 
@@ -115,4 +136,17 @@ HEADLINES: dict[str, Callable[[str, dict], str]] = {
     EventType.ORDER_STATUS_CHANGED: _order_status_changed,
     EventType.PARTNER_ORDER_STATUS_CHANGED: _partner_order_status_changed,
     EventType.LINE_STATUS_CHANGED: _line_status_changed,
+    EventType.ORDER_PLACED: _words("Order taken"),
+    EventType.PARTNER_ORDER_ATTEMPTED: _attempted,
+    EventType.PARTNER_ORDER_DEAD_LETTERED: _words(
+        "Placing it kept failing: set aside for a manager"
+    ),
+    EventType.PARTNER_ORDER_REDRIVEN: _words("Sent for placing again"),
+    EventType.PAYMENT_AUTHORISED: _words("Card payment authorised"),
+    EventType.PAYMENT_CAPTURED: _words("Card payment taken"),
+    EventType.PAYMENT_VOIDED: _words("Card payment released"),
+    EventType.PAYMENT_SETTLE_FAILED: _words("Settling the card payment failed: retried"),
+    EventType.TILL_REFUND_DUE: _words("Refund due at the till"),
+    EventType.TILL_REFUNDED: _words("Refunded at the till"),
+    EventType.PARTNER_ORDER_CANCEL_REQUESTED: _cancel_requested,
 }

@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from orders.events import EventType
 from orders.models import Order, OrderEvent
 from orders.services import Tracking, order_line_transition, partner_order_transition
 from orders.statuses import LineStatus, PartnerOrderStatus
@@ -45,13 +46,13 @@ def order_shipped_with_history(store: Store, partner: Partner, *, lines: int = 2
         OrderEvent.objects.create(
             order=order,
             partner_order=partner_order,
-            type="placement_attempted",
+            type=EventType.PARTNER_ORDER_ATTEMPTED,
             actor="worker",
             data={
                 "attempt": attempt,
                 "outcome": outcome,
                 "latency_ms": latency_ms,
-                "may_have_received": outcome == "timeout",
+                "may_have_been_received": outcome == "timeout",
                 "unit_cost": str(PARTNER_COST),
             },
         )

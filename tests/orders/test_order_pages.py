@@ -341,12 +341,12 @@ def test_the_timeline_tells_each_event_in_words_newest_first(associate, store, t
         f"Item {line.partner_sku} shipped",
         "Order status: accepted",
         "Accepted by the partner",
-        "Placement attempted",
-        "Placement attempted",
+        "Placing attempt 2",
+        "Placing attempt 1",
         "Order status: sent to partners",
         "Sent to the partner",
     ]
-    attempts = html.split('data-type="placement_attempted"')[1:]
+    attempts = html.split('data-type="partner_order_attempted"')[1:]
     assert "<dt>Attempt</dt><dd>2</dd>" in attempts[0]
     assert "<dt>Outcome</dt><dd>accepted</dd>" in attempts[0]
     assert "<dt>Took (ms)</dt><dd>140</dd>" in attempts[0]

@@ -52,8 +52,15 @@ def event(event_id: int, event_type: str, data: dict, **fields) -> OrderEvent:
             "Item TL-1 rejected",
         ),
         (EventType.LINE_STATUS_CHANGED, {"to": "shipped"}, "Item a line shipped"),
-        ("payment_authorised", {"amount": "20.00"}, "Payment authorised"),
-        ("payment_authorised", ["not", "a", "dict"], "Payment authorised"),
+        (EventType.PAYMENT_AUTHORISED, {"amount": "20.00"}, "Card payment authorised"),
+        (EventType.PARTNER_ORDER_ATTEMPTED, {"attempt": 2}, "Placing attempt 2"),
+        (EventType.PARTNER_ORDER_ATTEMPTED, ["not", "a", "dict"], "Placing attempt"),
+        (
+            EventType.PARTNER_ORDER_CANCEL_REQUESTED,
+            {"outcome": "refused"},
+            "The partner refused to cancel it",
+        ),
+        ("parcel_received_at_store", {}, "Parcel received at store"),
     ],
 )
 def test_each_event_type_has_its_words_and_an_unknown_one_general_words(event_type, data, headline):
@@ -68,12 +75,12 @@ def test_only_the_listed_details_are_shown_in_their_order():
         "card_last4": "4242",
         "outcome": "timeout",
         "attempt": 3,
-        "may_have_received": False,
+        "may_have_been_received": False,
         "reason": "",
         "latency_ms": 2000,
     }
 
-    [entry] = timeline([event(1, "placement_attempted", data)])
+    [entry] = timeline([event(1, EventType.PARTNER_ORDER_ATTEMPTED, data)])
 
     assert entry.details == (
         ("Attempt", "3"),
