@@ -7,15 +7,31 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from orders.models import Order, OrderEvent, OrderLine, PartnerOrder
+from orders.events import EventType
+from orders.models import CardPayment, Order, OrderEvent, OrderLine, PartnerOrder
 from orders.phones import phone_e164
-from orders.statuses import LineStatus, PartnerOrderStatus
+from orders.statuses import PartnerOrderStatus
 from stores.models import Store
 
 # Partner orders a manager must act on: the pipeline gave up, or the outcome is unknown.
 ATTENTION_STATUSES = (PartnerOrderStatus.FAILED, PartnerOrderStatus.NEEDS_REVIEW)
+# Still to be placed or fulfilled: a dead letter or a lapsing card hold matters only then.
+OPEN_STATUSES = (
+    PartnerOrderStatus.PENDING,
+    PartnerOrderStatus.SUBMITTED,
+    PartnerOrderStatus.ACCEPTED,
+)
+AUTHORISATION_EXPIRY_WARNING = timedelta(days=1)
+# A card authorisation is held while these last; after, it is captured or released.
+UNSETTLED_STATUSES = (
+    PartnerOrderStatus.PENDING,
+    PartnerOrderStatus.SUBMITTED,
+    PartnerOrderStatus.NEEDS_REVIEW,
+)
 LOOKUP_MAX_RESULTS = 50
 
 
@@ -103,14 +119,44 @@ def order_of_store(*, store: Store, number: str, with_events: bool = True) -> Or
     )
 
 
-def partner_orders_needing_attention(*, store: Store) -> QuerySet[PartnerOrder]:
-    """The store's partner orders that failed, need review, or have a rejected line, oldest
-    first (waiting longest), each with its order and lines (two queries)."""
+def partner_orders_needing_attention(
+    *, store: Store, now: datetime | None = None
+) -> QuerySet[PartnerOrder]:
+    """The store's partner orders a manager must act on, oldest first (waiting longest), each
+    with its order, card payment and lines (two queries). Annotated with what is wrong (see
+    `orders.attention`): failed or needing review; dead-lettered since the last re-drive; a
+    till refund due since the last one recorded; a card authorisation still held for an open
+    partner order that lapses within AUTHORISATION_EXPIRY_WARNING; a card authorisation still
+    held although the partner order has an outcome (capturing or releasing it failed)."""
+    now = now or timezone.now()
+    events = OrderEvent.objects.filter(partner_order=OuterRef("pk")).order_by("-id")
+
+    def last(event_type: EventType) -> Coalesce:
+        return Coalesce(Subquery(events.filter(type=event_type).values("id")[:1]), 0)
+
     return (
         PartnerOrder.objects.filter(order__store=store)
-        .filter(Q(status__in=ATTENTION_STATUSES) | Q(lines__status=LineStatus.REJECTED))
-        .distinct()
-        .select_related("order")
+        .annotate(
+            last_dead_letter=last(EventType.PARTNER_ORDER_DEAD_LETTERED),
+            last_redrive=last(EventType.PARTNER_ORDER_REDRIVEN),
+            last_refund_due=last(EventType.TILL_REFUND_DUE),
+            last_refund=last(EventType.TILL_REFUNDED),
+        )
+        .filter(
+            Q(status__in=ATTENTION_STATUSES)
+            | Q(status__in=OPEN_STATUSES, last_dead_letter__gt=F("last_redrive"))
+            | Q(last_refund_due__gt=F("last_refund"))
+            | Q(
+                status__in=OPEN_STATUSES,
+                card_payment__status=CardPayment.Status.AUTHORISED,
+                card_payment__expires_at__lt=now + AUTHORISATION_EXPIRY_WARNING,
+            )
+            | (
+                Q(card_payment__status=CardPayment.Status.AUTHORISED)
+                & ~Q(status__in=UNSETTLED_STATUSES)
+            )
+        )
+        .select_related("order", "card_payment")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
         .order_by("updated_at", "pk")
     )

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from orders.attention import attention_items, cancellable
 from orders.models import Order
 from orders.page_forms import OrderFilterForm, OrderLookupForm
 from orders.selectors import (
@@ -23,6 +24,7 @@ from orders.selectors import (
     partner_orders_needing_attention,
 )
 from orders.timeline import timeline
+from stores.access import user_may
 from stores.decorators import store_permission_required
 from stores.roles import Perm
 
@@ -73,6 +75,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """One order: customer, delivery, lines by partner order, payment and its timeline."""
     order = _order_or_404(request, number)
     newest_first = request.GET.get("timeline") != "oldest"
+    manages = user_may(request.user, Perm.MANAGE_STORE_ORDERS)
     return render(
         request,
         "orders/order_detail.html",
@@ -80,6 +83,12 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "timeline": timeline(order.events.all(), newest_first=newest_first),
             "newest_first": newest_first,
+            # A manager may cancel a partner order from here (the rest is on the attention list).
+            "cancellable": {
+                partner_order.pk
+                for partner_order in order.partner_orders.all()
+                if manages and cancellable(partner_order)
+            },
         },
     )
 
@@ -93,12 +102,9 @@ def order_receipt(request: HttpRequest, number: str) -> HttpResponse:
 
 @_order_page(Perm.MANAGE_STORE_ORDERS)
 def attention(request: HttpRequest) -> HttpResponse:
-    """What a manager must act on: partner orders failed or needing review, rejected lines."""
-    return render(
-        request,
-        "orders/attention.html",
-        {"partner_orders": list(partner_orders_needing_attention(store=request.store))},
-    )
+    """What a manager must act on (`orders.attention`), each with its actions."""
+    partner_orders = list(partner_orders_needing_attention(store=request.store))
+    return render(request, "orders/attention.html", {"items": attention_items(partner_orders)})
 
 
 def _order_or_404(request: HttpRequest, number: str, *, with_events: bool = True) -> Order:

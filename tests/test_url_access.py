@@ -9,6 +9,7 @@ from tests.conftest import OIDC_BACKEND, oidc_settings
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role]
 LOGIN = "/accounts/login/"
+MANAGER_ACTIONS = ("retry", "redrive", "review", "till_refund", "settle", "cancel")
 
 
 def everyone(status: int) -> dict:
@@ -138,6 +139,17 @@ EXPECTED = {
         Role.MERCHANDISER: 403,
         Role.KIOSK: 403,
     },
+    # A manager's actions on a partner order are POSTs (a GET is refused), for managers only.
+    **{
+        f"orders:partner_order_{action}": {
+            ANONYMOUS: 302,
+            Role.ASSOCIATE: 403,
+            Role.MANAGER: 405,
+            Role.MERCHANDISER: 403,
+            Role.KIOSK: 403,
+        }
+        for action in MANAGER_ACTIONS
+    },
     # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
     "oidc_authentication_init": everyone(404),
     "oidc_authentication_callback": everyone(404),
@@ -159,6 +171,7 @@ URL_ARGS = {
     "catalog:assistance-handled": [1],
     "orders:order": ["LDN-01-00001"],
     "orders:receipt": ["LDN-01-00001"],
+    **{f"orders:partner_order_{action}": [1] for action in MANAGER_ACTIONS},
 }
 
 ADMIN_EXPECTED = {

@@ -10,8 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from orders.events import EventType
 from orders.models import OrderEvent
-from orders.services import Tracking, order_line_transition, partner_order_transition
+from orders.services import (
+    Tracking,
+    order_event_append,
+    order_line_transition,
+    partner_order_transition,
+)
 from orders.statuses import LineStatus, OrderStatus, PartnerOrderStatus
 from orders.views import ORDERS_PER_PAGE
 from stores.roles import Role
@@ -436,6 +442,10 @@ def test_managers_see_what_needs_attention_at_their_store(
     rejected_line = partly.lines.first()
     order_line_transition(
         line_id=rejected_line.pk, to=LineStatus.REJECTED, actor="partner", reason="Out of stock"
+    )
+    # Paid at the till: the pipeline says a refund is due there (test_manager_actions has the rest).
+    order_event_append(
+        partly.order, EventType.TILL_REFUND_DUE, "worker", {"amount": "20.00"}, partner_order=partly
     )
     partner_order_with_lines(order_taken(store), threadline, status=P.ACCEPTED)
     elsewhere = partner_order_with_lines(order_taken(other_store), threadline, status=P.SUBMITTED)
