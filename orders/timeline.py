@@ -149,4 +149,6 @@ HEADLINES: dict[str, Callable[[str, dict], str]] = {
     EventType.TILL_REFUND_DUE: _words("Refund due at the till"),
     EventType.TILL_REFUNDED: _words("Refunded at the till"),
     EventType.PARTNER_ORDER_CANCEL_REQUESTED: _cancel_requested,
+    EventType.PICKUP_RECEIVED: _words("Parcel received at the store"),
+    EventType.PICKUP_COLLECTED: _words("Collected by the customer"),
 }

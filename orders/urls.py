@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import manager_views, views
+from orders import manager_views, pickup_views, views
 
 app_name = "orders"
 
@@ -40,4 +40,9 @@ urlpatterns = [
     ),
     path("<str:number>/", views.order_detail, name="order"),
     path("<str:number>/receipt/", views.order_receipt, name="receipt"),
+    path(
+        "<str:number>/pickup/<str:step>/",
+        pickup_views.order_pickup_mark_view,
+        name="pickup_mark",
+    ),
 ]

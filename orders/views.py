@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from orders.attention import attention_items, cancellable
 from orders.models import Order
 from orders.page_forms import OrderFilterForm, OrderLookupForm
+from orders.pickup_services import pickup_state
 from orders.selectors import (
     order_of_store,
     order_partners_of_store,
@@ -83,6 +84,9 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "timeline": timeline(order.events.all(), newest_first=newest_first),
             "newest_first": newest_first,
+            "pickup": pickup_state(list(order.events.all()))
+            if order.delivery_method == Order.DeliveryMethod.PICKUP_AT_STORE
+            else None,
             # A manager may cancel a partner order from here (the rest is on the attention list).
             "cancellable": {
                 partner_order.pk

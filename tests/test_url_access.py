@@ -150,6 +150,14 @@ EXPECTED = {
         }
         for action in MANAGER_ACTIONS
     },
+    # Store staff mark a pickup parcel received or collected with a POST.
+    "orders:pickup_mark": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 405,
+        Role.MANAGER: 405,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
     # Provider sign-in: not found while OIDC is off (the default); with it on, see below.
     "oidc_authentication_init": everyone(404),
     "oidc_authentication_callback": everyone(404),
@@ -172,6 +180,7 @@ URL_ARGS = {
     "orders:order": ["LDN-01-00001"],
     "orders:receipt": ["LDN-01-00001"],
     **{f"orders:partner_order_{action}": [1] for action in MANAGER_ACTIONS},
+    "orders:pickup_mark": ["LDN-01-00001", "received"],
 }
 
 ADMIN_EXPECTED = {
