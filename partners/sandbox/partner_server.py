@@ -238,11 +238,15 @@ class PartnerSandbox(ABC):
         url: str | None,
         secret: str = DEFAULT_WEBHOOK_SECRET,
         signing: WebhookSigning | str | None = None,
+        *,
+        cafile: str | None = None,
     ) -> None:
         """Push status changes to `url`, signed with `secret` under `signing` (by default the
-        partner's own scheme); None stops pushing."""
+        partner's own scheme), trusting `cafile` for https; None stops pushing."""
         scheme = self.webhook_signing if signing is None else WebhookSigning(signing)
-        self._webhooks.configure(None if url is None else WebhookTarget(url, secret, scheme))
+        self._webhooks.configure(
+            None if url is None else WebhookTarget(url, secret, scheme, cafile=cafile)
+        )
 
     def status_advance_set(self, seconds: float | None) -> None:
         """Advance each order one status after `seconds` in it; None waits for order_advance."""

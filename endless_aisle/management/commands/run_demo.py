@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from endless_aisle.demo_https import (
     DemoTls,
@@ -28,6 +29,7 @@ from endless_aisle.demo_https import (
 from endless_aisle.queues import queues_ensure
 from orders.payments.sandbox.server import DEMO_PORT as DEMO_GATEWAY_PORT
 from orders.payments.sandbox.server import PaymentSandbox
+from partners.sandbox.onboarding import sandbox_config
 from partners.sandbox.servers import DEMO_PORTS, sandbox_partners_start
 from stores.demo import DEMO_SUPERUSER, DEMO_USERS
 
@@ -80,6 +82,7 @@ class Command(BaseCommand):
                 f"Cannot serve the sandbox partners on ports {sorted(DEMO_PORTS.values())} "
                 f"({error}). Is a demo already running?"
             ) from error
+        self._webhooks_to_demo(sandbox, port, tls)
         try:
             gateway = self._payment_gateway_start(port, https=https)
         except OSError as error:
@@ -140,6 +143,19 @@ class Command(BaseCommand):
             gateway.stop()
             sandbox.stop()
             sqs.stop()
+
+    def _webhooks_to_demo(self, sandbox, port: int, tls: DemoTls | None) -> None:
+        """Partners that push their order statuses push them to the demo's webhook, as a real
+        partner would be told to; the others are polled by beat."""
+        scheme = "http" if tls is None else "https"
+        for partner in sandbox:
+            if sandbox_config(partner.name)["partner"]["status_delivery"] != "webhook":
+                continue
+            partner.webhook_set(
+                f"{scheme}://127.0.0.1:{port}"
+                + reverse("partner-webhook", args=[partner.name.value]),
+                cafile=None if tls is None else str(tls.ca_certificate),
+            )
 
     def _payment_gateway_start(self, port: int, *, https: bool) -> PaymentSandbox:
         """The sandbox card gateway, with the keys the settings give the web process (the demo
