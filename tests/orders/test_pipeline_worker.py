@@ -10,12 +10,13 @@ starts (a worker would take the message), then starts it for the re-drive.
 from contextlib import contextmanager
 
 import pytest
+from kombu import pools
 
 from endless_aisle.celery import app
 from endless_aisle.queues import sqs_client
 from orders.dead_letters import dead_letters_record
 from orders.events import EventType
-from orders.models import OrderEvent, OutboxMessage, PartnerOrder
+from orders.models import Order, OrderEvent, OutboxMessage, PartnerOrder
 from orders.outbox import outbox_messages_for, outbox_publish
 from orders.placement_services import partner_order_redrive
 from orders.tasks import dead_letters_record_task, outbox_sweep_task
@@ -83,9 +84,14 @@ def test_a_poison_message_is_dead_lettered_recorded_and_re_driven_once(
     )
     order = checkout(cart_of(("threadline", 0)))
     [partner_order] = order.partner_orders.all()
-    for _ in range(MAX_RECEIVE_COUNT):
-        wait_for(lambda: client.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages"))
-    wait_for(lambda: messages_in(queue_url(dead_letters=True)) == 1)
+    dead_letters = queue_url(dead_letters=True)
+
+    def received_again_unless_dead_lettered() -> bool:
+        client.receive_message(QueueUrl=url, VisibilityTimeout=0)
+        return messages_in(dead_letters) == 1
+
+    wait_for(received_again_unless_dead_lettered)
+    assert messages_in(url) == 0
 
     # When the beat task reads the dead-letter queue
     recorded = dead_letters_record_task()
@@ -131,8 +137,10 @@ def broker_down_for_this_process():
 
 
 def _producers_rebuilt(broker_url: str) -> None:
-    app.pool.force_close_all()
+    # Celery and kombu keep connection and producer pools per broker: start them afresh.
+    pools.reset()
     app._pool = None
+    app.amqp._producer_pool = None
     app.conf.broker_url = broker_url
 
 
@@ -247,13 +255,21 @@ def test_a_one_item_per_order_partner_places_each_line_once_and_one_failing_spar
     assert order.status == "partially_rejected"
 
 
+def taken_then_held(cart_of, checkout, partner_sandbox) -> tuple[Order, PartnerOrder]:
+    """A threadline order taken (checkout asks the partner, so before the hold), then the
+    partner holding requests, then its message published."""
+    with broker_down_for_this_process():
+        order = checkout(cart_of(("threadline", 0)))
+    partner_sandbox.hold_set(True)
+    outbox_publish(message_ids=[outbox_messages_for(order).get().pk])
+    return order, order.partner_orders.get()
+
+
 def test_a_worker_killed_during_the_partner_call_leaves_one_order_after_redelivery(
     pipeline_worker, cart_of, checkout, sandbox
 ):
     # Given the partner holds every request, so the kill lands mid-call
-    sandbox.threadline.hold_set(True)
-    order = checkout(cart_of(("threadline", 0)))
-    [partner_order] = order.partner_orders.all()
+    _, partner_order = taken_then_held(cart_of, checkout, sandbox.threadline)
     wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
 
     # When the worker is SIGKILLed, the partner then acts on the request it received
@@ -278,9 +294,7 @@ def test_two_workers_racing_on_one_partner_order_make_one_partner_call(
     second = Worker(tmp_path / "second.log", worker_environment(sandbox)).start()
     try:
         # Given the first worker is in the partner call (held)
-        sandbox.threadline.hold_set(True)
-        order = checkout(cart_of(("threadline", 0)))
-        [partner_order] = order.partner_orders.all()
+        order, partner_order = taken_then_held(cart_of, checkout, sandbox.threadline)
         wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
 
         # When the same message reaches the second worker meanwhile

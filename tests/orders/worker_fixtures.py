@@ -94,10 +94,15 @@ def queue_url(dead_letters: bool = False) -> str:
 
 
 def queue_purged() -> None:
-    """Start a test with no message left by another: both queues emptied."""
+    """Start a test with no waiting message left by another: both queues emptied (by
+    receiving and deleting; SQS allows one PurgeQueue a minute)."""
     client = sqs_client()
     for url in (queue_url(), queue_url(dead_letters=True)):
-        client.purge_queue(QueueUrl=url)
+        while messages := client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages"):
+            for message in messages:
+                client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def messages_in(url: str) -> int:
