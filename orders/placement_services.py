@@ -365,10 +365,25 @@ def _ms_since(started: float | None) -> int:
 
 def partner_order_redrive(*, partner_order_id: int, actor: Actor) -> PartnerOrder:
     """Publish a dead-lettered partner order again, with the same idempotency key. Only one
-    still to place (pending, or submitted with no outcome) is re-driven."""
+    still to place (pending, or submitted with no outcome) whose last dead letter has not
+    been re-driven yet: a second press changes nothing."""
     with transaction.atomic():
-        partner_order = PartnerOrder.objects.select_related("order").get(pk=partner_order_id)
+        partner_order = (
+            PartnerOrder.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=partner_order_id)
+        )
         if partner_order.status not in (P.PENDING, P.SUBMITTED):
+            return partner_order
+        last = (
+            partner_order.events.filter(
+                type__in=(EventType.PARTNER_ORDER_DEAD_LETTERED, EventType.PARTNER_ORDER_REDRIVEN)
+            )
+            .order_by("-id")
+            .values_list("type", flat=True)
+            .first()
+        )
+        if last != EventType.PARTNER_ORDER_DEAD_LETTERED:
             return partner_order
         order_event_append(
             partner_order.order,
