@@ -7,12 +7,8 @@ The poison-message test comes first: it fills the dead-letter queue before the m
 starts (a worker would take the message), then starts it for the re-drive.
 """
 
-from contextlib import contextmanager
-
 import pytest
-from kombu import pools
 
-from endless_aisle.celery import app
 from endless_aisle.queues import sqs_client
 from orders.dead_letters import dead_letters_record
 from orders.events import EventType
@@ -31,6 +27,7 @@ from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
 from tests.orders.worker_fixtures import (  # noqa: F401 - fixtures
     MAX_RECEIVE_COUNT,
     Worker,
+    broker_down,
     messages_in,
     pipeline_worker,
     queue_drained,
@@ -40,8 +37,6 @@ from tests.orders.worker_fixtures import (  # noqa: F401 - fixtures
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DEAD_BROKER = "sqs://local:local@127.0.0.1:9"  # the discard port: nothing listens
 
 
 @pytest.fixture(autouse=True)
@@ -124,32 +119,12 @@ def _arn(client, url: str) -> str:
     ]
 
 
-@contextmanager
-def broker_down_for_this_process():
-    """The web process's broker refuses connections (a closed loopback port) while inside; the
-    worker's connection is untouched. The producer pool is rebuilt on the way in and out."""
-    usual = app.conf.broker_url
-    _producers_rebuilt(DEAD_BROKER)
-    try:
-        yield
-    finally:
-        _producers_rebuilt(usual)
-
-
-def _producers_rebuilt(broker_url: str) -> None:
-    # Celery and kombu keep connection and producer pools per broker: start them afresh.
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = broker_url
-
-
 def test_broker_down_at_checkout_the_sweeper_publishes_later_and_it_is_placed_once(
     pipeline_worker, cart_of, checkout, sandbox, settings
 ):
     # Given the broker is down while the associate checks out
     cart = cart_of(("threadline", 0))
-    with broker_down_for_this_process():
+    with broker_down():
         order = checkout(cart)
 
     # Then the order is taken, its outbox row waits unpublished and nothing reached the partner
@@ -258,7 +233,7 @@ def test_a_one_item_per_order_partner_places_each_line_once_and_one_failing_spar
 def taken_then_held(cart_of, checkout, partner_sandbox) -> tuple[Order, PartnerOrder]:
     """A threadline order taken (checkout asks the partner, so before the hold), then the
     partner holding requests, then its message published."""
-    with broker_down_for_this_process():
+    with broker_down():
         order = checkout(cart_of(("threadline", 0)))
     partner_sandbox.hold_set(True)
     outbox_publish(message_ids=[outbox_messages_for(order).get().pk])

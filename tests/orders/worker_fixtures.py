@@ -11,18 +11,22 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools
 
+from endless_aisle.celery import app
 from endless_aisle.queues import DEAD_LETTER_SUFFIX, physical_queue_name, queues_ensure, sqs_client
 from tests.conftest import REPO, WORKER_START_SECONDS, database_url, wait_for
 
 VISIBILITY_TIMEOUT_SECONDS = 5  # the worker's task time limit, and claim lease, is 4 s
 MAX_RECEIVE_COUNT = 2
+DEAD_BROKER = "sqs://local:local@127.0.0.1:9"  # the discard port: nothing listens
 
 
 def worker_environment(sandbox) -> dict[str, str]:
@@ -120,3 +124,26 @@ def queue_drained(seconds: float = 30) -> None:
     """Wait until every create-order message was handled and deleted (retries included)."""
     url = queue_url()
     wait_for(lambda: messages_in(url) == 0, seconds=seconds)
+
+
+@contextmanager
+def broker_down():
+    """This process's broker refuses connections (a closed loopback port) while inside; a
+    worker's connection is untouched. kombu tries to connect again for about 6 s before it
+    gives up (the web's wait at checkout while SQS is down); one try is enough to prove the
+    outcome, so the test waits 0.4 s instead."""
+    usual_url, usual_options = app.conf.broker_url, app.conf.broker_transport_options
+    _producers_rebuilt(DEAD_BROKER, {**usual_options, "max_retries": 1, "interval_start": 0})
+    try:
+        yield
+    finally:
+        _producers_rebuilt(usual_url, usual_options)
+
+
+def _producers_rebuilt(broker_url: str, transport_options: dict) -> None:
+    # Celery and kombu keep connection and producer pools per broker: start them afresh.
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = broker_url
+    app.conf.broker_transport_options = transport_options
