@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests.orders.* fixture modules
 """The outbox without a worker: checkout succeeds while the broker is down, rows wait
 unpublished, the sweeper publishes only those never published and old enough. What was
 published is read back from SQS (moto's server). With a worker: test_pipeline_worker.py."""
@@ -10,12 +9,6 @@ from django.utils import timezone
 
 from orders.models import Order, OutboxMessage
 from orders.outbox import outbox_messages_for, outbox_publish, outbox_sweep
-from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
-    associate,
-    cart_of,
-    checkout,
-    priced,
-)
 from tests.orders.worker_fixtures import broker_down, messages_in, queue_purged, queue_url
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests.orders.* fixture modules
+# ruff: noqa: F811 - the payment sandbox fixtures are imported from tests.orders.payments
 """The pipeline's services without a worker: payment settlement after placement, managers'
 actions (each pressed twice), the claim reading the live version, and dead-letter parsing.
 Partners and the payment gateway are the sandboxes, over HTTP."""
@@ -28,13 +28,6 @@ from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     Browser,
     payment_sandbox,
     payment_sandbox_running,
-)
-from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
-    associate,
-    cart_of,
-    checkout,
-    priced,
-    seen,
 )
 from tests.orders.worker_fixtures import messages_in, queue_purged, queue_url
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests.orders.*_fixtures
 """Exactly once, proven end to end: checkout publishes to SQS (moto's server), a real Celery
 worker process takes the message and calls the sandbox partner over HTTP. The sandbox's own
 records say how many orders the partner holds.
@@ -18,18 +17,11 @@ from orders.placement_services import partner_order_redrive
 from orders.tasks import dead_letters_record_task, outbox_sweep_task
 from partners.models import Partner, PartnerCall, PartnerLiveVersion
 from tests.conftest import wait_for
-from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
-    associate,
-    cart_of,
-    checkout,
-    priced,
-)
-from tests.orders.worker_fixtures import (  # noqa: F401 - fixtures
+from tests.orders.worker_fixtures import (
     MAX_RECEIVE_COUNT,
     Worker,
     broker_down,
     messages_in,
-    pipeline_worker,
     queue_drained,
     queue_purged,
     queue_url,
