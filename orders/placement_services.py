@@ -127,6 +127,17 @@ def _claim(partner_order_id: int) -> _Claim | Placement:
             "A worker stopped while sending it: it may have been received.",
             Delivery.UNKNOWN,
         )
+    elif (
+        claimed_until is not None
+        and partner_order.attempts >= settings.ORDER_PLACEMENT_MAX_ATTEMPTS
+    ):
+        # Workers keep dying on it (a poison message): stop re-sending.
+        return _claim_refused(
+            partner_order,
+            P.FAILED,
+            "Workers stopped while sending it, every attempt.",
+            Delivery.UNKNOWN,
+        )
     else:
         resend = True  # a lapsed claim, or a manager's re-send after review (claim cleared)
     lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)

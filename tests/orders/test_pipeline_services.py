@@ -5,9 +5,11 @@ Partners and the payment gateway are the sandboxes, over HTTP."""
 
 import base64
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from orders.checkout_services import CardTokens
 from orders.dead_letters import partner_order_id_of
@@ -22,7 +24,7 @@ from orders.placement_services import (
     partner_order_retry,
     partner_order_review_resolve,
 )
-from orders.services import order_event_append
+from orders.services import order_event_append, partner_order_transition
 from partners.models import Partner, PartnerLiveVersion
 from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     Browser,
@@ -308,3 +310,46 @@ def test_a_malformed_dead_letter_names_no_partner_order(body):
 
 def test_a_placement_dead_letter_names_its_partner_order():
     assert partner_order_id_of(kombu_body({"task": PLACE_TASK}, [7])) == 7
+
+
+def claim_lapsed(partner_order: PartnerOrder, attempts: int) -> None:
+    """As a worker killed mid-call leaves it: submitted, its lease over."""
+    partner_order_transition(partner_order_id=partner_order.pk, to="submitted", actor="worker")
+    PartnerOrder.objects.filter(pk=partner_order.pk).update(
+        attempts=attempts, claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_a_lapsed_claim_after_the_last_attempt_fails_without_sending(
+    cart_of, checkout, sandbox, settings
+):
+    settings.ORDER_PLACEMENT_MAX_ATTEMPTS = 3
+    order = checkout(cart_of(("threadline", 0)))
+    [partner_order] = order.partner_orders.all()
+    claim_lapsed(partner_order, attempts=3)
+
+    placement = partner_order_place(partner_order_id=partner_order.pk)
+
+    assert (placement.outcome, status_of(partner_order)) == (Outcome.FAILED, "failed")
+    assert sandbox.threadline.counters().order_requests == 0
+
+
+def test_a_lapsed_claim_of_a_partner_without_dedupe_goes_to_review_without_sending(
+    cart_of, checkout, sandbox, priced
+):
+    live_deduplication_none(priced["hearth"])
+    order = checkout(cart_of(("hearth", 0)))
+    [partner_order] = order.partner_orders.all()
+    claim_lapsed(partner_order, attempts=1)
+
+    placement = partner_order_place(partner_order_id=partner_order.pk)
+
+    assert (placement.outcome, status_of(partner_order)) == (Outcome.NEEDS_REVIEW, "needs_review")
+    attempt = OrderEvent.objects.get(type=EventType.PARTNER_ORDER_ATTEMPTED)
+    assert attempt.data["may_have_been_received"] is True
+    assert sandbox.hearth.counters().order_requests == 0
+
+
+def status_of(partner_order: PartnerOrder) -> str:
+    partner_order.refresh_from_db()
+    return partner_order.status
