@@ -67,7 +67,13 @@ def capture_amount(authorised: Decimal, lines: Iterable[OrderLine], currency: st
 def partner_order_payment_settle(*, partner_order_id: int) -> CardPayment | None:
     """Capture or void the partner order's card payment as its status says; nothing while it
     is still being placed, for a till payment or when settled already. Raises PaymentError
-    when the gateway could not be reached (the caller retries: the keys make it safe)."""
+    when the gateway could not be reached (the caller retries: the keys make it safe).
+
+    Claim and record, as placement does: read what is due, call the gateway with no
+    transaction or lock open, then record the answer under a short lock (`_recorded`), where
+    a second run that reached the gateway too finds the payment settled and changes nothing."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Settle a payment after commit: a gateway call never runs in one.")
     payment = (
         CardPayment.objects.select_related("partner_order__order")
         .filter(partner_order_id=partner_order_id, status=CardPayment.Status.AUTHORISED)

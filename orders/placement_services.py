@@ -39,17 +39,19 @@ from partners.http.errors import (
     PartnerHttpError,
     PartnerRateLimited,
 )
+from partners.live_versions import partner_as_served, partner_live_version
 from partners.mapping import OrderConfirmation
 from partners.mapping.canonical import Address, Contact, OrderRequest
 from partners.mapping.canonical import OrderLine as RequestLine
-from partners.models import Partner
+from partners.models import Partner, PartnerLiveVersion
 
 P = PartnerOrderStatus
 WORKER = "worker"
 
 
 class Outcome(enum.StrEnum):
-    NOTHING_TO_DO = "nothing_to_do"  # placed already, or another worker is sending it
+    NOTHING_TO_DO = "nothing_to_do"  # placed already, or waiting for a manager
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another worker is sending it: look again later
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     RETRY = "retry"
@@ -60,13 +62,18 @@ class Outcome(enum.StrEnum):
 @dataclass(frozen=True)
 class Placement:
     outcome: Outcome
-    retry_in: float | None = None  # seconds, for RETRY
+    retry_in: float | None = None  # seconds, for RETRY and CLAIMED_ELSEWHERE
 
 
 @dataclass(frozen=True)
 class _Claim:
+    """A partner order this worker may send, with the partner's live version read once: its
+    deduplication mode decides the claim and the outcome, and the adapter is built from it."""
+
     partner_order: PartnerOrder
     resend: bool
+    live: PartnerLiveVersion
+    deduplication: str
 
 
 def partner_order_place(*, partner_order_id: int) -> Placement:
@@ -77,10 +84,10 @@ def partner_order_place(*, partner_order_id: int) -> Placement:
     partner_order = claim.partner_order
     started = time.monotonic()
     try:
-        adapter = live_adapter_for(partner_order.partner)
+        adapter = live_adapter_for(partner_order.partner, claim.live)
         confirmation = adapter.place_order(_request(partner_order), resend=claim.resend)
     except PartnerCallError as error:
-        return _failure_recorded(partner_order, error, _ms_since(started))
+        return _failure_recorded(claim, error, _ms_since(started))
     except ValueError as error:
         # The order does not fit the partner (order_fits_partner): sending again won't help.
         return _finished(partner_order, P.FAILED, _attempt(str(error), Delivery.NOT_SENT, started))
@@ -95,36 +102,60 @@ def _claim(partner_order_id: int) -> _Claim | Placement:
         .select_related("order", "partner")
         .get(pk=partner_order_id)
     )
+    if partner_order.status not in (P.PENDING, P.SUBMITTED):
+        return Placement(Outcome.NOTHING_TO_DO)
     now = timezone.now()
+    claimed_until = partner_order.claimed_until
+    if partner_order.status == P.SUBMITTED and claimed_until is not None and claimed_until > now:
+        # Not acknowledged as done: if that worker dies, this message still brings it back.
+        wait = (claimed_until - now).total_seconds() + 1
+        return Placement(Outcome.CLAIMED_ELSEWHERE, min(wait, backoff_cap_seconds()))
+    live = partner_live_version(partner_order.partner)
+    if live is None:
+        reason = f"{partner_order.partner_name} has no live version to send it with."
+        return _claim_refused(partner_order, P.FAILED, reason, Delivery.NOT_SENT)
+    # The live version's mode, as the call will be made: the rows may hold a pending edit.
+    deduplication = partner_as_served(partner_order.partner, live).deduplication
     if partner_order.status == P.PENDING:
         resend = partner_order.attempts > 0  # a manager's retry of a failed order
         partner_order_transition(partner_order_id=partner_order_id, to=P.SUBMITTED, actor=WORKER)
-    elif partner_order.status == P.SUBMITTED:
-        if partner_order.claimed_until is not None and partner_order.claimed_until > now:
-            return Placement(Outcome.NOTHING_TO_DO)  # another worker is sending it
-        if (
-            partner_order.claimed_until is not None
-            and partner_order.partner.deduplication == Partner.Deduplication.NONE
-        ):
-            # The claim lapsed mid-call (the worker died): it may have been received.
-            partner_order_transition(
-                partner_order_id=partner_order_id,
-                to=P.NEEDS_REVIEW,
-                actor=WORKER,
-                data={"reason": "A worker stopped while sending it: it may have been received."},
-            )
-            return Placement(Outcome.NEEDS_REVIEW)
-        resend = True
+    elif claimed_until is not None and deduplication == Partner.Deduplication.NONE:
+        # The claim lapsed mid-call (the worker died): it may have been received.
+        return _claim_refused(
+            partner_order,
+            P.NEEDS_REVIEW,
+            "A worker stopped while sending it: it may have been received.",
+            Delivery.UNKNOWN,
+        )
+    elif (
+        claimed_until is not None
+        and partner_order.attempts >= settings.ORDER_PLACEMENT_MAX_ATTEMPTS
+    ):
+        # Workers keep dying on it (a poison message): stop re-sending.
+        return _claim_refused(
+            partner_order,
+            P.FAILED,
+            "Workers stopped while sending it, every attempt.",
+            Delivery.UNKNOWN,
+        )
     else:
-        return Placement(Outcome.NOTHING_TO_DO)
+        resend = True  # a lapsed claim, or a manager's re-send after review (claim cleared)
     lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     PartnerOrder.objects.filter(pk=partner_order_id).update(
         attempts=partner_order.attempts + 1,
         claimed_until=now + lease,
-        config_version=partner_order.partner.config_version,
+        config_version=live.config_version,
     )
     partner_order.refresh_from_db()
-    return _Claim(partner_order, resend)
+    return _Claim(partner_order, resend, live, deduplication)
+
+
+def _claim_refused(
+    partner_order: PartnerOrder, to: PartnerOrderStatus, reason: str, delivery: str
+) -> Placement:
+    """End a claim without sending: the partner cannot be called (failed), or an earlier
+    attempt may have reached a partner that cannot recognise a repeat (needs review)."""
+    return _finished(partner_order, to, _attempt(reason, delivery))
 
 
 def _request(partner_order: PartnerOrder) -> OrderRequest:
@@ -176,16 +207,15 @@ def _attempt(
     }
 
 
-def _failure_recorded(
-    partner_order: PartnerOrder, error: PartnerCallError, latency_ms: int
-) -> Placement:
+def _failure_recorded(claim: _Claim, error: PartnerCallError, latency_ms: int) -> Placement:
+    partner_order = claim.partner_order
     attempt = _attempt(
         f"{error.outcome}: {error.message}"[:300],
         error.delivery,
         latency_ms=latency_ms,
         status_code=error.status_code,
     )
-    no_dedupe = partner_order.partner.deduplication == Partner.Deduplication.NONE
+    no_dedupe = claim.deduplication == Partner.Deduplication.NONE
     if isinstance(error, PartnerHttpError) and error.status_code and error.status_code < 500:
         return _finished(partner_order, P.REJECTED, attempt, reason=error.message)
     unusable_answer = error.delivery == Delivery.ANSWERED and not error.transient
@@ -346,10 +376,25 @@ def _ms_since(started: float | None) -> int:
 
 def partner_order_redrive(*, partner_order_id: int, actor: Actor) -> PartnerOrder:
     """Publish a dead-lettered partner order again, with the same idempotency key. Only one
-    still to place (pending, or submitted with no outcome) is re-driven."""
+    still to place (pending, or submitted with no outcome) whose last dead letter has not
+    been re-driven yet: a second press changes nothing."""
     with transaction.atomic():
-        partner_order = PartnerOrder.objects.select_related("order").get(pk=partner_order_id)
+        partner_order = (
+            PartnerOrder.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=partner_order_id)
+        )
         if partner_order.status not in (P.PENDING, P.SUBMITTED):
+            return partner_order
+        last = (
+            partner_order.events.filter(
+                type__in=(EventType.PARTNER_ORDER_DEAD_LETTERED, EventType.PARTNER_ORDER_REDRIVEN)
+            )
+            .order_by("-id")
+            .values_list("type", flat=True)
+            .first()
+        )
+        if last != EventType.PARTNER_ORDER_DEAD_LETTERED:
             return partner_order
         order_event_append(
             partner_order.order,
@@ -401,13 +446,16 @@ def partner_order_review_resolve(
             return partner_order
         for line in partner_order.lines.filter(status=LineStatus.PENDING):
             order_line_transition(line_id=line.pk, to=LineStatus.ACCEPTED, actor=actor)
-        return partner_order_transition(
+        partner_order = partner_order_transition(
             partner_order_id=partner_order_id,
             to=P.ACCEPTED,
             actor=actor,
             reference=partner_reference.strip(),
             data={"resolved": "placed"},
         )
+        # The worker finds it accepted, sends nothing and captures the card payment.
+        _publish_after_commit(partner_order)
+        return partner_order
 
 
 def _publish_after_commit(partner_order: PartnerOrder) -> None:

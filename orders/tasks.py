@@ -13,7 +13,7 @@ from orders.placement_services import Outcome, backoff_seconds, partner_order_pl
 @shared_task(bind=True, name=PLACE_TASK, max_retries=None)
 def partner_order_place_task(self, partner_order_id: int) -> str:
     placement = partner_order_place(partner_order_id=partner_order_id)
-    if placement.outcome == Outcome.RETRY:
+    if placement.outcome in (Outcome.RETRY, Outcome.CLAIMED_ELSEWHERE):
         raise self.retry(countdown=placement.retry_in)
     try:
         partner_order_payment_settle(partner_order_id=partner_order_id)

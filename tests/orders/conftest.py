@@ -1,9 +1,14 @@
+"""Fixtures for every test under tests/orders: sandbox partners taken live one by one, and the
+order pipeline's (defined in pipeline_fixtures.py and worker_fixtures.py)."""
+
 import pytest
 from django.core.cache import cache
 
 from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.sandbox.onboarding import sandbox_partners_onboard
+from tests.orders.pipeline_fixtures import associate, cart_of, checkout, priced  # noqa: F401
+from tests.orders.worker_fixtures import pipeline_worker  # noqa: F401
 
 
 @pytest.fixture

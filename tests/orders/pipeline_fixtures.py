@@ -11,8 +11,14 @@ from catalog.cart_services import cart_line_add
 from catalog.sandbox.demo_catalogue import demo_catalogue_seed
 from catalog.selectors import pricing_context_for
 from orders.checkout_forms import Delivery, DeliveryMethod, store_address
-from orders.checkout_services import Customer, SeenPrices, TillPayment, order_checkout
-from orders.totals import PartnerLines, PricedLine, ShippingTerms, checkout_totals
+from orders.checkout_services import (
+    Customer,
+    SeenPrices,
+    TillPayment,
+    order_checkout,
+    partner_groups,
+)
+from orders.totals import PricedLine, checkout_totals
 from stores.roles import Role
 from tests.partners.sandbox.picks import in_stock
 
@@ -56,27 +62,13 @@ def cart_of(priced, sandbox, store, associate):
 def seen(cart) -> SeenPrices:
     """What the checkout page showed: the lines' prices and the server's total for them."""
     lines = list(cart.lines.select_related("partner").order_by("pk"))
-    by_partner: dict[int, list] = {}
-    for line in lines:
-        by_partner.setdefault(line.partner_id, []).append(line)
-    totals = checkout_totals(
-        parts=[
-            PartnerLines(
-                partner_id=group[0].partner_id,
-                partner_name=group[0].partner.name,
-                shipping=ShippingTerms.of(group[0].partner),
-                lines=tuple(
-                    PricedLine(
-                        unit_price=line.unit_price, quantity=line.quantity, category=_category(line)
-                    )
-                    for line in group
-                ),
-                one_item_per_order=group[0].partner.one_item_per_order,
-            )
-            for group in by_partner.values()
-        ],
-        pricing=pricing_context_for(cart.store),
+    _, groups = partner_groups(
+        lines,
+        lambda line: PricedLine(
+            unit_price=line.unit_price, quantity=line.quantity, category=_category(line)
+        ),
     )
+    totals = checkout_totals(parts=groups, pricing=pricing_context_for(cart.store))
     return SeenPrices(unit_prices={line.pk: line.unit_price for line in lines}, total=totals.total)
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests.orders.pipeline_fixtures
 """Checkout in one transaction, over the sandbox partners (real HTTP re-pricing)."""
 
 import uuid
@@ -10,13 +9,7 @@ from catalog.models import Cart, CartLine
 from orders.checkout_services import PricesChanged, SeenPrices
 from orders.events import EventType
 from orders.models import Order, OrderEvent, OrderLine, OutboxMessage, PartnerOrder
-from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
-    associate,
-    cart_of,
-    checkout,
-    priced,
-    seen,
-)
+from tests.orders.pipeline_fixtures import seen
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests.orders.pipeline_fixtures
 """Placement against the sandbox partners, in process: one attempt per call of the service."""
 
 import pytest
@@ -7,12 +6,6 @@ from orders.events import EventType
 from orders.models import OrderEvent, PartnerOrder
 from orders.placement_services import Outcome, partner_order_place
 from partners.models import Partner, PartnerCall, PartnerLiveVersion
-from tests.orders.pipeline_fixtures import (  # noqa: F401 - fixtures
-    associate,
-    cart_of,
-    checkout,
-    priced,
-)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
