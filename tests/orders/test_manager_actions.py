@@ -252,6 +252,9 @@ def test_a_redirect_back_never_leaves_the_site(manager, store, threadline):
     assert response["Location"] == reverse("orders:attention")
 
 
+# Committed rows: after a cancel the card payment is settled, and a gateway call refuses to run
+# inside a transaction (the test's, otherwise).
+@pytest.mark.django_db(transaction=True)
 def test_a_manager_cancels_from_the_order_page(manager, live_partners, sandbox, store):
     partner_order = sandbox_order_placed(
         live_partners("threadline")["threadline"], sandbox.threadline
