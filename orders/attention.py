@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 
 from orders.cancel_services import CANCELLABLE
 from orders.models import CardPayment, PartnerOrder
+from orders.payment_services import refund_due
 from orders.selectors import AUTHORISATION_EXPIRY_WARNING, OPEN_STATUSES, UNSETTLED_STATUSES
 from orders.statuses import PartnerOrderStatus
 
@@ -61,7 +62,7 @@ def attention_item(partner_order: PartnerOrder) -> AttentionItem:
         )
     if _unsettled(partner_order):
         reasons.append(
-            "The card payment was neither taken nor released after the partner's answer."
+            "The card payment was not taken, released or refunded as the partner's answer says."
         )
         actions.add(Action.SETTLE)
     if cancellable(partner_order):
@@ -83,9 +84,10 @@ def _card_payment(partner_order: PartnerOrder) -> CardPayment | None:
 
 def _unsettled(partner_order: PartnerOrder) -> bool:
     payment = _card_payment(partner_order)
-    return (
-        payment is not None
-        and payment.status == CardPayment.Status.AUTHORISED
+    if payment is None:
+        return False
+    return refund_due(payment) or (
+        payment.status == CardPayment.Status.AUTHORISED
         and partner_order.status not in UNSETTLED_STATUSES
     )
 

@@ -15,6 +15,7 @@ class EventType(StrEnum):
     PAYMENT_AUTHORISED = "payment_authorised"
     PAYMENT_CAPTURED = "payment_captured"
     PAYMENT_VOIDED = "payment_voided"
+    PAYMENT_REFUNDED = "payment_refunded"
     PAYMENT_SETTLE_FAILED = "payment_settle_failed"
     TILL_REFUND_DUE = "till_refund_due"
     TILL_REFUNDED = "till_refunded"

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.money import money_round
+from endless_aisle.celery import app
 from orders.events import EventType
 from orders.models import CardPayment, OrderLine, PartnerOrder
 from orders.payments.gateway import Authorisation, AuthorisationStatus, PaymentError
@@ -29,6 +30,8 @@ from orders.services import order_event_append
 from orders.statuses import LineStatus, PartnerOrderStatus
 
 logger = logging.getLogger(__name__)
+
+SETTLE_TASK = "orders.partner_order_payment_settle"
 
 CAPTURABLE = frozenset(
     {PartnerOrderStatus.ACCEPTED, PartnerOrderStatus.SHIPPED, PartnerOrderStatus.DELIVERED}
@@ -76,7 +79,7 @@ def partner_order_payment_settle(*, partner_order_id: int) -> CardPayment | None
         raise RuntimeError("Settle a payment after commit: a gateway call never runs in one.")
     payment = (
         CardPayment.objects.select_related("partner_order__order")
-        .filter(partner_order_id=partner_order_id, status=CardPayment.Status.AUTHORISED)
+        .filter(partner_order_id=partner_order_id)
         .first()
     )
     if payment is None:
@@ -84,6 +87,15 @@ def partner_order_payment_settle(*, partner_order_id: int) -> CardPayment | None
     partner_order = payment.partner_order
     gateway = payment_gateway()
     key = str(partner_order.idempotency_key)
+    if refund_due(payment):
+        operation = gateway.refund(
+            authorisation_id=payment.authorisation_id,
+            amount=payment.amount_captured - payment.amount_refunded,
+            idempotency_key=f"{key}-refund",
+        )
+        return _refund_recorded(payment, operation.refunded_amount)
+    if payment.status != CardPayment.Status.AUTHORISED:
+        return None
     if partner_order.status in CAPTURABLE:
         amount = capture_amount(
             payment.amount_authorised, partner_order.lines.all(), payment.currency
@@ -106,6 +118,69 @@ def partner_order_payment_settle(*, partner_order_id: int) -> CardPayment | None
         gateway.void(authorisation_id=payment.authorisation_id, idempotency_key=f"{key}-void")
         return _recorded(payment, CardPayment.Status.VOIDED, EventType.PAYMENT_VOIDED)
     return None
+
+
+def payment_settle_enqueue(*, partner_order_id: int) -> None:
+    """After commit, have a worker settle the partner order's card payment (a status report
+    accepted, rejected or cancelled it). Nothing is lost if the broker is down: the attention
+    list offers a manager to settle what stays unsettled. Nothing for a till payment."""
+    if not CardPayment.objects.filter(partner_order_id=partner_order_id).exists():
+        return
+
+    def send() -> None:
+        try:
+            app.send_task(SETTLE_TASK, args=[partner_order_id], retry=False)
+        except Exception:
+            logger.exception("queueing the settlement of partner order %s failed", partner_order_id)
+
+    transaction.on_commit(send)
+
+
+def refund_due(payment: CardPayment) -> bool:
+    """A captured payment whose partner order was cancelled afterwards: the customer gets
+    back what was taken."""
+    return (
+        payment.status in (CardPayment.Status.CAPTURED, CardPayment.Status.PARTIALLY_CAPTURED)
+        and payment.partner_order.status == PartnerOrderStatus.CANCELLED
+        and payment.amount_captured > payment.amount_refunded
+    )
+
+
+def payment_settle_failure_record(*, partner_order_id: int, error: PaymentError) -> None:
+    """The gateway refused to settle (not a reachability problem, which is retried): an event
+    for the order page; the attention list keeps offering to settle it."""
+    partner_order = PartnerOrder.objects.select_related("order").get(pk=partner_order_id)
+    logger.warning(
+        "settling the card payment of partner order %s was refused: %s",
+        partner_order_id,
+        type(error).__name__,
+    )
+    order_event_append(
+        partner_order.order,
+        EventType.PAYMENT_SETTLE_FAILED,
+        "system",
+        {"error": error.message[:300]},
+        partner_order=partner_order,
+    )
+
+
+@transaction.atomic
+def _refund_recorded(payment: CardPayment, refunded: Decimal) -> CardPayment:
+    locked = CardPayment.objects.select_for_update().get(pk=payment.pk)
+    if locked.status == CardPayment.Status.REFUNDED:
+        return locked  # another run recorded the same gateway answer first
+    locked.status = CardPayment.Status.REFUNDED
+    locked.amount_refunded = refunded
+    locked.save()
+    partner_order = PartnerOrder.objects.select_related("order").get(pk=payment.partner_order_id)
+    order_event_append(
+        partner_order.order,
+        EventType.PAYMENT_REFUNDED,
+        "system",
+        {"amount": refunded, "currency": locked.currency, "at": timezone.now()},
+        partner_order=partner_order,
+    )
+    return locked
 
 
 @transaction.atomic

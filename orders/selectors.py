@@ -26,6 +26,7 @@ OPEN_STATUSES = (
     PartnerOrderStatus.ACCEPTED,
 )
 AUTHORISATION_EXPIRY_WARNING = timedelta(days=1)
+CAPTURED = (CardPayment.Status.CAPTURED, CardPayment.Status.PARTIALLY_CAPTURED)
 # A card authorisation is held while these last; after, it is captured or released.
 UNSETTLED_STATUSES = (
     PartnerOrderStatus.PENDING,
@@ -127,7 +128,8 @@ def partner_orders_needing_attention(
     `orders.attention`): failed or needing review; dead-lettered since the last re-drive; a
     till refund due since the last one recorded; a card authorisation still held for an open
     partner order that lapses within AUTHORISATION_EXPIRY_WARNING; a card authorisation still
-    held although the partner order has an outcome (capturing or releasing it failed)."""
+    held although the partner order has an outcome (capturing or releasing it failed); a
+    captured card payment of a cancelled partner order not refunded yet."""
     now = now or timezone.now()
     events = OrderEvent.objects.filter(partner_order=OuterRef("pk")).order_by("-id")
 
@@ -154,6 +156,11 @@ def partner_orders_needing_attention(
             | (
                 Q(card_payment__status=CardPayment.Status.AUTHORISED)
                 & ~Q(status__in=UNSETTLED_STATUSES)
+            )
+            | Q(
+                status=PartnerOrderStatus.CANCELLED,
+                card_payment__status__in=CAPTURED,
+                card_payment__amount_captured__gt=F("card_payment__amount_refunded"),
             )
         )
         .select_related("order", "card_payment")

@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.db import transaction
 
 from orders.models import Order, PartnerOrder
+from orders.payment_services import payment_settle_enqueue
 from orders.services import Actor, Tracking, order_line_transition, partner_order_transition
 from orders.statuses import LINE, PARTNER_ORDER, LineStatus, PartnerOrderStatus
 from partners.mapping import OrderStatusUpdate
@@ -37,6 +38,19 @@ class UpdateSource(StrEnum):
     WEBHOOK = "webhook"
     POLL = "poll"
     CANCEL = "cancel"
+
+
+# A report that decides a card payment: captured once accepted (or further), released or
+# refunded once rejected or cancelled.
+SETTLES_PAYMENT = frozenset(
+    {
+        PartnerOrderStatus.ACCEPTED,
+        PartnerOrderStatus.SHIPPED,
+        PartnerOrderStatus.DELIVERED,
+        PartnerOrderStatus.REJECTED,
+        PartnerOrderStatus.CANCELLED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -108,4 +122,6 @@ def partner_order_status_apply(
                 and any((tracking.carrier, tracking.number, tracking.url))
                 else None,
             )
+        if reported in SETTLES_PAYMENT:
+            payment_settle_enqueue(partner_order_id=partner_order_id)
     return StatusApplied(changed=True, status=reported)

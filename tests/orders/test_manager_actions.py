@@ -113,7 +113,7 @@ def test_each_problem_is_listed_with_its_reason_and_its_action(manager, store, t
         reverse("orders:partner_order_cancel", args=[refund_due.pk]),
     ]
     assert "card authorisation lapses on" in reasons_of(html, lapsing)
-    assert "neither taken nor released" in reasons_of(html, unsettled)
+    assert "not taken, released or refunded" in reasons_of(html, unsettled)
     assert action_urls(html, unsettled) == [
         reverse("orders:partner_order_settle", args=[unsettled.pk])
     ]

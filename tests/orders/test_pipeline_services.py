@@ -9,14 +9,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
+from endless_aisle.queues import physical_queue_name, sqs_client
 from orders.checkout_services import CardTokens
 from orders.dead_letters import partner_order_id_of
 from orders.events import EventType
 from orders.models import CardPayment, OrderEvent, PartnerOrder
 from orders.outbox import PLACE_TASK
-from orders.payment_services import capture_amount, partner_order_payment_settle
+from orders.payment_services import SETTLE_TASK, capture_amount, partner_order_payment_settle
+from orders.payments.http_gateway import payment_gateway
 from orders.placement_services import (
     Outcome,
     partner_order_place,
@@ -25,6 +28,9 @@ from orders.placement_services import (
     partner_order_review_resolve,
 )
 from orders.services import order_event_append, partner_order_transition
+from orders.status_sync import UpdateSource, partner_order_status_apply
+from orders.tasks import partner_order_payment_settle_task
+from partners.mapping import OrderStatusUpdate
 from partners.models import Partner, PartnerLiveVersion
 from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     Browser,
@@ -353,3 +359,84 @@ def test_a_lapsed_claim_of_a_partner_without_dedupe_goes_to_review_without_sendi
 def status_of(partner_order: PartnerOrder) -> str:
     partner_order.refresh_from_db()
     return partner_order.status
+
+
+# --- After placement: status reports, refunds and refusals ---
+
+
+def maintenance_messages() -> list[str]:
+    """The task names waiting on the maintenance queue, which is then emptied."""
+    client = sqs_client()
+    url = client.get_queue_url(QueueName=physical_queue_name(settings.SQS_QUEUES.maintenance))[
+        "QueueUrl"
+    ]
+    names = []
+    while messages := client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages"):
+        for message in messages:
+            envelope = json.loads(base64.b64decode(message["Body"]))
+            names.append(envelope["headers"]["task"])
+            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return names
+
+
+def cancelled_by_the_partner(partner_order: PartnerOrder) -> None:
+    partner_order_status_apply(
+        partner_order_id=partner_order.pk,
+        update=OrderStatusUpdate(partner_order_id="TL-1", status="cancelled"),
+        source=UpdateSource.WEBHOOK,
+    )
+
+
+def test_a_partner_cancelling_after_capture_queues_a_refund_that_is_made_once(
+    cart_of, card_checkout, payment_sandbox
+):
+    order = card_checkout(cart_of(("threadline", 0)))
+    [partner_order] = order.partner_orders.all()
+    _, captured = placed_and_settled(partner_order)
+    maintenance_messages()
+
+    cancelled_by_the_partner(partner_order)
+    queued = maintenance_messages()
+    refunded = partner_order_payment_settle(partner_order_id=partner_order.pk)
+    again = partner_order_payment_settle(partner_order_id=partner_order.pk)
+
+    assert queued == [SETTLE_TASK]
+    assert captured.status == "captured"
+    assert (refunded.status, refunded.amount_refunded) == ("refunded", captured.amount_captured)
+    assert again is None
+    [event] = payment_events(EventType.PAYMENT_REFUNDED)
+    assert Decimal(event["amount"]) == captured.amount_captured
+    kinds = [op["kind"] for op in payment_sandbox.state()["operations"]]
+    assert kinds == ["capture", "refund"]
+
+
+def test_a_till_paid_order_queues_no_settlement(cart_of, checkout):
+    order = checkout(cart_of(("threadline", 0)))
+    [partner_order] = order.partner_orders.all()
+    partner_order_place(partner_order_id=partner_order.pk)
+    maintenance_messages()
+
+    cancelled_by_the_partner(partner_order)
+
+    assert maintenance_messages() == []
+
+
+def test_a_gateway_refusing_to_settle_is_recorded_not_retried(
+    cart_of, card_checkout, payment_sandbox
+):
+    order = card_checkout(cart_of(("threadline", 0)))
+    [partner_order] = order.partner_orders.all()
+    partner_order_place(partner_order_id=partner_order.pk)
+    payment = CardPayment.objects.get(partner_order=partner_order)
+    # Released at the gateway behind our back: the capture the task asks for is refused.
+    payment_gateway().void(authorisation_id=payment.authorisation_id, idempotency_key="behind")
+
+    result = partner_order_payment_settle_task.apply(args=[partner_order.pk])
+
+    assert result.successful()
+    [failure] = payment_events(EventType.PAYMENT_SETTLE_FAILED)
+    assert failure["error"]
+    payment.refresh_from_db()
+    assert payment.status == CardPayment.Status.AUTHORISED  # still offered to a manager
