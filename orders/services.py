@@ -65,7 +65,7 @@ def partner_order_transition(
     if reference is not None:
         partner_order.partner_reference = reference
     partner_order.save(update_fields=["status", "partner_reference", "updated_at"])
-    _event_append(
+    order_event_append(
         order,
         EventType.PARTNER_ORDER_STATUS_CHANGED,
         actor,
@@ -111,7 +111,7 @@ def order_line_transition(
     line.save(
         update_fields=["status", "status_reason", "carrier", "tracking_number", "tracking_url"]
     )
-    _event_append(
+    order_event_append(
         order,
         EventType.LINE_STATUS_CHANGED,
         actor,
@@ -141,7 +141,13 @@ def order_event_append(
     partner_order: PartnerOrder | None = None,
 ) -> OrderEvent:
     """Append an event to `order`, in the caller's transaction (checkout, placement)."""
-    return _event_append(order, event_type, actor, data, partner_order=partner_order)
+    if isinstance(actor, str):
+        who = {"actor": actor}
+    else:
+        who = {"actor": actor.get_username(), "actor_user": actor}
+    return OrderEvent.objects.create(
+        order=order, partner_order=partner_order, type=event_type, data=data, **who
+    )
 
 
 def _order_locked(**lookup: Any) -> Order:
@@ -158,21 +164,6 @@ def _order_status_refresh(order: Order, actor: Actor) -> None:
         return
     previous, order.status = order.status, status
     order.save(update_fields=["status", "updated_at"])
-    _event_append(order, EventType.ORDER_STATUS_CHANGED, actor, {"from": previous, "to": status})
-
-
-def _event_append(
-    order: Order,
-    event_type: EventType,
-    actor: Actor,
-    data: dict[str, Any],
-    *,
-    partner_order: PartnerOrder | None = None,
-) -> OrderEvent:
-    if isinstance(actor, str):
-        who = {"actor": actor}
-    else:
-        who = {"actor": actor.get_username(), "actor_user": actor}
-    return OrderEvent.objects.create(
-        order=order, partner_order=partner_order, type=event_type, data=data, **who
+    order_event_append(
+        order, EventType.ORDER_STATUS_CHANGED, actor, {"from": previous, "to": status}
     )
