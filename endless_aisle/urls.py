@@ -21,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("stores.urls")),
     path("", include("catalog.urls")),
+    path("checkout/", include("orders.checkout_urls")),
 ]
