@@ -63,7 +63,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def _checkout_posted(
     request: HttpRequest, cart: Cart, customer_form: CustomerForm, delivery_form: DeliveryForm
 ) -> HttpResponse:
-    payment_form = PaymentForm(request.POST, cards_enabled=cards_enabled(), prefix="payment")
+    payment_form = PaymentForm(
+        request.POST, cards_enabled=cards_enabled(), prefix="payment", label_suffix=""
+    )
     forms = (customer_form, delivery_form, payment_form)
     if not all([form.is_valid() for form in forms]):  # a list: every form shows its errors
         preview = _preview(request, cart)
@@ -151,12 +153,13 @@ def _customer_and_delivery_forms(
     store = request.store
     partners = sorted({line.partner for line in cart.lines.select_related("partner")}, key=str)
     return (
-        CustomerForm(data, region=str(store.country), prefix="customer"),
+        CustomerForm(data, region=str(store.country), prefix="customer", label_suffix=""),
         DeliveryForm(
             data,
             shipping=ShippingCountries.of(partners),
             store=store,
             prefix="delivery",
+            label_suffix="",
             initial={"method": DeliveryMethod.TO_CUSTOMER},
         ),
     )
@@ -168,6 +171,7 @@ def _payment_form_fresh(preview: CheckoutPreview, initial: dict[str, Any]) -> Pa
     return PaymentForm(
         cards_enabled=cards_enabled(),
         prefix="payment",
+        label_suffix="",
         initial={**initial, "checkout_token": token, "confirmed": confirmed},
     )
 

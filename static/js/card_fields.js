@@ -80,6 +80,14 @@
     hidden("card_last4").value = answers[0].last4 || "";
   }
 
+  // A field's gateway error goes as soon as the associate corrects that field.
+  for (const name of ["number", "expiry", "cvc"]) {
+    input(name).addEventListener("input", () => {
+      errorFor(name).textContent = "";
+      input(name).removeAttribute("aria-invalid");
+    });
+  }
+
   form.addEventListener("submit", async (event) => {
     if (!cardChosen()) {
       hidden("card_tokens").value = "";

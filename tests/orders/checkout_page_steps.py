@@ -22,7 +22,9 @@ def hidden_value(html: str, name: str) -> str:
 def page_fields(response) -> dict[str, str]:
     """The checkout token and the confirmed prices the page carries."""
     html = response.content.decode()
-    return {name: hidden_value(html, name) for name in ("payment-checkout_token", "payment-confirmed")}
+    return {
+        name: hidden_value(html, name) for name in ("payment-checkout_token", "payment-confirmed")
+    }
 
 
 def till_post(page, total, **changes) -> dict[str, str]:

@@ -91,7 +91,9 @@ def test_pay_pressed_twice_makes_one_order_and_both_go_to_its_confirmation(cart_
 
     assert Order.objects.count() == 1
     assert PartnerOrder.objects.count() == 1
-    assert first["Location"] == second["Location"] == f"/checkout/done/{Order.objects.get().number}/"
+    assert (
+        first["Location"] == second["Location"] == f"/checkout/done/{Order.objects.get().number}/"
+    )
 
 
 def test_changed_prices_show_the_differences_write_nothing_and_the_next_pay_proceeds(
@@ -101,7 +103,9 @@ def test_changed_prices_show_the_differences_write_nothing_and_the_next_pay_proc
     [line] = cart.lines.all()
     confirmed = seen(cart)
     token = uuid.uuid4()
-    stale = SeenPrices(unit_prices={line.pk: line.unit_price - Decimal("1.00")}, total=confirmed.total)
+    stale = SeenPrices(
+        unit_prices={line.pk: line.unit_price - Decimal("1.00")}, total=confirmed.total
+    )
     form = till_post(
         signed_in.get(CHECKOUT),
         confirmed.total,
@@ -193,13 +197,15 @@ def test_with_cards_on_the_card_option_waits_for_the_script(cart_of, signed_in):
 
     html = signed_in.get(CHECKOUT).content.decode()
 
-    assert 'data-card-option hidden' in html
+    assert "data-card-option hidden" in html
     assert 'value="card"' in html
     assert 'name="payment-card_tokens"' in html
     assert "card_fields.js" in html
 
 
-def test_a_confirmation_of_another_store_is_not_found(cart_of, signed_in, client, user_in_role, other_store):
+def test_a_confirmation_of_another_store_is_not_found(
+    cart_of, signed_in, client, user_in_role, other_store
+):
     cart = cart_of(("threadline", 0))
     signed_in.post(CHECKOUT, till_post(signed_in.get(CHECKOUT), seen(cart).total))
     number = Order.objects.get().number
