@@ -77,6 +77,22 @@ EXPECTED = {
             "cart-resume",
         )
     },
+    # Checkout: associates and managers of a store, never kiosks. With no cart, the page sends
+    # them back to the cart; a confirmation of an order not at their store is not found.
+    "checkout:checkout": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 302,
+        Role.MANAGER: 302,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
+    "checkout:confirmation": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 404,
+        Role.MANAGER: 404,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
     "catalog:similar": {
         ANONYMOUS: 302,
         Role.ASSOCIATE: 200,
@@ -125,6 +141,7 @@ URL_ARGS = {
     "catalog:product": ["04006381333931"],
     "catalog:similar": ["04006381333931"],
     "catalog:assistance-handled": [1],
+    "checkout:confirmation": ["LDN-01-00001"],
 }
 
 ADMIN_EXPECTED = {
