@@ -11,17 +11,8 @@ from decimal import Decimal
 from catalog.cart_services import CartRepricing
 from catalog.models import Cart, CartLine
 from catalog.selectors import pricing_context_for
-from orders.checkout_services import SeenPrices
-from orders.shipping_countries import ShippingCountries
-from orders.totals import (
-    CheckoutTotals,
-    PartnerLines,
-    PartnerOrderTotals,
-    PricedLine,
-    ShippingTerms,
-    TotalsRefused,
-    checkout_totals,
-)
+from orders.checkout_services import SeenPrices, cart_lines_by_partner, partner_lines_priced
+from orders.totals import CheckoutTotals, PartnerOrderTotals, TotalsRefused, checkout_totals
 from partners.models import Partner
 from stores.models import Store
 
@@ -44,15 +35,10 @@ class CheckoutPreview:
     """`problems` lists why the cart cannot be paid for as it is (a line unavailable, no
     totals); when empty, `totals` and `seen` are set."""
 
-    partners: tuple[Partner, ...]
     partner_orders: tuple[PreviewPartnerOrder, ...]
     totals: CheckoutTotals | None
     seen: SeenPrices | None
     problems: tuple[str, ...]
-
-    @property
-    def shipping(self) -> ShippingCountries:
-        return ShippingCountries.of(self.partners)
 
     @property
     def card_token_count(self) -> int:
@@ -63,10 +49,7 @@ class CheckoutPreview:
 def checkout_preview(*, cart: Cart, store: Store, repricing: CartRepricing) -> CheckoutPreview:
     """The checkout of `cart` as `repricing` (a fresh `cart_reprice`) found it."""
     lines = list(cart.lines.select_related("partner").order_by("pk"))
-    by_partner: dict[int, list[CartLine]] = {}
-    for line in lines:
-        by_partner.setdefault(line.partner_id, []).append(line)
-    partners = tuple(group[0].partner for group in by_partner.values())
+    by_partner = cart_lines_by_partner(lines)
     problems = [
         f"{line.product_name} ({line.partner.name}): "
         + (check.reason if check else "could not be checked again just now.")
@@ -74,28 +57,14 @@ def checkout_preview(*, cart: Cart, store: Store, repricing: CartRepricing) -> C
         if (check := repricing.checks.get(line.pk)) is None or not check.orderable
     ]
     if problems:
-        return CheckoutPreview(partners, (), None, None, tuple(problems))
-    groups = [
-        PartnerLines(
-            partner_id=group[0].partner_id,
-            partner_name=group[0].partner.name,
-            shipping=ShippingTerms.of(group[0].partner),
-            lines=tuple(
-                PricedLine(
-                    unit_price=repricing.checks[line.pk].unit_price,
-                    quantity=line.quantity,
-                    category=repricing.checks[line.pk].category,
-                )
-                for line in group
-            ),
-            one_item_per_order=group[0].partner.one_item_per_order,
-        )
-        for group in by_partner.values()
-    ]
+        return CheckoutPreview((), None, None, tuple(problems))
     try:
-        totals = checkout_totals(parts=groups, pricing=pricing_context_for(store))
+        totals = checkout_totals(
+            parts=partner_lines_priced(by_partner, repricing.checks),
+            pricing=pricing_context_for(store),
+        )
     except TotalsRefused as refused:
-        return CheckoutPreview(partners, (), None, None, refused.reasons)
+        return CheckoutPreview((), None, None, refused.reasons)
     partner_orders = tuple(
         PreviewPartnerOrder(
             partner=by_partner[result.partner_id][0].partner,
@@ -111,4 +80,4 @@ def checkout_preview(*, cart: Cart, store: Store, repricing: CartRepricing) -> C
         unit_prices={line.pk: repricing.checks[line.pk].unit_price for line in lines},
         total=totals.total,
     )
-    return CheckoutPreview(partners, partner_orders, totals, seen, ())
+    return CheckoutPreview(partner_orders, totals, seen, ())

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -195,26 +195,8 @@ def _repriced(
         changes.append(CartChange(0, "", "", "The cart's items changed."))
     if changes:
         raise PricesChanged(_unique(changes), None)
-    by_partner: dict[int, list[CartLine]] = {}
-    for line in lines:
-        by_partner.setdefault(line.partner_id, []).append(line)
-    groups = [
-        PartnerLines(
-            partner_id=partner_lines[0].partner_id,
-            partner_name=partner_lines[0].partner.name,
-            shipping=ShippingTerms.of(partner_lines[0].partner),
-            lines=tuple(
-                PricedLine(
-                    unit_price=repricing.checks[line.pk].unit_price,
-                    quantity=line.quantity,
-                    category=repricing.checks[line.pk].category,
-                )
-                for line in partner_lines
-            ),
-            one_item_per_order=partner_lines[0].partner.one_item_per_order,
-        )
-        for partner_lines in by_partner.values()
-    ]
+    by_partner = cart_lines_by_partner(lines)
+    groups = partner_lines_priced(by_partner, repricing.checks)
     try:
         totals = checkout_totals(parts=groups, pricing=pricing_context_for(store))
     except TotalsRefused as refused:
@@ -244,6 +226,38 @@ def _repriced(
             )
         )
     return parts, totals
+
+
+def cart_lines_by_partner(lines: Iterable[CartLine]) -> dict[int, list[CartLine]]:
+    """`lines` by partner id, each partner in the order of its first line."""
+    by_partner: dict[int, list[CartLine]] = {}
+    for line in lines:
+        by_partner.setdefault(line.partner_id, []).append(line)
+    return by_partner
+
+
+def partner_lines_priced(
+    by_partner: Mapping[int, Sequence[CartLine]], checks: Mapping[int, LineCheck]
+) -> list[PartnerLines]:
+    """Each partner's lines as `checkout_totals` takes them, at the server's prices in `checks`
+    (every line must have one; the checkout page shows the same sums)."""
+    return [
+        PartnerLines(
+            partner_id=partner_lines[0].partner_id,
+            partner_name=partner_lines[0].partner.name,
+            shipping=ShippingTerms.of(partner_lines[0].partner),
+            lines=tuple(
+                PricedLine(
+                    unit_price=checks[line.pk].unit_price,
+                    quantity=line.quantity,
+                    category=checks[line.pk].category,
+                )
+                for line in partner_lines
+            ),
+            one_item_per_order=partner_lines[0].partner.one_item_per_order,
+        )
+        for partner_lines in by_partner.values()
+    ]
 
 
 def _change(line: CartLine, message: str) -> CartChange:
