@@ -19,7 +19,7 @@ from tests.catalog.conftest import gtin_carried_by, patient_pages, priced  # noq
 from tests.conftest import screenshot, wait_for
 from tests.e2e.keyboard_wedge import KeyboardWedge
 from tests.e2e.test_cart_flow import add_best_offer, signed_in
-from tests.e2e.test_partner_health_layout import PHONE, scrolls_sideways
+from tests.e2e.test_scan_search_pages import TABLET, no_sideways_scroll_on_tablet_and_phone
 from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     payment_sandbox,
     payment_sandbox_running,
@@ -27,7 +27,6 @@ from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TABLET = {"width": 768, "height": 1024}
 CARD = "4242 4242 4242 4242"
 MISTYPED = "4242 4242 4242 4241"
 CVC = "739"
@@ -53,13 +52,6 @@ def placing_worker(celery_workers, sandbox, payment_sandbox):
         "solo",
         env={"PARTNER_HOST_ALLOWLIST": allowlist, "PAYMENT_GATEWAY_URL": payment_sandbox.base_url},
     )
-
-
-def fits_tablet_and_phone(page) -> None:
-    for viewport in (TABLET, PHONE):
-        page.set_viewport_size(viewport)
-        assert not scrolls_sideways(page), (page.url, viewport)
-    page.set_viewport_size(TABLET)
 
 
 def test_scan_cart_card_checkout_confirmation_and_each_partner_holds_its_order(
@@ -104,7 +96,7 @@ def test_scan_cart_card_checkout_confirmation_and_each_partner_holds_its_order(
     page.get_by_label("Card number").fill(MISTYPED)
     page.get_by_label("Expiry (MM/YY)").fill(f"12/{(date.today().year + 1) % 100:02d}")
     page.get_by_label("Security code (CVC)").fill(CVC)
-    fits_tablet_and_phone(page)
+    no_sideways_scroll_on_tablet_and_phone(page)
     page.get_by_role("button", name=re.compile(r"^Pay £")).click()
     expect(page.locator("#card-number-error")).to_contain_text("The card number is not valid")
     expect(page.get_by_label("Card number")).to_be_focused()
@@ -117,7 +109,7 @@ def test_scan_cart_card_checkout_confirmation_and_each_partner_holds_its_order(
     expect(number).to_have_text(re.compile(r"^LDN-01-\d+$"))
     order = Order.objects.get()
     assert number.inner_text() == order.number
-    fits_tablet_and_phone(page)
+    no_sideways_scroll_on_tablet_and_phone(page)
     partner_orders = list(order.partner_orders.order_by("pk"))
     assert [po.partner_slug for po in partner_orders] == ["threadline", "hearth"]
     wait_for(
