@@ -30,6 +30,8 @@ from orders.checkout_payment_form import PaymentForm, cards_enabled, seen_signed
 from orders.checkout_selectors import CheckoutPreview, checkout_preview
 from orders.checkout_services import CheckoutRefused, Customer, PricesChanged, order_checkout
 from orders.models import Order
+from orders.postal_codes import postal_code_label
+from orders.regions import region_rule
 from orders.shipping_countries import ShippingCountries
 from stores.decorators import store_permission_required
 from stores.models import Store
@@ -217,6 +219,10 @@ def _page(
             "customer_form": customer_form,
             "delivery_form": delivery_form,
             "payment_form": payment_form,
+            "address_labels": {
+                code: {"postal_code": postal_code_label(code), "region": region_rule(code).label}
+                for code in delivery_form.shipping.allowed
+            },
             "changes": changes,
             "refused": refused,
             "cards_enabled": cards_enabled(),

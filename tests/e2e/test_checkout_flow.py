@@ -81,6 +81,10 @@ def test_scan_cart_card_checkout_confirmation_and_each_partner_holds_its_order(
     expect(page).to_have_url(re.compile(rf"/product/{scanned.zfill(14)}/"))
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("status")).to_contain_text("Added 1 x ")
+    page.get_by_role("link", name="Cart (1)").click()
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("Country").select_option("IE")  # Threadline ships to GB and IE
+    expect(page.get_by_label("Eircode")).to_be_visible()
     add_best_offer(page, gtin_carried_by(sandbox, PartnerName.HEARTH))
     page.get_by_role("link", name="Cart (2)").click()
     page.get_by_role("link", name="Checkout").click()
