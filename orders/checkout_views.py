@@ -124,16 +124,20 @@ def confirmation(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "orders/checkout_confirmation.html",
-        {"order": order, "order_url": _order_page_url(order)},
+        {"order": order, **_order_links(order)},
     )
 
 
-def _order_page_url(order: Order) -> str:
-    # The order page lives in orders/urls.py, built separately; until it is there, no link.
-    try:
-        return reverse("orders:order_detail", args=[order.number])
-    except NoReverseMatch:
-        return ""
+def _order_links(order: Order) -> dict[str, str]:
+    """The order page and its printable receipt (orders/urls.py, built on another branch:
+    `orders:order` and `orders:receipt`); no link while they are not there."""
+    links = {}
+    for key, name in (("order_url", "orders:order"), ("receipt_url", "orders:receipt")):
+        try:
+            links[key] = reverse(name, args=[order.number])
+        except NoReverseMatch:
+            links[key] = ""
+    return links
 
 
 def _order_of_token(store: Store, token: str | None) -> Order | None:
