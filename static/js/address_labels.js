@@ -7,10 +7,12 @@
   const country = document.getElementById("id_delivery-country");
   if (!data || !country) return;
   const labels = JSON.parse(data.textContent);
-  country.addEventListener("change", () => {
+  function relabel() {
     for (const [field, text] of Object.entries(labels[country.value] || {})) {
       const label = document.querySelector(`label[for="id_delivery-${field}"]`);
       if (label) label.textContent = text;
     }
-  });
+  }
+  country.addEventListener("change", relabel);
+  relabel(); // a country chosen before this script ran (or restored by the browser)
 })();
