@@ -11,8 +11,14 @@ from decimal import Decimal
 from catalog.cart_services import CartRepricing
 from catalog.models import Cart, CartLine
 from catalog.selectors import pricing_context_for
-from orders.checkout_services import SeenPrices, cart_lines_by_partner, partner_lines_priced
-from orders.totals import CheckoutTotals, PartnerOrderTotals, TotalsRefused, checkout_totals
+from orders.checkout_services import SeenPrices, partner_groups
+from orders.totals import (
+    CheckoutTotals,
+    PartnerOrderTotals,
+    PricedLine,
+    TotalsRefused,
+    checkout_totals,
+)
 from partners.models import Partner
 from stores.models import Store
 
@@ -49,7 +55,6 @@ class CheckoutPreview:
 def checkout_preview(*, cart: Cart, store: Store, repricing: CartRepricing) -> CheckoutPreview:
     """The checkout of `cart` as `repricing` (a fresh `cart_reprice`) found it."""
     lines = list(cart.lines.select_related("partner").order_by("pk"))
-    by_partner = cart_lines_by_partner(lines)
     problems = [
         f"{line.product_name} ({line.partner.name}): "
         + (check.reason if check else "could not be checked again just now.")
@@ -58,11 +63,16 @@ def checkout_preview(*, cart: Cart, store: Store, repricing: CartRepricing) -> C
     ]
     if problems:
         return CheckoutPreview((), None, None, tuple(problems))
+    by_partner, groups = partner_groups(
+        lines,
+        lambda line: PricedLine(
+            unit_price=repricing.checks[line.pk].unit_price,
+            quantity=line.quantity,
+            category=repricing.checks[line.pk].category,
+        ),
+    )
     try:
-        totals = checkout_totals(
-            parts=partner_lines_priced(by_partner, repricing.checks),
-            pricing=pricing_context_for(store),
-        )
+        totals = checkout_totals(parts=groups, pricing=pricing_context_for(store))
     except TotalsRefused as refused:
         return CheckoutPreview((), None, None, refused.reasons)
     partner_orders = tuple(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -195,8 +195,14 @@ def _repriced(
         changes.append(CartChange(0, "", "", "The cart's items changed."))
     if changes:
         raise PricesChanged(_unique(changes), None)
-    by_partner = cart_lines_by_partner(lines)
-    groups = partner_lines_priced(by_partner, repricing.checks)
+    by_partner, groups = partner_groups(
+        lines,
+        lambda line: PricedLine(
+            unit_price=repricing.checks[line.pk].unit_price,
+            quantity=line.quantity,
+            category=repricing.checks[line.pk].category,
+        ),
+    )
     try:
         totals = checkout_totals(parts=groups, pricing=pricing_context_for(store))
     except TotalsRefused as refused:
@@ -228,36 +234,25 @@ def _repriced(
     return parts, totals
 
 
-def cart_lines_by_partner(lines: Iterable[CartLine]) -> dict[int, list[CartLine]]:
-    """`lines` by partner id, each partner in the order of its first line."""
+def partner_groups(
+    lines: Sequence[CartLine], priced: Callable[[CartLine], PricedLine]
+) -> tuple[dict[int, list[CartLine]], list[PartnerLines]]:
+    """The cart's lines by partner id (in cart order), and each partner's lines as
+    `checkout_totals` takes them, each line priced by `priced`."""
     by_partner: dict[int, list[CartLine]] = {}
     for line in lines:
         by_partner.setdefault(line.partner_id, []).append(line)
-    return by_partner
-
-
-def partner_lines_priced(
-    by_partner: Mapping[int, Sequence[CartLine]], checks: Mapping[int, LineCheck]
-) -> list[PartnerLines]:
-    """Each partner's lines as `checkout_totals` takes them, at the server's prices in `checks`
-    (every line must have one; the checkout page shows the same sums)."""
-    return [
+    groups = [
         PartnerLines(
             partner_id=partner_lines[0].partner_id,
             partner_name=partner_lines[0].partner.name,
             shipping=ShippingTerms.of(partner_lines[0].partner),
-            lines=tuple(
-                PricedLine(
-                    unit_price=checks[line.pk].unit_price,
-                    quantity=line.quantity,
-                    category=checks[line.pk].category,
-                )
-                for line in partner_lines
-            ),
+            lines=tuple(priced(line) for line in partner_lines),
             one_item_per_order=partner_lines[0].partner.one_item_per_order,
         )
         for partner_lines in by_partner.values()
     ]
+    return by_partner, groups
 
 
 def _change(line: CartLine, message: str) -> CartChange:

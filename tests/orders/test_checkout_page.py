@@ -207,3 +207,16 @@ def test_a_confirmation_of_another_store_is_not_found(
 
     assert client.get(f"/checkout/done/{number}/").status_code == 404
     assert CUSTOMER["customer-name"] not in client.get(f"/checkout/done/{number}/").content.decode()
+
+
+def test_a_line_that_cannot_be_ordered_is_named_and_there_is_no_pay_button(cart_of, signed_in):
+    cart = cart_of(("threadline", 0))
+    cart.lines.update(quantity=999)  # more than the partner has
+
+    page = signed_in.get(CHECKOUT)
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="checkout-problems"' in html
+    assert "Only " in html and " left at Threadline." in html
+    assert 'data-testid="pay"' not in html
