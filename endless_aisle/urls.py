@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("stores.urls")),
     path("", include("catalog.urls")),
     path("orders/", include("orders.urls")),
+    path("checkout/", include("orders.checkout_urls")),
 ]

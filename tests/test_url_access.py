@@ -80,6 +80,22 @@ EXPECTED = {
             "cart-resume",
         )
     },
+    # Checkout: associates and managers of a store, never kiosks. With no cart, the page sends
+    # them back to the cart; a confirmation of an order not at their store is not found.
+    "checkout:checkout": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 302,
+        Role.MANAGER: 302,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
+    "checkout:confirmation": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 404,
+        Role.MANAGER: 404,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 403,
+    },
     "catalog:similar": {
         ANONYMOUS: 302,
         Role.ASSOCIATE: 200,
@@ -181,6 +197,7 @@ URL_ARGS = {
     "orders:receipt": ["LDN-01-00001"],
     **{f"orders:partner_order_{action}": [1] for action in MANAGER_ACTIONS},
     "orders:pickup_mark": ["LDN-01-00001", "received"],
+    "checkout:confirmation": ["LDN-01-00001"],
 }
 
 ADMIN_EXPECTED = {
