@@ -43,17 +43,19 @@ from bench.order_sandboxes import order_sandboxes_served
 HEARTBEAT_TASK = "endless_aisle.tasks.worker_heartbeat"
 
 
-def _baseline_round(app, client, url: str, queue: str, count: int) -> float:
+def _baseline_round(app, client, url: str, queue: str, count: int) -> tuple[float, float]:
+    """Seconds publishing took, and seconds from the first publish to an empty queue."""
     started = time.perf_counter()
     for _ in range(count):
         app.send_task(HEARTBEAT_TASK, queue=queue, routing_key=queue, retry=False)
+    published = time.perf_counter() - started
     wait_until(lambda: queue_depth(client, url) == 0, deadline_seconds=600)
-    return time.perf_counter() - started
+    return published, time.perf_counter() - started
 
 
 def _orders_round(client, url: str, store, associate, items, count: int):
-    """Seconds from the first publish until all are accepted, the seconds writing took, the
-    partner order ids, and whether all were accepted before the deadline."""
+    """Seconds publishing took, seconds from the first publish until all are accepted, seconds
+    writing took, the partner order ids, and whether all were accepted before the deadline."""
     from orders.models import PartnerOrder
     from orders.outbox import outbox_publish
 
@@ -71,13 +73,14 @@ def _orders_round(client, url: str, store, associate, items, count: int):
     )
     started = time.perf_counter()
     outbox_publish(message_ids=message_ids)
+    published = time.perf_counter() - started
 
     def done() -> bool:
         accepted = PartnerOrder.objects.filter(pk__in=ids, status="accepted").count()
         return accepted == len(ids) and queue_depth(client, url) == 0
 
     finished = wait_until(done, deadline_seconds=max(300, count))
-    return time.perf_counter() - started, writing, ids, finished
+    return published, time.perf_counter() - started, writing, ids, finished
 
 
 def _publish_to_accepted_seconds(partner_order_ids: list[int]) -> list[float]:
@@ -133,14 +136,18 @@ def main() -> None:
         items = items_of(partner)
 
         worker = worker_start()
-        warm_up = _baseline_round(app, client, url, queue, 1)
+        warm_up = _baseline_round(app, client, url, queue, 1)[1]
         baseline, pipeline, writing, latencies, all_ids = [], [], [], [], []
+        baseline_publish, pipeline_publish = [], []
         unfinished = 0
         for _ in range(args.rounds):
-            baseline.append(_baseline_round(app, client, url, queue, args.orders))
-            seconds, wrote, ids, finished = _orders_round(
+            publishing, seconds = _baseline_round(app, client, url, queue, args.orders)
+            baseline_publish.append(publishing)
+            baseline.append(seconds)
+            publishing, seconds, wrote, ids, finished = _orders_round(
                 client, url, store, associate, items, args.orders
             )
+            pipeline_publish.append(publishing)
             pipeline.append(seconds)
             writing.append(wrote)
             latencies += _publish_to_accepted_seconds(ids)
@@ -168,11 +175,13 @@ def main() -> None:
     )
     print(
         f"  no-op task round trips:  {statistics.median(baseline):7.2f} s  {baseline_rate:6.1f}/s"
-        f"  (rounds: {', '.join(f'{s:.2f}' for s in baseline)} s)"
+        f"  (rounds: {', '.join(f'{s:.2f}' for s in baseline)} s; "
+        f"publishing {statistics.median(baseline_publish):.2f} s)"
     )
     print(
         f"  orders end to end:       {statistics.median(pipeline):7.2f} s  {orders_rate:6.1f}/s"
-        f"  (rounds: {', '.join(f'{s:.2f}' for s in pipeline)} s)"
+        f"  (rounds: {', '.join(f'{s:.2f}' for s in pipeline)} s; "
+        f"publishing {statistics.median(pipeline_publish):.2f} s)"
     )
     print(f"  ratio orders / no-op tasks: {orders_rate / baseline_rate:.2f} (goal >= 0.5)")
     if len(latencies) > 1:
