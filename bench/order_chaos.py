@@ -128,7 +128,7 @@ class Chaos:
                     )
                     self.stats["dead letters recorded"] += dead_letters_record()
                 except Exception as error:  # the broker is down: next time
-                    self.stats[f"maintenance failed: {type(error).__name__}"] += 1
+                    self.stats[f"maintenance failed: {type(error).__name__}: {error}"[:120]] += 1
         finally:
             connection.close()
 
