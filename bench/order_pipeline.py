@@ -1,7 +1,7 @@
 """Orders per second through the whole order pipeline, against a no-op task round trip on the same
 broker and worker.
 
-    python -m bench.order_pipeline [--orders 1000] [--rounds 2] [--database-url postgres://...]
+    python -m bench.order_pipeline [--orders 1000] [--rounds 1] [--database-url postgres://...]
 
 SQS on moto's server (queues created as in production, with their dead-letter queues), the
 Threadline sandbox in another process with no latency, a real Celery worker with production's
@@ -28,6 +28,7 @@ from pathlib import Path
 from bench import p95
 from bench.order_rig import (
     django_ready,
+    group_cpu_seconds,
     items_of,
     order_write,
     partners_onboard,
@@ -108,7 +109,7 @@ def _publish_to_accepted_seconds(partner_order_ids: list[int]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--database-url", help="PostgreSQL instead of a new SQLite file")
     args = parser.parse_args()
     load_before = os.getloadavg()
@@ -140,12 +141,24 @@ def main() -> None:
         baseline, pipeline, writing, latencies, all_ids = [], [], [], [], []
         baseline_publish, pipeline_publish = [], []
         unfinished = 0
+        cpu = {"no-op tasks": [0.0, 0.0], "orders": [0.0, 0.0]}
+
+        def cpu_counted(phase: str, run):
+            here, worker_cpu = time.process_time(), group_cpu_seconds(worker.pid)
+            outcome = run()
+            cpu[phase][0] += time.process_time() - here
+            cpu[phase][1] += group_cpu_seconds(worker.pid) - worker_cpu
+            return outcome
+
         for _ in range(args.rounds):
-            publishing, seconds = _baseline_round(app, client, url, queue, args.orders)
+            publishing, seconds = cpu_counted(
+                "no-op tasks", lambda: _baseline_round(app, client, url, queue, args.orders)
+            )
             baseline_publish.append(publishing)
             baseline.append(seconds)
-            publishing, seconds, wrote, ids, finished = _orders_round(
-                client, url, store, associate, items, args.orders
+            publishing, seconds, wrote, ids, finished = cpu_counted(
+                "orders",
+                lambda: _orders_round(client, url, store, associate, items, args.orders),
             )
             pipeline_publish.append(publishing)
             pipeline.append(seconds)
@@ -188,6 +201,12 @@ def main() -> None:
         print(
             f"  publish to accepted, per order: median {statistics.median(latencies):.2f} s, "
             f"p95 {p95(latencies):.2f} s"
+        )
+    for phase, (here, worker_cpu) in cpu.items():
+        print(
+            f"  CPU per message, {phase}: this process (moto's server, publishing, polling) "
+            f"{here * 1000 / (n * args.rounds):.1f} ms, worker with its pool and evaluators "
+            f"{worker_cpu * 1000 / (n * args.rounds):.1f} ms"
         )
     if unfinished:
         print(f"  ROUNDS NOT FINISHED before their deadline: {unfinished}")

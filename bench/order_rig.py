@@ -256,6 +256,20 @@ def worker_stop(worker: subprocess.Popen) -> None:
         worker_kill(worker)
 
 
+def group_cpu_seconds(process_group: int) -> float:
+    """CPU seconds (user + system) used so far by the living processes of `process_group`
+    (a worker and its pool and mapping evaluators)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[2]) == process_group:  # fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def queue_depth(client, url: str) -> int:
     """Messages waiting or being worked on (not yet deleted)."""
     attributes = client.get_queue_attributes(
