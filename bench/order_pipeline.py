@@ -25,14 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import p95
+from bench import p95, queue_depth
 from bench.order_rig import (
     django_ready,
     group_cpu_seconds,
     items_of,
     order_write,
     partners_onboard,
-    queue_depth,
     reconcile,
     store_with_associate,
     wait_until,

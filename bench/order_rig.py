@@ -23,10 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import bench_environment, free_port
+from bench import REPO, bench_environment, free_port
 from bench.order_sandboxes import REPEAT_MARK
 
-REPO = Path(__file__).resolve().parent.parent
 WORKER_CONCURRENCY = 2  # the demo's, and Celery's default (one per CPU) on this 2-CPU machine
 POLL_SECONDS = 0.2  # each poll asks moto, whose CPU bounds these benchmarks
 
@@ -268,17 +267,6 @@ def group_cpu_seconds(process_group: int) -> float:
         if int(fields[2]) == process_group:  # fields after the name: state, ppid, pgrp, ...
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def queue_depth(client, url: str) -> int:
-    """Messages waiting or being worked on (not yet deleted)."""
-    attributes = client.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(
-        attributes["ApproximateNumberOfMessagesNotVisible"]
-    )
 
 
 def wait_until(condition: Callable[[], bool], *, deadline_seconds: float) -> bool:

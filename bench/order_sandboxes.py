@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from email.message import Message
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import module_served
+
 REPEAT_MARK = "~"
 BIG_STOCK = 1_000_000
 # Longer than every sandbox partner's read timeout (3 s in their configuration files).
@@ -184,19 +184,8 @@ class ServedSandboxes:
 
 @contextmanager
 def order_sandboxes_served(forgetful: tuple[str, ...] = ()) -> Iterator[ServedSandboxes]:
-    process = subprocess.Popen(  # noqa: S603 - this module, in the partners' role
-        [sys.executable, "-m", "bench.order_sandboxes", ",".join(forgetful)],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        yield ServedSandboxes(json.loads(process.stdout.readline()), process)
-    finally:
-        process.stdin.close()
-        process.wait(30)
+    with module_served("bench.order_sandboxes", ",".join(forgetful)) as (process, base_urls):
+        yield ServedSandboxes(base_urls, process)
 
 
 if __name__ == "__main__":
