@@ -47,6 +47,8 @@ bench: $(INSTALLED)
 	$(PY) -m bench.mappings
 	$(PY) -m bench.catalog_fanout
 	$(PY) -m bench.catalog_pages
+	$(PY) -m bench.order_pipeline
+	$(PY) -m bench.order_chaos
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/celerybeat-schedule* staticfiles

@@ -1,10 +1,16 @@
 """Benchmark scripts (`make bench`) and the little they share."""
 
+import json
 import socket
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def timings_ms(function: Callable[[], object], count: int) -> list[float]:
@@ -40,3 +46,34 @@ def bench_environment(workdir: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "LOG_LEVEL": "WARNING",
     }
+
+
+@contextmanager
+def module_served(module: str, *args: str) -> Iterator[tuple[subprocess.Popen, object]]:
+    """`python -m module args` in a process of its own (a sandbox's), talking over its standard
+    input and output: the process and the JSON line it printed first. It ends when its input
+    closes."""
+    process = subprocess.Popen(  # noqa: S603 - a module of this repository
+        [sys.executable, "-m", module, *args],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        yield process, json.loads(process.stdout.readline())
+    finally:
+        process.stdin.close()
+        process.wait(30)
+
+
+def queue_depth(client, url: str) -> int:
+    """Messages in an SQS queue waiting or being worked on (not yet deleted)."""
+    attributes = client.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bench_environment, free_port
+from bench import bench_environment, free_port, queue_depth
 
 REPO = Path(__file__).resolve().parent.parent
 QUEUE = "maintenance-queue"
@@ -32,21 +32,11 @@ def _configure_environment(workdir: Path) -> None:
     os.environ["SQS_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
 
 
-def _queue_depth(client, url: str) -> int:
-    attributes = client.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(
-        attributes["ApproximateNumberOfMessagesNotVisible"]
-    )
-
-
 def _drain_times(client, url: str, total: int) -> tuple[float, float]:
     """Seconds until the first message is gone (worker start-up) and until all are gone."""
     started = time.perf_counter()
     first_gone = None
-    while depth := _queue_depth(client, url):
+    while depth := queue_depth(client, url):
         if first_gone is None and depth < total:
             first_gone = time.perf_counter() - started
         time.sleep(0.02)

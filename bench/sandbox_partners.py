@@ -11,7 +11,6 @@ per entry of VARIANT_COUNTS (20 and 5 variants), whose first GTIN `bench_gtin` g
 
 import json
 import os
-import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import bench_environment
+from bench import bench_environment, module_served
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES = 5
@@ -102,19 +101,8 @@ def serve(count: int) -> None:
 @contextmanager
 def partners_served(count: int) -> Iterator[tuple[list[str], int]]:
     """`count` sandboxes in a process of their own: their base URLs and that process's id."""
-    server = subprocess.Popen(  # noqa: S603 - this module, in the partners' role
-        [sys.executable, "-m", "bench.sandbox_partners", str(count)],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        yield json.loads(server.stdout.readline()), server.pid
-    finally:
-        server.stdin.close()
-        server.wait(30)
+    with module_served("bench.sandbox_partners", str(count)) as (server, base_urls):
+        yield base_urls, server.pid
 
 
 def django_ready(base_urls: list[str], workdir: Path, *, evaluators: int = 0) -> None:
