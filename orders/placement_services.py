@@ -34,10 +34,12 @@ from orders.services import (
 from orders.statuses import LineStatus, PartnerOrderStatus
 from partners.adapters.registry import live_adapter_for
 from partners.http.errors import (
+    CircuitOpen,
     Delivery,
     PartnerCallError,
     PartnerHttpError,
     PartnerRateLimited,
+    PartnerUnavailable,
 )
 from partners.live_versions import partner_as_served, partner_live_version
 from partners.mapping import OrderConfirmation
@@ -221,8 +223,11 @@ def _failure_recorded(claim: _Claim, error: PartnerCallError, latency_ms: int) -
     unusable_answer = error.delivery == Delivery.ANSWERED and not error.transient
     if no_dedupe and (error.delivery == Delivery.UNKNOWN or unusable_answer):
         return _finished(partner_order, P.NEEDS_REVIEW, attempt)
-    if error.delivery == Delivery.NOT_SENT and not error.transient:
-        return _finished(partner_order, P.FAILED, attempt)  # a setting to fix, then retry
+    # Not sent because the partner is cooling down (circuit open) or every slot stayed busy:
+    # its turn comes later. Any other refusal before sending is a setting to fix, then retry.
+    waiting_its_turn = isinstance(error, CircuitOpen | PartnerUnavailable)
+    if error.delivery == Delivery.NOT_SENT and not error.transient and not waiting_its_turn:
+        return _finished(partner_order, P.FAILED, attempt)
     if partner_order.attempts >= settings.ORDER_PLACEMENT_MAX_ATTEMPTS:
         return _finished(partner_order, P.FAILED, attempt)
     retry_in = backoff_seconds(partner_order.attempts)

@@ -5,6 +5,7 @@ Partners and the payment gateway are the sandboxes, over HTTP."""
 
 import base64
 import json
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,7 +32,7 @@ from orders.services import order_event_append, partner_order_transition
 from orders.status_sync import UpdateSource, partner_order_status_apply
 from orders.tasks import partner_order_payment_settle_task
 from partners.mapping import OrderStatusUpdate
-from partners.models import Partner, PartnerLiveVersion
+from partners.models import Partner, PartnerCircuit, PartnerLiveVersion
 from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     Browser,
     payment_sandbox,
@@ -440,3 +441,25 @@ def test_a_gateway_refusing_to_settle_is_recorded_not_retried(
     assert failure["error"]
     payment.refresh_from_db()
     assert payment.status == CardPayment.Status.AUTHORISED  # still offered to a manager
+
+
+def test_a_partner_cooling_down_is_tried_again_later_not_failed(cart_of, checkout, sandbox):
+    order = checkout(cart_of(("threadline", 0)))
+    [partner_order] = order.partner_orders.all()
+    live = PartnerLiveVersion.objects.get(partner_id=partner_order.partner_id)
+    PartnerCircuit.objects.create(
+        partner_id=partner_order.partner_id,
+        config_version=live.config_version,
+        state=PartnerCircuit.State.OPEN,
+        failures=5,
+        opened_at=time.time(),
+    )
+
+    placement = partner_order_place(partner_order_id=partner_order.pk)
+
+    partner_order.refresh_from_db()
+    assert (placement.outcome, partner_order.status) == (Outcome.RETRY, "submitted")
+    [attempt] = payment_events(EventType.PARTNER_ORDER_ATTEMPTED)
+    assert attempt["outcome"].startswith("circuit_open")
+    assert attempt["may_have_been_received"] is False
+    assert sandbox.threadline.counters().order_requests == 0
