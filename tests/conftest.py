@@ -171,6 +171,17 @@ def celery_workers(transactional_db, tmp_path):
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
+    if started:
+        worker_last_poll_waited()
+
+
+def worker_last_poll_waited() -> None:
+    """A worker that stopped leaves its last long poll open at the SQS server for up to
+    SQS_WAIT_TIME_SECONDS (1 s in tests), and the server hands that poll any message sent
+    meanwhile: hidden from every other worker until its visibility times out. Wait it out
+    before the next test publishes. A fixed wait: the server does not say which polls are
+    still open, so there is no condition to watch."""
+    time.sleep(settings.SQS_WAIT_TIME_SECONDS + 0.5)
 
 
 @pytest.fixture

@@ -233,6 +233,7 @@ SQS_QUEUE_PREFIX = env.str("SQS_QUEUE_PREFIX", default="")
 SQS_CREATE_QUEUES = env.bool("SQS_CREATE_QUEUES", default=True)
 SQS_VISIBILITY_TIMEOUT = env.int("SQS_VISIBILITY_TIMEOUT", default=300)
 SQS_MAX_RECEIVE_COUNT = env.int("SQS_MAX_RECEIVE_COUNT", default=5)
+SQS_WAIT_TIME_SECONDS = env.int("SQS_WAIT_TIME_SECONDS", default=10)
 SQS_QUEUES = queue_names()
 
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_settings(
@@ -242,6 +243,7 @@ CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = broker_settings(
     region=AWS_REGION,
     queue_prefix=SQS_QUEUE_PREFIX,
     visibility_timeout=SQS_VISIBILITY_TIMEOUT,
+    wait_time_seconds=SQS_WAIT_TIME_SECONDS,
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One exchange and routing key per queue, so a task routed to a queue lands in that queue only.

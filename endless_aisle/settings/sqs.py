@@ -30,6 +30,7 @@ def broker_settings(
     region: str,
     queue_prefix: str,
     visibility_timeout: int,
+    wait_time_seconds: int = 10,
 ) -> tuple[str, dict]:
     """Return (broker URL, transport options) for kombu's SQS transport.
 
@@ -41,7 +42,9 @@ def broker_settings(
         "queue_name_prefix": queue_prefix,
         "visibility_timeout": visibility_timeout,
         # Long polling; a short pause between polls keeps latency low without busy-waiting.
-        "wait_time_seconds": 10,
+        # A worker that stops leaves its last poll open at the server for up to this long,
+        # and a message arriving meanwhile is handed to nobody until its visibility times out.
+        "wait_time_seconds": wait_time_seconds,
         "polling_interval": 0,
         # Fail fast when the broker is unreachable instead of botocore's 60 s default.
         "client-config": {

@@ -20,6 +20,10 @@ def _free_loopback_port() -> int:
 # a worker started by a test inherits the address through the environment.
 os.environ.setdefault("SQS_ENDPOINT_URL", f"http://127.0.0.1:{_free_loopback_port()}")
 
+# Short long polls: a worker a test stopped leaves its last poll open at the server for this
+# long, taking any message sent meanwhile (`worker_last_poll_waited` waits it out).
+os.environ.setdefault("SQS_WAIT_TIME_SECONDS", "1")
+
 from endless_aisle.settings.base import *  # noqa: E402, F403
 from endless_aisle.settings.base import BASE_DIR, DATABASES, VAR_DIR  # noqa: E402
 

@@ -62,7 +62,9 @@ def test_worker_threads_close_their_connections(live, sandbox, worker_connection
         partner=live[0], partner_product_id=sandbox.threadline.catalog.offers[0].product_number
     )
 
-    assert len(worker_connections) >= 9  # one per partner and request at least
+    # One per partner call that reached the HTTP client (its slot and call-log row): 4 lookups,
+    # 3 searches (Baywater offers none: nothing is sent, no connection opened) and 1 similar.
+    assert len(worker_connections) >= 8
     assert [wrapper.connection for wrapper in worker_connections] == [None] * len(
         worker_connections
     )
@@ -80,7 +82,7 @@ def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(
             deadline_seconds=0.2,
         )
         # However slow the machine, the request reaches the partner (which holds it) after the
-        # thread read the partner's live version and took its slot: its connection is open.
+        # thread took its slot: its connection is open.
         wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
         assert [wrapper.connection is not None for wrapper in worker_connections] == [True]
     finally:

@@ -71,7 +71,7 @@ def test_an_associate_finds_an_order_reads_it_and_prints_its_receipt(tablet, use
     )
     timeline = tablet.get_by_test_id("timeline")
     expect(timeline.locator("li").first).to_contain_text("Order status: shipped")
-    expect(timeline).to_contain_text("Placement attempted")
+    expect(timeline).to_contain_text("Placing attempt 2")
     fits(tablet)
     screenshot(tablet, "order-page")
 

@@ -39,3 +39,11 @@ def test_prefix_and_visibility_timeout_reach_kombu():
     assert options["queue_name_prefix"] == "staging-"
     assert options["visibility_timeout"] == 120
     assert options["region"] == "us-east-2"
+
+
+def test_the_long_poll_wait_reaches_kombu():
+    _, options = broker_settings(
+        endpoint_url="", access_key_id="", secret_access_key="", wait_time_seconds=1, **COMMON
+    )
+
+    assert options["wait_time_seconds"] == 1

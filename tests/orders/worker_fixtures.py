@@ -22,7 +22,13 @@ from kombu import pools
 
 from endless_aisle.celery import app
 from endless_aisle.queues import DEAD_LETTER_SUFFIX, physical_queue_name, queues_ensure, sqs_client
-from tests.conftest import REPO, WORKER_START_SECONDS, database_url, wait_for
+from tests.conftest import (
+    REPO,
+    WORKER_START_SECONDS,
+    database_url,
+    wait_for,
+    worker_last_poll_waited,
+)
 
 VISIBILITY_TIMEOUT_SECONDS = 5  # the worker's task time limit, and claim lease, is 4 s
 MAX_RECEIVE_COUNT = 2
@@ -76,11 +82,13 @@ class Worker:
     def kill(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        worker_last_poll_waited()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+            worker_last_poll_waited()
 
 
 @pytest.fixture(scope="module")
