@@ -98,15 +98,16 @@ def orders_lookup(*, store: Store, query: str) -> QuerySet[Order]:
 
 def order_of_store(*, store: Store, number: str, with_events: bool = True) -> Order | None:
     """One order with everything its page shows, or None when the store has no such order:
-    the order (with its associate), its partner orders with their lines, and unless
+    the order (with its associate), its partner orders with their card payments and lines,
+    and unless
     `with_events` is False its events with their partner orders (four queries, or three)."""
     lines = OrderLine.objects.order_by("pk")
     related = [
         Prefetch(
             "partner_orders",
-            queryset=PartnerOrder.objects.order_by("pk").prefetch_related(
-                Prefetch("lines", queryset=lines)
-            ),
+            queryset=PartnerOrder.objects.select_related("card_payment")
+            .order_by("pk")
+            .prefetch_related(Prefetch("lines", queryset=lines)),
         )
     ]
     if with_events:

@@ -5,13 +5,14 @@ list; each page in a fixed number of queries however big the order."""
 
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
 from orders.events import EventType
-from orders.models import OrderEvent
+from orders.models import CardPayment, Order, OrderEvent
 from orders.services import (
     Tracking,
     order_event_append,
@@ -281,6 +282,29 @@ def test_the_order_page_shows_lines_by_partner_with_references_and_tracking(
     assert "2 Park Lane" in html
     assert 'data-testid="payment-reference">TILL-1001<' in html
     assert 'data-testid="order-total">£20.00<' in html
+
+
+def test_a_card_order_shows_each_partner_order_s_card_payment(associate, store, threadline):
+    order = order_taken(store, payment_method=Order.PaymentMethod.CARD, payment_reference="")
+    partner_order = partner_order_with_lines(order, threadline, status=P.ACCEPTED)
+    CardPayment.objects.create(
+        partner_order=partner_order,
+        authorisation_id="auth_1",
+        brand="visa",
+        last4="4242",
+        currency="GBP",
+        amount_authorised=Decimal("20.00"),
+        amount_captured=Decimal("20.00"),
+        status=CardPayment.Status.CAPTURED,
+    )
+
+    html = html_of(associate.get(reverse("orders:order", args=[order.number])))
+
+    assert (
+        f'data-testid="card-payment-{partner_order.reference}">Visa ending 4242: captured, '
+        "£20.00 taken<"
+    ) in html
+    assert 'data-testid="payment-reference"' not in html
 
 
 @pytest.mark.parametrize(
