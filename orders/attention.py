@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 
 from orders.cancel_services import CANCELLABLE
 from orders.models import CardPayment, PartnerOrder
-from orders.payment_services import refund_due
+from orders.payment_services import refund_owed
 from orders.selectors import AUTHORISATION_EXPIRY_WARNING, OPEN_STATUSES, UNSETTLED_STATUSES
 from orders.statuses import PartnerOrderStatus
 
@@ -86,7 +86,7 @@ def _unsettled(partner_order: PartnerOrder) -> bool:
     payment = _card_payment(partner_order)
     if payment is None:
         return False
-    return refund_due(payment) or (
+    return bool(refund_owed(payment)) or (
         payment.status == CardPayment.Status.AUTHORISED
         and partner_order.status not in UNSETTLED_STATUSES
     )

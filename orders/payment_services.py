@@ -87,11 +87,13 @@ def partner_order_payment_settle(*, partner_order_id: int) -> CardPayment | None
     partner_order = payment.partner_order
     gateway = payment_gateway()
     key = str(partner_order.idempotency_key)
-    if refund_due(payment):
+    if owed := refund_owed(payment):
         operation = gateway.refund(
             authorisation_id=payment.authorisation_id,
-            amount=payment.amount_captured - payment.amount_refunded,
-            idempotency_key=f"{key}-refund",
+            amount=owed,
+            # Keyed by the total refunded after it: a repeat is the same refund, a later
+            # rejection of another line a new one.
+            idempotency_key=f"{key}-refund-{payment.amount_refunded + owed}",
         )
         return _refund_recorded(payment, operation.refunded_amount)
     if payment.status != CardPayment.Status.AUTHORISED:
@@ -136,14 +138,18 @@ def payment_settle_enqueue(*, partner_order_id: int) -> None:
     transaction.on_commit(send)
 
 
-def refund_due(payment: CardPayment) -> bool:
-    """A captured payment whose partner order was cancelled afterwards: the customer gets
-    back what was taken."""
-    return (
-        payment.status in (CardPayment.Status.CAPTURED, CardPayment.Status.PARTIALLY_CAPTURED)
-        and payment.partner_order.status == PartnerOrderStatus.CANCELLED
-        and payment.amount_captured > payment.amount_refunded
+def refund_owed(payment: CardPayment) -> Decimal:
+    """What a captured payment owes the customer back: all that was taken once its partner
+    order is cancelled, else the share of lines the partner rejected after the capture."""
+    if payment.status not in (CardPayment.Status.CAPTURED, CardPayment.Status.PARTIALLY_CAPTURED):
+        return Decimal(0)
+    partner_order = payment.partner_order
+    keep = (
+        Decimal(0)
+        if partner_order.status == PartnerOrderStatus.CANCELLED
+        else capture_amount(payment.amount_authorised, partner_order.lines.all(), payment.currency)
     )
+    return max(payment.amount_captured - payment.amount_refunded - keep, Decimal(0))
 
 
 def payment_settle_failure_record(*, partner_order_id: int, error: PaymentError) -> None:
@@ -166,18 +172,21 @@ def payment_settle_failure_record(*, partner_order_id: int, error: PaymentError)
 
 @transaction.atomic
 def _refund_recorded(payment: CardPayment, refunded: Decimal) -> CardPayment:
+    """`refunded`: the gateway's total refunded on the authorisation after this refund."""
     locked = CardPayment.objects.select_for_update().get(pk=payment.pk)
-    if locked.status == CardPayment.Status.REFUNDED:
+    if locked.amount_refunded >= refunded:
         return locked  # another run recorded the same gateway answer first
-    locked.status = CardPayment.Status.REFUNDED
+    amount = refunded - locked.amount_refunded
     locked.amount_refunded = refunded
+    if refunded == locked.amount_captured:
+        locked.status = CardPayment.Status.REFUNDED
     locked.save()
     partner_order = PartnerOrder.objects.select_related("order").get(pk=payment.partner_order_id)
     order_event_append(
         partner_order.order,
         EventType.PAYMENT_REFUNDED,
         "system",
-        {"amount": refunded, "currency": locked.currency, "at": timezone.now()},
+        {"amount": amount, "currency": locked.currency, "at": timezone.now()},
         partner_order=partner_order,
     )
     return locked

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.events import EventType
+from orders.line_answers import REJECTED_BY_PARTNER, lines_rejected_by
 from orders.models import Order, OrderLine, PartnerOrder
 from orders.outbox import outbox_publish
 from orders.services import (
@@ -32,6 +33,7 @@ from orders.services import (
     partner_order_transition,
 )
 from orders.statuses import LineStatus, PartnerOrderStatus
+from orders.till_services import till_refund_due_record
 from partners.adapters.registry import live_adapter_for
 from partners.http.errors import (
     CircuitOpen,
@@ -288,7 +290,9 @@ def _confirmation_recorded(
             data={"expected_ship_date": confirmation.expected_ship_date},
         )
         PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
-        _till_refund_note(partner_order, [line for line in lines if line.pk in rejected])
+        till_refund_due_record(
+            partner_order, WORKER, [line for line in lines if line.pk in rejected]
+        )
     return Placement(Outcome.ACCEPTED)
 
 
@@ -297,20 +301,9 @@ def _rejected_lines(lines: list[OrderLine], confirmation: OrderConfirmation) -> 
     the order's status speaks for every line."""
     if not confirmation.lines:
         if confirmation.status.lower() == "rejected":
-            return {line.pk: "Rejected by the partner." for line in lines}
+            return {line.pk: REJECTED_BY_PARTNER for line in lines}
         return {}
-    rejected = {}
-    for answer in confirmation.lines:
-        if answer.accepted:
-            continue
-        for line in lines:
-            if line.pk not in rejected and (
-                (answer.partner_sku and answer.partner_sku == line.partner_sku)
-                or (answer.gtin and line.gtin and answer.gtin.zfill(14) == line.gtin.zfill(14))
-            ):
-                rejected[line.pk] = (answer.reason or "Rejected by the partner.")[:300]
-                break
-    return rejected
+    return lines_rejected_by(lines, confirmation.lines)
 
 
 def _finished(
@@ -332,7 +325,7 @@ def _finished(
                     line_id=line.pk,
                     to=LineStatus.REJECTED,
                     actor=WORKER,
-                    reason=(reasons or {}).get(line.pk, reason or "Rejected by the partner."),
+                    reason=(reasons or {}).get(line.pk, reason or REJECTED_BY_PARTNER),
                 )
         partner_order_transition(
             partner_order_id=partner_order.pk,
@@ -343,23 +336,8 @@ def _finished(
         )
         PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
         if to == P.REJECTED:
-            _till_refund_note(partner_order, lines)
+            till_refund_due_record(partner_order, WORKER, lines)
     return Placement(Outcome(to))
-
-
-def _till_refund_note(partner_order: PartnerOrder, rejected: list[OrderLine]) -> None:
-    """A till-paid order's rejected lines are refunded at the till: the attention list shows
-    what is due. Card payments are released by `partner_order_payment_settle`."""
-    order = partner_order.order
-    if order.payment_method != Order.PaymentMethod.TILL or not rejected:
-        return
-    order_event_append(
-        order,
-        EventType.TILL_REFUND_DUE,
-        WORKER,
-        {"amount": sum(line.total for line in rejected), "currency": order.currency},
-        partner_order=partner_order,
-    )
 
 
 def _attempt_event(partner_order: PartnerOrder, data: dict[str, Any]) -> None:

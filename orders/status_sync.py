@@ -13,10 +13,12 @@ from enum import StrEnum
 
 from django.db import transaction
 
-from orders.models import Order, PartnerOrder
+from orders.line_answers import lines_rejected_by
+from orders.models import Order, OrderLine, PartnerOrder
 from orders.payment_services import payment_settle_enqueue
 from orders.services import Actor, Tracking, order_line_transition, partner_order_transition
 from orders.statuses import LINE, PARTNER_ORDER, LineStatus, PartnerOrderStatus
+from orders.till_services import till_refund_due_record
 from partners.mapping import OrderStatusUpdate
 
 logger = logging.getLogger(__name__)
@@ -76,11 +78,16 @@ def partner_order_status_apply(
     with transaction.atomic():
         # The order first, as every transition locks it: reports for one order take turns.
         Order.objects.select_for_update(of=("self",)).get(partner_orders=partner_order_id)
-        partner_order = PartnerOrder.objects.get(pk=partner_order_id)
+        partner_order = PartnerOrder.objects.select_related("order").get(pk=partner_order_id)
         current = partner_order.status
-        if PARTNER_ORDER.is_stale(current, reported):
-            return StatusApplied(changed=False, status=current)
-        if not PARTNER_ORDER.allows(current, reported):
+        who = actor or f"partner:{partner_order.partner_slug}"
+        data = {"source": str(source), "partner_status_at": update.at}
+        lines = list(partner_order.lines.order_by("pk"))
+        # Lines the report rejects are news even when its status is not (a late 'accepted'
+        # naming an item the partner cannot supply after all).
+        rejected = _lines_rejected(partner_order, lines, update, who, data)
+        moves = not PARTNER_ORDER.is_stale(current, reported)
+        if moves and not PARTNER_ORDER.allows(current, reported):
             logger.warning(
                 "status report not applied partner=%s partner_order=%s from=%s to=%s source=%s",
                 partner_order.partner_slug,
@@ -89,39 +96,78 @@ def partner_order_status_apply(
                 reported,
                 source,
             )
-            return StatusApplied(changed=False, status=current)
-        who = actor or f"partner:{partner_order.partner_slug}"
-        tracking = Tracking(
-            carrier=update.carrier or "",
-            number=update.tracking_number or "",
-            url=update.tracking_url or "",
-        )
-        data = {"source": str(source), "partner_status_at": update.at}
-        partner_order_transition(
-            partner_order_id=partner_order_id,
-            to=reported,
-            actor=who,
-            data={
-                **data,
-                "carrier": tracking.carrier,
-                "tracking_number": tracking.number,
-                "tracking_url": tracking.url,
-            },
-        )
-        line_status = LINE_STATUS_FOR[reported]
-        for line in partner_order.lines.order_by("pk"):
-            if LINE.is_stale(line.status, line_status) or not LINE.allows(line.status, line_status):
-                continue
-            order_line_transition(
-                line_id=line.pk,
-                to=line_status,
-                actor=who,
-                data=data,
-                tracking=tracking
-                if line_status in (L.SHIPPED, L.DELIVERED)
-                and any((tracking.carrier, tracking.number, tracking.url))
-                else None,
-            )
-        if reported in SETTLES_PAYMENT:
+            moves = False
+        if moves:
+            _moved(partner_order, lines, reported, update, who, data, skip=set(rejected))
+        if (moves and reported in SETTLES_PAYMENT) or rejected:
             payment_settle_enqueue(partner_order_id=partner_order_id)
+    if not moves:
+        return StatusApplied(changed=bool(rejected), status=current)
     return StatusApplied(changed=True, status=reported)
+
+
+def _lines_rejected(
+    partner_order: PartnerOrder,
+    lines: list[OrderLine],
+    update: OrderStatusUpdate,
+    who: Actor,
+    data: dict,
+) -> dict[int, str]:
+    """Reject the lines the report says the partner cannot supply; those rejected now."""
+    status_of = {line.pk: line.status for line in lines}
+    rejected = {
+        line_id: reason
+        for line_id, reason in lines_rejected_by(lines, update.lines).items()
+        if LINE.allows(status_of[line_id], L.REJECTED)
+    }
+    for line_id, reason in rejected.items():
+        order_line_transition(line_id=line_id, to=L.REJECTED, actor=who, reason=reason, data=data)
+    till_refund_due_record(partner_order, who, [line for line in lines if line.pk in rejected])
+    return rejected
+
+
+def _moved(
+    partner_order: PartnerOrder,
+    lines: list[OrderLine],
+    reported: PartnerOrderStatus,
+    update: OrderStatusUpdate,
+    who: Actor,
+    data: dict,
+    *,
+    skip: set[int],
+) -> None:
+    """Move the partner order to `reported`, and its open lines with it."""
+    tracking = Tracking(
+        carrier=update.carrier or "",
+        number=update.tracking_number or "",
+        url=update.tracking_url or "",
+    )
+    partner_order_transition(
+        partner_order_id=partner_order.pk,
+        to=reported,
+        actor=who,
+        data={
+            **data,
+            "carrier": tracking.carrier,
+            "tracking_number": tracking.number,
+            "tracking_url": tracking.url,
+        },
+    )
+    line_status = LINE_STATUS_FOR[reported]
+    for line in lines:
+        if (
+            line.pk in skip
+            or LINE.is_stale(line.status, line_status)
+            or not LINE.allows(line.status, line_status)
+        ):
+            continue
+        order_line_transition(
+            line_id=line.pk,
+            to=line_status,
+            actor=who,
+            data=data,
+            tracking=tracking
+            if line_status in (L.SHIPPED, L.DELIVERED)
+            and any((tracking.carrier, tracking.number, tracking.url))
+            else None,
+        )

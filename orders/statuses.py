@@ -115,7 +115,8 @@ PARTNER_ORDER = StateMachine(
 LINE = StateMachine(
     transitions={
         L.PENDING: frozenset({L.ACCEPTED, L.SHIPPED, L.DELIVERED, L.REJECTED, L.CANCELLED}),
-        L.ACCEPTED: frozenset({L.SHIPPED, L.DELIVERED, L.CANCELLED}),
+        # A partner may still reject an accepted item it finds it cannot supply after all.
+        L.ACCEPTED: frozenset({L.SHIPPED, L.DELIVERED, L.REJECTED, L.CANCELLED}),
         L.SHIPPED: frozenset({L.DELIVERED}),
         L.DELIVERED: frozenset(),
         L.REJECTED: frozenset(),

@@ -7,10 +7,28 @@ from decimal import Decimal
 from django.db import transaction
 
 from orders.events import EventType
-from orders.models import PartnerOrder
+from orders.models import Order, OrderLine, PartnerOrder
 from orders.services import Actor, order_event_append
 
 TILL_REFERENCE_MAX_LENGTH = 120
+
+
+def till_refund_due_record(
+    partner_order: PartnerOrder, actor: Actor, rejected: list[OrderLine]
+) -> None:
+    """In the caller's transaction: the `rejected` lines of a till-paid order are due back at
+    the till (an event the attention list shows). Card payments are released or refunded by
+    `orders.payment_services.partner_order_payment_settle`."""
+    order = partner_order.order
+    if order.payment_method != Order.PaymentMethod.TILL or not rejected:
+        return
+    order_event_append(
+        order,
+        EventType.TILL_REFUND_DUE,
+        actor,
+        {"amount": sum(line.total for line in rejected), "currency": order.currency},
+        partner_order=partner_order,
+    )
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from orders.placement_services import (
 from orders.services import order_event_append, partner_order_transition
 from orders.status_sync import UpdateSource, partner_order_status_apply
 from orders.tasks import partner_order_payment_settle_task
-from partners.mapping import OrderStatusUpdate
+from partners.mapping import OrderStatusUpdate, StatusLine
 from partners.models import Partner, PartnerCircuit, PartnerLiveVersion
 from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     Browser,
@@ -463,3 +463,37 @@ def test_a_partner_cooling_down_is_tried_again_later_not_failed(cart_of, checkou
     assert attempt["outcome"].startswith("circuit_open")
     assert attempt["may_have_been_received"] is False
     assert sandbox.threadline.counters().order_requests == 0
+
+
+def test_a_line_rejected_after_capture_has_its_share_refunded_once(
+    cart_of, card_checkout, payment_sandbox
+):
+    order = card_checkout(cart_of(("threadline", 0), ("threadline", 1)))
+    [partner_order] = order.partner_orders.all()
+    _, captured = placed_and_settled(partner_order)
+    first, second = partner_order.lines.order_by("pk")
+
+    partner_order_status_apply(
+        partner_order_id=partner_order.pk,
+        update=OrderStatusUpdate(
+            partner_order_id=partner_order.partner_reference,
+            status="accepted",
+            lines=(StatusLine(partner_sku=second.partner_sku, accepted=False),),
+        ),
+        source=UpdateSource.WEBHOOK,
+    )
+    refunded = partner_order_payment_settle(partner_order_id=partner_order.pk)
+    again = partner_order_payment_settle(partner_order_id=partner_order.pk)
+
+    second.refresh_from_db()
+    share = captured.amount_captured - capture_amount(
+        captured.amount_authorised, [first, second], captured.currency
+    )
+    assert second.status == "rejected"
+    assert Decimal(0) < share < captured.amount_captured
+    assert (refunded.status, refunded.amount_refunded) == ("captured", share)
+    assert again is None
+    [event] = payment_events(EventType.PAYMENT_REFUNDED)
+    assert Decimal(event["amount"]) == share
+    kinds = [op["kind"] for op in payment_sandbox.state()["operations"]]
+    assert kinds == ["capture", "refund"]

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from orders.events import EventType
 from orders.models import OrderEvent, OrderLine
 from orders.status_sync import StatusApplied, UpdateSource, partner_order_status_apply
 from orders.statuses import LineStatus, OrderStatus, PartnerOrderStatus
-from partners.mapping import OrderStatusUpdate
+from partners.mapping import OrderStatusUpdate, StatusLine
 from partners.sandbox.webhooks import DEFAULT_WEBHOOK_SECRET
 from tests.orders.factories import OrderLineFactory
 from tests.orders.sandbox_orders import delivery_forward, events_of, sandbox_order_placed
@@ -166,3 +167,66 @@ def test_real_pushes_delivered_out_of_order_never_move_the_order_back(live_partn
     partner_order.refresh_from_db()
     assert partner_order.status == P.DELIVERED
     assert events_of(partner_order) == events
+
+
+def two_accepted_lines():
+    first = OrderLineFactory(
+        status=L.ACCEPTED,
+        partner_sku="TL-A",
+        partner_order__status=P.ACCEPTED,
+        partner_order__partner__slug="threadline",
+    )
+    second = OrderLineFactory(
+        status=L.ACCEPTED, partner_sku="TL-B", partner_order=first.partner_order
+    )
+    return first, second
+
+
+def test_a_report_rejecting_one_line_rejects_it_even_when_its_status_is_old_news():
+    first, second = two_accepted_lines()
+    update = OrderStatusUpdate(
+        partner_order_id="TL-1",
+        status="accepted",  # what we know already: stale as a status
+        lines=(
+            StatusLine(partner_sku="TL-B", accepted=False, reason="Discontinued"),
+            StatusLine(partner_sku="TL-A", accepted=True),
+        ),
+    )
+
+    applied = apply(first, update)
+    again = apply(first, update)
+
+    assert applied == StatusApplied(changed=True, status=P.ACCEPTED)
+    assert again == StatusApplied(changed=False, status=P.ACCEPTED)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status, second.status_reason) == (
+        L.ACCEPTED,
+        L.REJECTED,
+        "Discontinued",
+    )
+    order = first.partner_order.order
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_REJECTED
+    # Paid at the till (the factory's order): the rejected line is due back there.
+    [due] = OrderEvent.objects.filter(type=EventType.TILL_REFUND_DUE)
+    assert due.data == {"amount": str(second.total), "currency": order.currency}
+
+
+def test_a_shipped_report_rejecting_a_line_ships_the_others_only():
+    first, second = two_accepted_lines()
+
+    apply(
+        first,
+        OrderStatusUpdate(
+            partner_order_id="TL-1",
+            status="shipped",
+            carrier="Royal Mail",
+            lines=(StatusLine(partner_sku="TL-B", accepted=False),),
+        ),
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (L.SHIPPED, L.REJECTED)
+    assert second.status_reason == "Rejected by the partner."

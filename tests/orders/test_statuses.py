@@ -40,7 +40,7 @@ PARTNER_ORDER_MOVES = {
 
 LINE_MOVES = {
     "pending": {"accepted", "shipped", "delivered", "rejected", "cancelled"},
-    "accepted": {"shipped", "delivered", "cancelled"},
+    "accepted": {"shipped", "delivered", "rejected", "cancelled"},
     "shipped": {"delivered"},
     "delivered": set(),
     "rejected": set(),
