@@ -10,14 +10,11 @@ from decimal import Decimal
 
 from catalog.cart_services import CartRepricing
 from catalog.models import Cart, CartLine
-from catalog.selectors import pricing_context_for
-from orders.checkout_services import SeenPrices, partner_groups
+from orders.checkout_services import SeenPrices, repriced_totals
 from orders.totals import (
     CheckoutTotals,
     PartnerOrderTotals,
-    PricedLine,
     TotalsRefused,
-    checkout_totals,
 )
 from partners.models import Partner
 from stores.models import Store
@@ -63,16 +60,8 @@ def checkout_preview(*, cart: Cart, store: Store, repricing: CartRepricing) -> C
     ]
     if problems:
         return CheckoutPreview((), None, None, tuple(problems))
-    by_partner, groups = partner_groups(
-        lines,
-        lambda line: PricedLine(
-            unit_price=repricing.checks[line.pk].unit_price,
-            quantity=line.quantity,
-            category=repricing.checks[line.pk].category,
-        ),
-    )
     try:
-        totals = checkout_totals(parts=groups, pricing=pricing_context_for(store))
+        by_partner, totals = repriced_totals(lines=lines, repricing=repricing, store=store)
     except TotalsRefused as refused:
         return CheckoutPreview((), None, None, refused.reasons)
     partner_orders = tuple(

@@ -26,7 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from catalog.cart_checks import CartChange, LineCheck, money_display
-from catalog.cart_services import cart_reprice
+from catalog.cart_services import CartRepricing, cart_reprice
 from catalog.models import Cart, CartLine
 from catalog.selectors import pricing_context_for
 from orders.checkout_forms import Delivery
@@ -195,16 +195,8 @@ def _repriced(
         changes.append(CartChange(0, "", "", "The cart's items changed."))
     if changes:
         raise PricesChanged(_unique(changes), None)
-    by_partner, groups = partner_groups(
-        lines,
-        lambda line: PricedLine(
-            unit_price=repricing.checks[line.pk].unit_price,
-            quantity=line.quantity,
-            category=repricing.checks[line.pk].category,
-        ),
-    )
     try:
-        totals = checkout_totals(parts=groups, pricing=pricing_context_for(store))
+        by_partner, totals = repriced_totals(lines=lines, repricing=repricing, store=store)
     except TotalsRefused as refused:
         raise CheckoutRefused(f"The order cannot be totalled: {refused}.") from None
     if totals.total != seen_prices.total:
@@ -232,6 +224,22 @@ def _repriced(
             )
         )
     return parts, totals
+
+
+def repriced_totals(
+    *, lines: Sequence[CartLine], repricing: CartRepricing, store: Store
+) -> tuple[dict[int, list[CartLine]], CheckoutTotals]:
+    """The cart's lines by partner id, and the checkout's totals at the server's prices
+    (`repricing` found every line orderable). Raises TotalsRefused."""
+    by_partner, groups = partner_groups(
+        lines,
+        lambda line: PricedLine(
+            unit_price=repricing.checks[line.pk].unit_price,
+            quantity=line.quantity,
+            category=repricing.checks[line.pk].category,
+        ),
+    )
+    return by_partner, checkout_totals(parts=groups, pricing=pricing_context_for(store))
 
 
 def partner_groups(
