@@ -215,6 +215,32 @@ def test_the_camera_prefers_the_rear_one_and_stops_on_escape_or_stop(camera_tabl
     assert scanner_harness.submissions == []
 
 
+# Where the Stop button sits at the moment the camera panel opens, before any frame has arrived.
+STOP_BOX_AT_OPEN = """
+window.addEventListener("DOMContentLoaded", () => {
+  const panel = document.querySelector("[data-scanner-camera]");
+  new MutationObserver(() => {
+    if (!panel.hidden && !window.stopBoxAtOpen) {
+      const box = panel.querySelector("[data-scanner-camera-close]").getBoundingClientRect();
+      window.stopBoxAtOpen = { x: box.x, y: box.y };
+    }
+  }).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+});
+"""
+
+
+def test_the_stop_button_stays_put_when_the_first_frame_arrives(camera_tablet):
+    page = camera_tablet(None)
+    page.add_init_script(STOP_BOX_AT_OPEN)
+    page.goto("/scanner/htmx/")
+
+    page.get_by_role("button", name="Scan with camera").click()
+    page.wait_for_function("document.querySelector('[data-scanner-camera] video').readyState >= 2")
+
+    box = page.get_by_role("button", name="Stop camera").bounding_box()
+    assert page.evaluate("window.stopBoxAtOpen") == {"x": box["x"], "y": box["y"]}
+
+
 def test_the_torch_button_appears_and_switches_where_the_camera_has_one(camera_tablet):
     page = camera_tablet(None)
     # Chromium's fake camera has no torch; a tablet's rear camera reports one in its capabilities.
