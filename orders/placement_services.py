@@ -24,13 +24,15 @@ from django.utils import timezone
 
 from orders.events import EventType
 from orders.line_answers import REJECTED_BY_PARTNER, lines_rejected_by
-from orders.models import Order, OrderLine, PartnerOrder
+from orders.models import OrderLine, PartnerOrder
 from orders.outbox import outbox_publish
 from orders.services import (
     Actor,
     order_event_append,
-    order_line_transition,
-    partner_order_transition,
+    order_line_move,
+    order_status_refresh,
+    partner_order_locked,
+    partner_order_move,
 )
 from orders.statuses import LineStatus, PartnerOrderStatus
 from orders.till_services import till_refund_due_record
@@ -100,12 +102,7 @@ def partner_order_place(*, partner_order_id: int) -> Placement:
 
 @transaction.atomic
 def _claim(partner_order_id: int) -> _Claim | Placement:
-    Order.objects.select_for_update(of=("self",)).get(partner_orders=partner_order_id)
-    partner_order = (
-        PartnerOrder.objects.select_for_update(of=("self",))
-        .select_related("order", "partner")
-        .get(pk=partner_order_id)
-    )
+    partner_order = partner_order_locked(partner_order_id, "partner")
     if partner_order.status not in (P.PENDING, P.SUBMITTED):
         return Placement(Outcome.NOTHING_TO_DO)
     now = timezone.now()
@@ -120,37 +117,38 @@ def _claim(partner_order_id: int) -> _Claim | Placement:
         return _claim_refused(partner_order, P.FAILED, reason, Delivery.NOT_SENT)
     # The live version's mode, as the call will be made: the rows may hold a pending edit.
     deduplication = partner_as_served(partner_order.partner, live).deduplication
+    if partner_order.status == P.SUBMITTED:
+        if claimed_until is not None and deduplication == Partner.Deduplication.NONE:
+            # The claim lapsed mid-call (the worker died): it may have been received.
+            return _claim_refused(
+                partner_order,
+                P.NEEDS_REVIEW,
+                "A worker stopped while sending it: it may have been received.",
+                Delivery.UNKNOWN,
+            )
+        if (
+            claimed_until is not None
+            and partner_order.attempts >= settings.ORDER_PLACEMENT_MAX_ATTEMPTS
+        ):
+            # Workers keep dying on it (a poison message): stop re-sending.
+            return _claim_refused(
+                partner_order,
+                P.FAILED,
+                "Workers stopped while sending it, every attempt.",
+                Delivery.UNKNOWN,
+            )
+    # Pending: sent before only when a manager retries a failed order. Submitted: a lapsed
+    # claim, or a manager's re-send after review (claim cleared).
+    resend = partner_order.status == P.SUBMITTED or partner_order.attempts > 0
+    partner_order.attempts += 1
+    partner_order.claimed_until = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    partner_order.config_version = live.config_version
+    claimed = ("attempts", "claimed_until", "config_version")
     if partner_order.status == P.PENDING:
-        resend = partner_order.attempts > 0  # a manager's retry of a failed order
-        partner_order_transition(partner_order_id=partner_order_id, to=P.SUBMITTED, actor=WORKER)
-    elif claimed_until is not None and deduplication == Partner.Deduplication.NONE:
-        # The claim lapsed mid-call (the worker died): it may have been received.
-        return _claim_refused(
-            partner_order,
-            P.NEEDS_REVIEW,
-            "A worker stopped while sending it: it may have been received.",
-            Delivery.UNKNOWN,
-        )
-    elif (
-        claimed_until is not None
-        and partner_order.attempts >= settings.ORDER_PLACEMENT_MAX_ATTEMPTS
-    ):
-        # Workers keep dying on it (a poison message): stop re-sending.
-        return _claim_refused(
-            partner_order,
-            P.FAILED,
-            "Workers stopped while sending it, every attempt.",
-            Delivery.UNKNOWN,
-        )
+        partner_order_move(partner_order, P.SUBMITTED, WORKER, also_saved=claimed)
+        order_status_refresh(partner_order.order, WORKER)
     else:
-        resend = True  # a lapsed claim, or a manager's re-send after review (claim cleared)
-    lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    PartnerOrder.objects.filter(pk=partner_order_id).update(
-        attempts=partner_order.attempts + 1,
-        claimed_until=now + lease,
-        config_version=live.config_version,
-    )
-    partner_order.refresh_from_db()
+        partner_order.save(update_fields=claimed)
     return _Claim(partner_order, resend, live, deduplication)
 
 
@@ -258,38 +256,41 @@ def backoff_seconds(attempts: int) -> float:
 def _confirmation_recorded(
     partner_order: PartnerOrder, confirmation: OrderConfirmation, latency_ms: int
 ) -> Placement:
-    lines = list(partner_order.lines.order_by("pk"))
-    rejected = _rejected_lines(lines, confirmation)
     attempt = _attempt(
         "duplicate" if confirmation.duplicate else "ok",
         Delivery.ANSWERED,
         latency_ms=latency_ms,
     )
-    if len(rejected) == len(lines):
-        return _finished(
-            partner_order,
-            P.REJECTED,
-            attempt,
-            reference=confirmation.partner_order_id,
-            reasons=rejected,
-        )
     with transaction.atomic():
+        partner_order = partner_order_locked(partner_order.pk)
+        lines = list(partner_order.lines.order_by("pk"))
+        rejected = _rejected_lines(lines, confirmation)
+        if len(rejected) == len(lines):
+            _outcome_recorded(
+                partner_order,
+                lines,
+                P.REJECTED,
+                attempt,
+                reference=confirmation.partner_order_id,
+                reasons=rejected,
+            )
+            return Placement(Outcome.REJECTED)
         _attempt_event(partner_order, attempt)
         for line in lines:
             if line.pk in rejected:
-                order_line_transition(
-                    line_id=line.pk, to=LineStatus.REJECTED, actor=WORKER, reason=rejected[line.pk]
-                )
+                order_line_move(line, LineStatus.REJECTED, WORKER, reason=rejected[line.pk])
             else:
-                order_line_transition(line_id=line.pk, to=LineStatus.ACCEPTED, actor=WORKER)
-        partner_order_transition(
-            partner_order_id=partner_order.pk,
-            to=P.ACCEPTED,
-            actor=WORKER,
+                order_line_move(line, LineStatus.ACCEPTED, WORKER)
+        partner_order.claimed_until = None
+        partner_order_move(
+            partner_order,
+            P.ACCEPTED,
+            WORKER,
             reference=confirmation.partner_order_id,
             data={"expected_ship_date": confirmation.expected_ship_date},
+            also_saved=("claimed_until",),
         )
-        PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
+        order_status_refresh(partner_order.order, WORKER)
         till_refund_due_record(
             partner_order, WORKER, [line for line in lines if line.pk in rejected]
         )
@@ -307,37 +308,48 @@ def _rejected_lines(lines: list[OrderLine], confirmation: OrderConfirmation) -> 
 
 
 def _finished(
+    partner_order: PartnerOrder, to: PartnerOrderStatus, attempt: dict[str, Any], **reasons: Any
+) -> Placement:
+    """Record a final outcome of the attempt: rejected, failed or needs review."""
+    with transaction.atomic():
+        partner_order = partner_order_locked(partner_order.pk)
+        lines = list(partner_order.lines.order_by("pk"))
+        _outcome_recorded(partner_order, lines, to, attempt, **reasons)
+    return Placement(Outcome(to))
+
+
+def _outcome_recorded(
     partner_order: PartnerOrder,
+    lines: list[OrderLine],
     to: PartnerOrderStatus,
     attempt: dict[str, Any],
     *,
     reference: str | None = None,
     reason: str | None = None,
     reasons: dict[int, str] | None = None,
-) -> Placement:
-    """Record a final outcome of the attempt: rejected, failed or needs review."""
-    with transaction.atomic():
-        _attempt_event(partner_order, attempt)
-        lines = list(partner_order.lines.order_by("pk"))
-        if to == P.REJECTED:
-            for line in lines:
-                order_line_transition(
-                    line_id=line.pk,
-                    to=LineStatus.REJECTED,
-                    actor=WORKER,
-                    reason=(reasons or {}).get(line.pk, reason or REJECTED_BY_PARTNER),
-                )
-        partner_order_transition(
-            partner_order_id=partner_order.pk,
-            to=to,
-            actor=WORKER,
-            reference=reference,
-            data={"attempts": partner_order.attempts},
-        )
-        PartnerOrder.objects.filter(pk=partner_order.pk).update(claimed_until=None)
-        if to == P.REJECTED:
-            till_refund_due_record(partner_order, WORKER, lines)
-    return Placement(Outcome(to))
+) -> None:
+    """_finished, for a partner order held from `partner_order_locked` with its `lines`."""
+    _attempt_event(partner_order, attempt)
+    if to == P.REJECTED:
+        for line in lines:
+            order_line_move(
+                line,
+                LineStatus.REJECTED,
+                WORKER,
+                reason=(reasons or {}).get(line.pk, reason or REJECTED_BY_PARTNER),
+            )
+    partner_order.claimed_until = None
+    partner_order_move(
+        partner_order,
+        to,
+        WORKER,
+        reference=reference,
+        data={"attempts": partner_order.attempts},
+        also_saved=("claimed_until",),
+    )
+    order_status_refresh(partner_order.order, WORKER)
+    if to == P.REJECTED:
+        till_refund_due_record(partner_order, WORKER, lines)
 
 
 def _attempt_event(partner_order: PartnerOrder, data: dict[str, Any]) -> None:
@@ -394,12 +406,11 @@ def partner_order_retry(*, partner_order_id: int, actor: Actor) -> PartnerOrder:
     """A failed partner order back to pending and published (same key). Nothing for one
     that is not failed (a second press)."""
     with transaction.atomic():
-        partner_order = PartnerOrder.objects.select_for_update().get(pk=partner_order_id)
+        partner_order = partner_order_locked(partner_order_id)
         if partner_order.status != P.FAILED:
             return partner_order
-        partner_order = partner_order_transition(
-            partner_order_id=partner_order_id, to=P.PENDING, actor=actor, data={"retry": True}
-        )
+        partner_order_move(partner_order, P.PENDING, actor, data={"retry": True})
+        order_status_refresh(partner_order.order, actor)
         _publish_after_commit(partner_order)
     return partner_order
 
@@ -413,29 +424,32 @@ def partner_order_review_resolve(
     if bool(partner_reference.strip()) == resend:
         raise ValueError("Give the partner's reference, or choose to send it again: one of them.")
     with transaction.atomic():
-        partner_order = PartnerOrder.objects.select_for_update().get(pk=partner_order_id)
+        partner_order = partner_order_locked(partner_order_id)
         if partner_order.status != P.NEEDS_REVIEW:
             return partner_order
         if resend:
             # Cleared claim: the claim step sends it without another review.
-            partner_order = partner_order_transition(
-                partner_order_id=partner_order_id,
-                to=P.SUBMITTED,
-                actor=actor,
+            partner_order.claimed_until = None
+            partner_order_move(
+                partner_order,
+                P.SUBMITTED,
+                actor,
                 data={"resend": True},
+                also_saved=("claimed_until",),
             )
-            PartnerOrder.objects.filter(pk=partner_order_id).update(claimed_until=None)
+            order_status_refresh(partner_order.order, actor)
             _publish_after_commit(partner_order)
             return partner_order
         for line in partner_order.lines.filter(status=LineStatus.PENDING):
-            order_line_transition(line_id=line.pk, to=LineStatus.ACCEPTED, actor=actor)
-        partner_order = partner_order_transition(
-            partner_order_id=partner_order_id,
-            to=P.ACCEPTED,
-            actor=actor,
+            order_line_move(line, LineStatus.ACCEPTED, actor)
+        partner_order_move(
+            partner_order,
+            P.ACCEPTED,
+            actor,
             reference=partner_reference.strip(),
             data={"resolved": "placed"},
         )
+        order_status_refresh(partner_order.order, actor)
         # The worker finds it accepted, sends nothing and captures the card payment.
         _publish_after_commit(partner_order)
         return partner_order

@@ -45,6 +45,20 @@ def order_number_next(*, store: Store) -> str:
     return f"{store.code}-{number:05d}"
 
 
+def partner_order_locked(partner_order_id: int, *related: str) -> PartnerOrder:
+    """Lock the order, then its partner order `partner_order_id` (the order first, as every
+    transition does), in the caller's transaction; the partner order comes with `.order` set to
+    the locked order and the `related` rows joined."""
+    order = _order_locked(partner_orders=partner_order_id)
+    partner_order = (
+        PartnerOrder.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=partner_order_id)
+    )
+    partner_order.order = order
+    return partner_order
+
+
 @transaction.atomic
 def partner_order_transition(
     *,
@@ -56,15 +70,33 @@ def partner_order_transition(
 ) -> PartnerOrder:
     """Move a partner order to `to`, recording the partner's `reference` when given. Raises
     IllegalTransition, changing nothing, when `orders.statuses.PARTNER_ORDER` forbids it."""
-    order = _order_locked(partner_orders=partner_order_id)
-    partner_order = PartnerOrder.objects.select_for_update().get(pk=partner_order_id)
+    partner_order = partner_order_move(
+        partner_order_locked(partner_order_id), to, actor, data=data, reference=reference
+    )
+    order_status_refresh(partner_order.order, actor)
+    return partner_order
+
+
+def partner_order_move(
+    partner_order: PartnerOrder,
+    to: PartnerOrderStatus | str,
+    actor: Actor,
+    *,
+    data: dict[str, Any] | None = None,
+    reference: str | None = None,
+    also_saved: tuple[str, ...] = (),
+) -> PartnerOrder:
+    """partner_order_transition for a partner order the caller holds from
+    `partner_order_locked` in its transaction; the fields in `also_saved`, set by the caller,
+    are saved with the status. The caller ends its moves with order_status_refresh."""
     previous = partner_order.status
     if not PARTNER_ORDER.allows(previous, to):
         raise IllegalTransition(previous, to)
     partner_order.status = to
     if reference is not None:
         partner_order.partner_reference = reference
-    partner_order.save(update_fields=["status", "partner_reference", "updated_at"])
+    partner_order.save(update_fields=["status", "partner_reference", "updated_at", *also_saved])
+    order = partner_order.order
     order_event_append(
         order,
         EventType.PARTNER_ORDER_STATUS_CHANGED,
@@ -78,7 +110,6 @@ def partner_order_transition(
         },
         partner_order=partner_order,
     )
-    _order_status_refresh(order, actor)
     return partner_order
 
 
@@ -96,6 +127,24 @@ def order_line_transition(
     given. Raises IllegalTransition, changing nothing, when `orders.statuses.LINE` forbids it."""
     order = _order_locked(partner_orders__lines=line_id)
     line = OrderLine.objects.select_for_update().select_related("partner_order").get(pk=line_id)
+    line.partner_order.order = order
+    order_line_move(line, to, actor, data=data, reason=reason, tracking=tracking)
+    order_status_refresh(order, actor)
+    return line
+
+
+def order_line_move(
+    line: OrderLine,
+    to: LineStatus | str,
+    actor: Actor,
+    *,
+    data: dict[str, Any] | None = None,
+    reason: str | None = None,
+    tracking: Tracking | None = None,
+) -> OrderLine:
+    """order_line_transition for a line of a partner order the caller holds from
+    `partner_order_locked` in its transaction (`line.partner_order` is that one). The caller
+    ends its moves with order_status_refresh."""
     previous = line.status
     if not LINE.allows(previous, to):
         raise IllegalTransition(previous, to)
@@ -111,6 +160,7 @@ def order_line_transition(
     line.save(
         update_fields=["status", "status_reason", "carrier", "tracking_number", "tracking_url"]
     )
+    order = line.partner_order.order
     order_event_append(
         order,
         EventType.LINE_STATUS_CHANGED,
@@ -128,7 +178,6 @@ def order_line_transition(
         },
         partner_order=line.partner_order,
     )
-    _order_status_refresh(order, actor)
     return line
 
 
@@ -155,9 +204,10 @@ def _order_locked(**lookup: Any) -> Order:
     return Order.objects.select_for_update(of=("self",)).get(**lookup)
 
 
-def _order_status_refresh(order: Order, actor: Actor) -> None:
+def order_status_refresh(order: Order, actor: Actor) -> None:
     """Store the status derived from the order's partner orders and lines, with an event
-    when it changes. The caller holds the order's lock."""
+    when it changes. The caller holds the order's lock; once after all of a transaction's
+    moves, the status changes once."""
     rows = PartnerOrder.objects.filter(order=order).values_list("status", "lines__status")
     status = order_status_derive(line_standing(*row) for row in rows)
     if status == order.status:
