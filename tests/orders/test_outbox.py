@@ -2,11 +2,13 @@
 unpublished, the sweeper publishes only those never published and old enough. What was
 published is read back from SQS (moto's server). With a worker: test_pipeline_worker.py."""
 
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from endless_aisle.celery import app
 from orders.models import Order, OutboxMessage
 from orders.outbox import outbox_messages_for, outbox_publish, outbox_sweep
 from tests.orders.worker_fixtures import broker_down, messages_in, queue_purged, queue_url
@@ -81,3 +83,27 @@ def test_publishing_published_rows_again_needs_republish(cart_of, checkout):
 
     assert (again, redriven) == (0, 1)
     assert messages_in(queue_url()) == 2
+
+
+def test_a_broker_lost_midway_leaves_unpublished_only_the_rows_it_did_not_take(
+    taken_while_broker_down, monkeypatch
+):
+    order = taken_while_broker_down
+    ids = list(outbox_messages_for(order).values_list("pk", flat=True))
+    send_task = app.send_task
+
+    with ExitStack() as broker:
+
+        def send_then_lose_the_broker(*args, **kwargs):
+            sent = send_task(*args, **kwargs)
+            broker.enter_context(broker_down())
+            return sent
+
+        monkeypatch.setattr(app, "send_task", send_then_lose_the_broker)
+        with pytest.raises(Exception):  # noqa: B017 - kombu's or boto's
+            outbox_publish(message_ids=ids)
+
+    first, second = outbox_messages_for(order)
+    assert first.published_at is not None
+    assert second.published_at is None  # the sweeper's
+    assert messages_in(queue_url()) == 1
