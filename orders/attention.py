@@ -23,6 +23,7 @@ class Action(StrEnum):
     REVIEW = "review"
     TILL_REFUND = "till_refund"
     SETTLE = "settle"
+    CUSTOMER_TOLD = "customer_told"
     CANCEL = "cancel"
 
 
@@ -55,6 +56,12 @@ def attention_item(partner_order: PartnerOrder) -> AttentionItem:
     if getattr(partner_order, "last_refund_due", 0) > getattr(partner_order, "last_refund", 0):
         reasons.append("The partner rejected items paid at the till: refund them at the till.")
         actions.add(Action.TILL_REFUND)
+    elif rejection_unhandled(partner_order):
+        reasons.append(
+            "The partner rejected items: tell the customer (a card payment for them is released "
+            "or refunded without you)."
+        )
+        actions.add(Action.CUSTOMER_TOLD)
     if expiry := _hold_lapsing(partner_order):
         reasons.append(
             "The card authorisation lapses on "
@@ -68,6 +75,14 @@ def attention_item(partner_order: PartnerOrder) -> AttentionItem:
     if cancellable(partner_order):
         actions.add(Action.CANCEL)
     return AttentionItem(partner_order, tuple(reasons), frozenset(actions))
+
+
+def rejection_unhandled(partner_order: PartnerOrder) -> bool:
+    """Whether the partner rejected lines since a manager last told the customer (or refunded
+    them at the till), from the selector's annotations."""
+    return getattr(partner_order, "last_rejection", 0) > getattr(
+        partner_order, "last_rejection_handled", 0
+    )
 
 
 def cancellable(partner_order: PartnerOrder) -> bool:

@@ -19,6 +19,7 @@ class EventType(StrEnum):
     PAYMENT_SETTLE_FAILED = "payment_settle_failed"
     TILL_REFUND_DUE = "till_refund_due"
     TILL_REFUNDED = "till_refunded"
+    REJECTION_HANDLED = "rejection_handled"  # a manager told the customer of rejected items
     PICKUP_RECEIVED = "pickup_received"
     PICKUP_COLLECTED = "pickup_collected"
     PARTNER_ORDER_CANCEL_REQUESTED = "partner_order_cancel_requested"

@@ -20,6 +20,7 @@ from orders.placement_services import (
     partner_order_retry,
     partner_order_review_resolve,
 )
+from orders.rejection_services import partner_order_rejection_handled
 from orders.statuses import PartnerOrderStatus
 from orders.till_services import partner_order_till_refund_record
 from stores.decorators import store_permission_required
@@ -105,6 +106,14 @@ def partner_order_till_refund_view(request: HttpRequest, partner_order: PartnerO
     if not recorded:
         return f"No till refund is due on {partner_order.reference}."
     return f"The till refund for {partner_order.reference} is recorded."
+
+
+@_manager_action
+def partner_order_customer_told_view(request: HttpRequest, partner_order: PartnerOrder) -> str:
+    """Record that the customer was told of the items the partner rejected."""
+    if not partner_order_rejection_handled(partner_order_id=partner_order.pk, actor=request.user):
+        return f"Nothing new was rejected on {partner_order.reference}."
+    return f"Recorded: the customer was told of the rejected items of {partner_order.reference}."
 
 
 @_manager_action

@@ -14,7 +14,7 @@ from django.utils import timezone
 from orders.events import EventType
 from orders.models import CardPayment, Order, OrderEvent, OrderLine, PartnerOrder
 from orders.phones import phone_e164
-from orders.statuses import PartnerOrderStatus
+from orders.statuses import LineStatus, PartnerOrderStatus
 from stores.models import Store
 
 # Partner orders a manager must act on: the pipeline gave up, or the outcome is unknown.
@@ -127,15 +127,18 @@ def partner_orders_needing_attention(
     """The store's partner orders a manager must act on, oldest first (waiting longest), each
     with its order, card payment and lines (two queries). Annotated with what is wrong (see
     `orders.attention`): failed or needing review; dead-lettered since the last re-drive; a
-    till refund due since the last one recorded; a card authorisation still held for an open
-    partner order that lapses within AUTHORISATION_EXPIRY_WARNING; a card authorisation still
-    held although the partner order has an outcome (capturing or releasing it failed); a
-    captured card payment of a cancelled partner order not refunded yet."""
+    till refund due since the last one recorded; lines the partner rejected since a manager
+    last told the customer (or refunded them at the till); a card authorisation still held
+    for an open partner order that lapses within AUTHORISATION_EXPIRY_WARNING; a card
+    authorisation still held although the partner order has an outcome (capturing or
+    releasing it failed); a captured card payment of a cancelled partner order not refunded
+    yet."""
     now = now or timezone.now()
     events = OrderEvent.objects.filter(partner_order=OuterRef("pk")).order_by("-id")
 
-    def last(event_type: EventType) -> Coalesce:
-        return Coalesce(Subquery(events.filter(type=event_type).values("id")[:1]), 0)
+    def last(*event_types: EventType, **data: str) -> Coalesce:
+        of_type = events.filter(type__in=event_types, **data)
+        return Coalesce(Subquery(of_type.values("id")[:1]), 0)
 
     return (
         PartnerOrder.objects.filter(order__store=store)
@@ -144,11 +147,14 @@ def partner_orders_needing_attention(
             last_redrive=last(EventType.PARTNER_ORDER_REDRIVEN),
             last_refund_due=last(EventType.TILL_REFUND_DUE),
             last_refund=last(EventType.TILL_REFUNDED),
+            last_rejection=last(EventType.LINE_STATUS_CHANGED, data__to=LineStatus.REJECTED),
+            last_rejection_handled=last(EventType.REJECTION_HANDLED, EventType.TILL_REFUNDED),
         )
         .filter(
             Q(status__in=ATTENTION_STATUSES)
             | Q(status__in=OPEN_STATUSES, last_dead_letter__gt=F("last_redrive"))
             | Q(last_refund_due__gt=F("last_refund"))
+            | Q(last_rejection__gt=F("last_rejection_handled"))
             | Q(
                 status__in=OPEN_STATUSES,
                 card_payment__status=CardPayment.Status.AUTHORISED,

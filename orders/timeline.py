@@ -149,6 +149,7 @@ HEADLINES: dict[str, Callable[[str, dict], str]] = {
     EventType.PAYMENT_SETTLE_FAILED: _words("The gateway refused to settle the card payment"),
     EventType.TILL_REFUND_DUE: _words("Refund due at the till"),
     EventType.TILL_REFUNDED: _words("Refunded at the till"),
+    EventType.REJECTION_HANDLED: _words("The customer was told of the rejected items"),
     EventType.PARTNER_ORDER_CANCEL_REQUESTED: _cancel_requested,
     EventType.PICKUP_RECEIVED: _words("Parcel received at the store"),
     EventType.PICKUP_COLLECTED: _words("Collected by the customer"),

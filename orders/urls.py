@@ -29,6 +29,11 @@ urlpatterns = [
         name="partner_order_till_refund",
     ),
     path(
+        "partner-orders/<int:pk>/customer-told/",
+        manager_views.partner_order_customer_told_view,
+        name="partner_order_customer_told",
+    ),
+    path(
         "partner-orders/<int:pk>/settle/",
         manager_views.partner_order_settle_view,
         name="partner_order_settle",

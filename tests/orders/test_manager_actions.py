@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from orders.events import EventType
 from orders.models import CardPayment, Order, OrderEvent, OutboxMessage, PartnerOrder
-from orders.services import order_event_append, partner_order_transition
-from orders.statuses import PartnerOrderStatus
+from orders.services import order_event_append, order_line_transition, partner_order_transition
+from orders.statuses import LineStatus, PartnerOrderStatus
+from orders.till_services import partner_order_till_refund_record
 from stores.roles import Role
 from tests.factories import PartnerFactory
 from tests.orders.pages import order_taken, partner_order_with_lines
@@ -215,6 +216,61 @@ def test_a_till_refund_is_recorded_once(manager, store, threadline):
     assert f"No till refund is due on {partner_order.reference}." in [
         str(message) for message in again.context["messages"]
     ]
+
+
+def rejected_by_partner(partner_order: PartnerOrder, line) -> None:
+    order_line_transition(
+        line_id=line.pk, to=LineStatus.REJECTED, actor="partner:threadline", reason="Out of stock"
+    )
+
+
+def test_rejected_items_are_listed_until_a_manager_has_told_the_customer(
+    manager, store, threadline
+):
+    order = order_taken(store, payment_method=Order.PaymentMethod.CARD)
+    partner_order = partner_order_with_lines(
+        order, threadline, lines=2, status=P.ACCEPTED, partner_reference="TL-6"
+    )
+    first, second = partner_order.lines.order_by("pk")
+    rejected_by_partner(partner_order, first)
+    url = reverse("orders:partner_order_customer_told", args=[partner_order.pk])
+
+    html = attention_html(manager)
+    manager.post(url)
+    again = manager.post(url, follow=True)
+    after = attention_html(manager)
+    rejected_by_partner(partner_order, second)  # a later report rejects the other item
+
+    assert listed(html) == [partner_order.reference]
+    assert "The partner rejected items: tell the customer" in reasons_of(html, partner_order)
+    assert action_urls(html, partner_order) == [
+        url,
+        reverse("orders:partner_order_cancel", args=[partner_order.pk]),
+    ]
+    told = OrderEvent.objects.filter(partner_order=partner_order, type=EventType.REJECTION_HANDLED)
+    assert [(event.actor, event.data) for event in told] == [("mina", {"lines": [first.pk]})]
+    assert f"Nothing new was rejected on {partner_order.reference}." in [
+        str(message) for message in again.context["messages"]
+    ]
+    assert listed(after) == []
+    assert listed(attention_html(manager)) == [partner_order.reference]
+
+
+def test_a_till_refund_tells_the_customer_of_the_rejected_items_too(manager, store, threadline):
+    partner_order = partner_order_with_lines(
+        order_taken(store), threadline, status=P.ACCEPTED, partner_reference="TL-7"
+    )
+    rejected_by_partner(partner_order, partner_order.lines.get())
+    event(partner_order, EventType.TILL_REFUND_DUE, amount="20.00", currency="GBP")
+
+    html = attention_html(manager)
+    partner_order_till_refund_record(
+        partner_order_id=partner_order.pk, actor="system", till_reference="R-9"
+    )
+
+    assert "refund them at the till" in reasons_of(html, partner_order)
+    assert "tell the customer" not in reasons_of(html, partner_order)
+    assert listed(attention_html(manager)) == []
 
 
 def test_only_managers_of_the_order_s_store_may_act(
