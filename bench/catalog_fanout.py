@@ -16,7 +16,9 @@ evaluator pool, shape validation, call log, shared limits in the database). Prin
 3. lookups per second one process sustains with 5 partners, from 1, 4 and 8 threads;
 4. the median time of a repeated lookup answered from the cache (5 and 10 partners).
 Prints figures; asserts nothing. `--evaluators` sets MAPPING_EVALUATOR_PROCESSES (default: the
-setting's, at most 4 and no more than the cores).
+setting's, at most 4 and no more than the cores). The cache is process memory unless `CACHE_URL`
+says otherwise: `CACHE_URL=redis://127.0.0.1:6379/5` measures the cached lookup against Redis,
+as in production.
 """
 
 import argparse

@@ -24,7 +24,8 @@ Threads and the database:
 - Each worker thread has its own database connections (Django's are per thread): there the
   HTTP client takes the partner's concurrency slot and writes the `PartnerCall` row of each
   attempt. The thread closes them when its call ends, so no connection is left open per thread.
-  The cache is read and written in the caller's thread only.
+  The cache is read (every partner's entry in one `get_many`: one round trip to Redis) and
+  written in the caller's thread only.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ from django.utils import timezone
 
 from catalog.partner_cache import (
     CachedAnswer,
-    partner_answer_get,
     partner_answer_key,
     partner_answer_put,
+    partner_answers_get,
 )
 from partners.adapters.base import PartnerAdapter
 from partners.adapters.registry import live_adapter_for
@@ -149,20 +150,24 @@ def partners_ask(
     }
     requests = {partner.pk: request_for(partner) for partner in unique}
     outcomes: dict[int, PartnerOutcome[T]] = {}
-    to_ask = []
+    keys = {}
     for partner in unique:
         live = lives.get(partner.pk)
         if live is None:
             outcomes[partner.pk] = PartnerOutcome(
                 partner, OutcomeStatus.NOT_ANSWERING, reason=f"{partner} has never gone live."
             )
+        else:
+            keys[partner.pk] = _key(requests[partner.pk], partner, live.config_version)
+    cached = {} if refresh or not keys else partner_answers_get(list(keys.values()))
+    to_ask = []
+    for partner in unique:
+        if partner.pk not in keys:
             continue
-        key = _key(requests[partner.pk], partner, live.config_version)
-        cached = None if refresh else partner_answer_get(key)
-        if cached is None:
+        if (entry := cached.get(keys[partner.pk])) is None:
             to_ask.append(partner)
         else:
-            outcomes[partner.pk] = _answered(partner, cached.answer, cached.fetched_at, True)
+            outcomes[partner.pk] = _answered(partner, entry.answer, entry.fetched_at, True)
     if to_ask:
         outcomes.update(_ask_concurrently(requests, to_ask, lives, deadline, seconds))
     return [outcomes[partner.pk] for partner in unique]

@@ -48,18 +48,22 @@ def partner_answer_key(
     return f"{KEY_PREFIX}:{partner_id}:{config_version}:{operation}:{digest}"
 
 
-def partner_answer_get(key: str) -> CachedAnswer | None:
-    stored = cache.get(key)
-    if not isinstance(stored, bytes):
-        return None
-    try:
-        # Our own bytes, written by partner_answer_put (Django's cache unpickles every value
-        # it returns in the same way).
-        answer, fetched_at = pickle.loads(stored)  # noqa: S301
-    except Exception:  # an entry written by an older release whose classes have changed
-        logger.warning("unreadable cached partner answer %s: asking the partner", key)
-        return None
-    return CachedAnswer(answer=answer, fetched_at=fetched_at)
+def partner_answers_get(keys: list[str]) -> dict[str, CachedAnswer]:
+    """The entries kept under `keys`, by key, read together (one round trip to Redis
+    however many partners); a key missing or unreadable is left out."""
+    found = {}
+    for key, stored in cache.get_many(keys).items():
+        if not isinstance(stored, bytes):
+            continue
+        try:
+            # Our own bytes, written by partner_answer_put (Django's cache unpickles every
+            # value it returns in the same way).
+            answer, fetched_at = pickle.loads(stored)  # noqa: S301
+        except Exception:  # an entry written by an older release whose classes have changed
+            logger.warning("unreadable cached partner answer %s: asking the partner", key)
+            continue
+        found[key] = CachedAnswer(answer=answer, fetched_at=fetched_at)
+    return found
 
 
 def partner_answer_put(key: str, entry: CachedAnswer) -> bool:

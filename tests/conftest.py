@@ -5,15 +5,19 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
+from redis.exceptions import RedisError
 
 from endless_aisle.queues import queues_ensure
 from endless_aisle.sqs_emulator import sqs_emulator_start
@@ -372,3 +376,29 @@ def provider_user(oidc_provider):
         return user
 
     return make
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis the tests of the limits and the cache use; every test keeps to keys under its
+    own prefix."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except RedisError:
+        skip_or_fail(f"needs Redis at {REDIS_URL} (set TEST_REDIS_URL), e.g. Debian's redis-server")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url) -> Iterator[str]:
+    """A key prefix of this test's own (process id and a random part, so runs side by side
+    never meet); its keys are deleted afterwards."""
+    prefix = f"endless-aisle-test:{os.getpid()}:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)

@@ -11,9 +11,9 @@ from catalog.fanout import OutcomeStatus
 from catalog.lookup import catalog_lookup
 from catalog.partner_cache import (
     CachedAnswer,
-    partner_answer_get,
     partner_answer_key,
     partner_answer_put,
+    partner_answers_get,
 )
 from partners.models import Partner
 from partners.pending_versions import partner_pending_promote
@@ -166,7 +166,7 @@ def test_an_unreadable_entry_is_a_miss():
     )
     cache.set(key, b"not a pickle")
 
-    assert partner_answer_get(key) is None
+    assert partner_answers_get([key]) == {}
 
 
 def test_an_entry_over_the_limit_is_not_written(settings):
@@ -180,4 +180,25 @@ def test_an_entry_over_the_limit_is_not_written(settings):
     assert cache.get(key) is None
     settings.CATALOG_PARTNER_CACHE_MAX_BYTES += 1
     assert partner_answer_put(key, entry) is True
-    assert partner_answer_get(key) == entry
+    assert partner_answers_get([key]) == {key: entry}
+
+
+def test_the_entries_of_a_lookup_are_read_from_redis_together(settings, redis_url, redis_prefix):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": redis_prefix,
+        }
+    }
+    kept, missing, unreadable = (
+        partner_answer_key(
+            partner_id=partner_id, config_version=1, operation="lookup", arguments={"code": "z"}
+        )
+        for partner_id in (1, 2, 3)
+    )
+    entry = CachedAnswer(answer={"sku": "TL-1"}, fetched_at=None)
+    partner_answer_put(kept, entry)
+    cache.set(unreadable, b"not a pickle")
+
+    assert partner_answers_get([kept, missing, unreadable]) == {kept: entry}

@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime
 import errno
 import ipaddress
-import os
 import socket
 import ssl
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,19 +15,16 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.cache import cache
-from redis.exceptions import RedisError
 
 from partners.http.client import PartnerHttpClient
 from partners.http.connection import PartnerConnection, connection_for
 from partners.http.limits import BreakerPolicy, DatabaseLimits
 from partners.models import Partner
-from tests.conftest import skip_or_fail
 from tests.factories import PartnerFactory
 from tests.partners.http.local_server import LocalServer
 from tests.partners.http.raw_server import RawServer
@@ -51,31 +46,6 @@ def outbound_connections(monkeypatch) -> list[tuple]:
 
     monkeypatch.setattr(socket.socket, "connect", loopback_only)
     return attempts
-
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The Redis the limits tests use; every test keeps to keys under its own prefix."""
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except RedisError:
-        skip_or_fail(f"needs Redis at {REDIS_URL} (set TEST_REDIS_URL), e.g. Debian's redis-server")
-    return REDIS_URL
-
-
-@pytest.fixture
-def redis_prefix(redis_url) -> Iterator[str]:
-    """A key prefix of this test's own (process id and a random part, so runs side by side
-    never meet); its keys are deleted afterwards."""
-    prefix = f"endless-aisle-test:{os.getpid()}:{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
