@@ -9,7 +9,7 @@ from tests.conftest import OIDC_BACKEND, oidc_settings
 ANONYMOUS = "anonymous"
 ROLES = [ANONYMOUS, *Role]
 LOGIN = "/accounts/login/"
-MANAGER_ACTIONS = ("retry", "redrive", "review", "till_refund", "settle", "cancel")
+MANAGER_ACTIONS = ("retry", "redrive", "review", "till_refund", "customer_told", "settle", "cancel")
 
 
 def everyone(status: int) -> dict:
