@@ -10,7 +10,8 @@ from orders.models import OrderLine
 from orders.services import Actor, order_event_append, partner_order_locked
 from orders.statuses import LineStatus
 
-HANDLED = (EventType.REJECTION_HANDLED, EventType.TILL_REFUNDED)
+# The events after which the customer knows of the rejected items.
+REJECTION_HANDLED_BY = (EventType.REJECTION_HANDLED, EventType.TILL_REFUNDED)
 
 
 @transaction.atomic
@@ -22,7 +23,7 @@ def partner_order_rejection_handled(*, partner_order_id: int, actor: Actor) -> b
     last_rejection = events.filter(
         type=EventType.LINE_STATUS_CHANGED, data__to=LineStatus.REJECTED
     ).first()
-    last_handled = events.filter(type__in=HANDLED).first()
+    last_handled = events.filter(type__in=REJECTION_HANDLED_BY).first()
     if last_rejection is None or (last_handled or 0) > last_rejection:
         return False
     rejected = OrderLine.objects.filter(partner_order=partner_order, status=LineStatus.REJECTED)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from orders.events import EventType
 from orders.models import CardPayment, Order, OrderEvent, OrderLine, PartnerOrder
 from orders.phones import phone_e164
+from orders.rejection_services import REJECTION_HANDLED_BY
 from orders.statuses import LineStatus, PartnerOrderStatus
 from stores.models import Store
 
@@ -148,7 +149,7 @@ def partner_orders_needing_attention(
             last_refund_due=last(EventType.TILL_REFUND_DUE),
             last_refund=last(EventType.TILL_REFUNDED),
             last_rejection=last(EventType.LINE_STATUS_CHANGED, data__to=LineStatus.REJECTED),
-            last_rejection_handled=last(EventType.REJECTION_HANDLED, EventType.TILL_REFUNDED),
+            last_rejection_handled=last(*REJECTION_HANDLED_BY),
         )
         .filter(
             Q(status__in=ATTENTION_STATUSES)
