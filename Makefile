@@ -24,8 +24,11 @@ demo-oidc: $(INSTALLED)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_demo --oidc
 
+# One test process per CPU (pytest-xdist), each file's tests in one process (its module fixtures,
+# such as the order pipeline's worker, start once). TEST_PROCESSES=0 runs them in this one.
+TEST_PROCESSES ?= auto
 test: $(INSTALLED)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,4 @@
 import dataclasses
-import importlib
 import os
 import shutil
 import subprocess
@@ -12,11 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 from redis.exceptions import RedisError
 
 from endless_aisle.queues import queues_ensure
@@ -86,19 +85,31 @@ def other_store(db):
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def migrated_roles(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
+    """Each role group's permissions (app label, codename) as the data migrations left them,
+    read at the start of the run, before a transactional test's flush empties the tables."""
+    with django_db_blocker.unblock():
+        return {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.all()
+        }
+
+
 @pytest.fixture
-def roles(db):
-    """The role groups. Transactional tests flush the tables the data migration filled."""
-    if not Group.objects.exists():
-        importlib.import_module("stores.migrations.0002_roles").create_roles(apps, None)
-        importlib.import_module("partners.migrations.0002_merchandiser_permissions").grant(
-            apps, None
-        )
-        importlib.import_module("stores.migrations.0004_view_partner_health").grant(apps, None)
-        importlib.import_module("stores.migrations.0006_view_costs_role").grant(apps, None)
-        importlib.import_module("catalog.migrations.0002_merchandiser_permissions").grant(
-            apps, None
-        )
+def roles(db, migrated_roles):
+    """The role groups with their permissions, as migrated. A transactional test's flush
+    empties the tables the data migrations filled; they are filled again from the run's start."""
+    present = set(Group.objects.filter(name__in=migrated_roles).values_list("name", flat=True))
+    for name, permissions in migrated_roles.items():
+        if name in present:
+            continue
+        group = Group.objects.create(name=name)
+        if permissions:
+            wanted = Q()
+            for app_label, codename in permissions:
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.filter(wanted))
 
 
 @pytest.fixture

@@ -16,9 +16,13 @@ def _free_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
-# Each run gets its own moto SQS server (started by tests/conftest.py) on a port nobody else uses;
-# a worker started by a test inherits the address through the environment.
-os.environ.setdefault("SQS_ENDPOINT_URL", f"http://127.0.0.1:{_free_loopback_port()}")
+# Each test process (the run's, or each of its pytest-xdist workers) starts its own moto SQS
+# server (tests/conftest.py) on a port nobody else uses. A Celery worker started by a test inherits
+# the address through the environment; an xdist worker does not take its controller's.
+_TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if os.environ.get("SQS_ENDPOINT_TEST_PROCESS") != _TEST_PROCESS:
+    os.environ["SQS_ENDPOINT_URL"] = f"http://127.0.0.1:{_free_loopback_port()}"
+    os.environ["SQS_ENDPOINT_TEST_PROCESS"] = _TEST_PROCESS
 
 # Short long polls: a worker a test stopped leaves its last poll open at the server for this
 # long, taking any message sent meanwhile (`worker_last_poll_waited` waits it out).

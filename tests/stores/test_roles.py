@@ -49,7 +49,7 @@ EXPECTED_PERMISSIONS = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_is_a_group_with_exactly_its_permissions(role):
+def test_each_role_is_a_group_with_exactly_its_permissions(roles, role):
     group = Group.objects.get(name=role.value)
 
     codenames = set(group.permissions.values_list("codename", flat=True))

@@ -12,6 +12,9 @@ from partners.models import Partner
 from partners.sandbox.servers import DEMO_PORTS
 from stores.models import StaffMembership, Store
 
+# seed_demo runs after the migrations, which made the role groups.
+pytestmark = pytest.mark.usefixtures("roles")
+
 
 @pytest.fixture
 def demo_ports(monkeypatch, settings):

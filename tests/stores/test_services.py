@@ -54,7 +54,7 @@ def test_adding_the_primary_store_again_keeps_it_primary(store, other_store):
 
 
 @pytest.mark.django_db
-def test_a_merchandiser_gets_admin_access_and_an_associate_does_not():
+def test_a_merchandiser_gets_admin_access_and_an_associate_does_not(roles):
     merchandiser, associate = UserFactory(), UserFactory()
 
     staff_role_assign(user=merchandiser, role=Role.MERCHANDISER)
