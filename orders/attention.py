@@ -1,6 +1,6 @@
 """What the managers' attention list says about each partner order and which actions it
-offers: the words and the choices, from the annotations of
-`orders.selectors.partner_orders_needing_attention` and the partner order's status."""
+offers, on the list and on the order's page: the words and the choices, from the annotations
+of `orders.selectors.with_attention_facts` and the partner order's status."""
 
 from dataclasses import dataclass
 from datetime import datetime

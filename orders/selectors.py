@@ -99,14 +99,14 @@ def orders_lookup(*, store: Store, query: str) -> QuerySet[Order]:
 
 def order_of_store(*, store: Store, number: str, with_events: bool = True) -> Order | None:
     """One order with everything its page shows, or None when the store has no such order:
-    the order (with its associate), its partner orders with their card payments and lines,
-    and unless
-    `with_events` is False its events with their partner orders (four queries, or three)."""
+    the order (with its associate), its partner orders with their card payments, lines and
+    attention facts (`with_attention_facts`), and unless `with_events` is False its events with
+    their partner orders (four queries, or three)."""
     lines = OrderLine.objects.order_by("pk")
     related = [
         Prefetch(
             "partner_orders",
-            queryset=PartnerOrder.objects.select_related("card_payment")
+            queryset=with_attention_facts(PartnerOrder.objects.select_related("card_payment"))
             .order_by("pk")
             .prefetch_related(Prefetch("lines", queryset=lines)),
         )
@@ -126,31 +126,16 @@ def partner_orders_needing_attention(
     *, store: Store, now: datetime | None = None
 ) -> QuerySet[PartnerOrder]:
     """The store's partner orders a manager must act on, oldest first (waiting longest), each
-    with its order, card payment and lines (two queries). Annotated with what is wrong (see
-    `orders.attention`): failed or needing review; dead-lettered since the last re-drive; a
-    till refund due since the last one recorded; lines the partner rejected since a manager
-    last told the customer (or refunded them at the till); a card authorisation still held
-    for an open partner order that lapses within AUTHORISATION_EXPIRY_WARNING; a card
-    authorisation still held although the partner order has an outcome (capturing or
-    releasing it failed); a captured card payment of a cancelled partner order not refunded
-    yet."""
+    with its order, card payment and lines (two queries). Annotated as `with_attention_facts`
+    says; listed when failed or needing review; dead-lettered since the last re-drive; a till
+    refund due since the last one recorded; lines the partner rejected since a manager last
+    told the customer (or refunded them at the till); a card authorisation still held for an
+    open partner order that lapses within AUTHORISATION_EXPIRY_WARNING; a card authorisation
+    still held although the partner order has an outcome (capturing or releasing it failed); a
+    captured card payment of a cancelled partner order not refunded yet."""
     now = now or timezone.now()
-    events = OrderEvent.objects.filter(partner_order=OuterRef("pk")).order_by("-id")
-
-    def last(*event_types: EventType, **data: str) -> Coalesce:
-        of_type = events.filter(type__in=event_types, **data)
-        return Coalesce(Subquery(of_type.values("id")[:1]), 0)
-
     return (
-        PartnerOrder.objects.filter(order__store=store)
-        .annotate(
-            last_dead_letter=last(EventType.PARTNER_ORDER_DEAD_LETTERED),
-            last_redrive=last(EventType.PARTNER_ORDER_REDRIVEN),
-            last_refund_due=last(EventType.TILL_REFUND_DUE),
-            last_refund=last(EventType.TILL_REFUNDED),
-            last_rejection=last(EventType.LINE_STATUS_CHANGED, data__to=LineStatus.REJECTED),
-            last_rejection_handled=last(*REJECTION_HANDLED_BY),
-        )
+        with_attention_facts(PartnerOrder.objects.filter(order__store=store))
         .filter(
             Q(status__in=ATTENTION_STATUSES)
             | Q(status__in=OPEN_STATUSES, last_dead_letter__gt=F("last_redrive"))
@@ -174,6 +159,26 @@ def partner_orders_needing_attention(
         .select_related("order", "card_payment")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
         .order_by("updated_at", "pk")
+    )
+
+
+def with_attention_facts(partner_orders: QuerySet[PartnerOrder]) -> QuerySet[PartnerOrder]:
+    """Each partner order annotated with the id of its latest event of each kind that tells
+    what a manager must act on (0: none), read by `orders.attention`: dead-lettered and
+    re-driven, till refund due and recorded, a line rejected and the rejection handled."""
+    events = OrderEvent.objects.filter(partner_order=OuterRef("pk")).order_by("-id")
+
+    def last(*event_types: EventType, **data: str) -> Coalesce:
+        of_type = events.filter(type__in=event_types, **data)
+        return Coalesce(Subquery(of_type.values("id")[:1]), 0)
+
+    return partner_orders.annotate(
+        last_dead_letter=last(EventType.PARTNER_ORDER_DEAD_LETTERED),
+        last_redrive=last(EventType.PARTNER_ORDER_REDRIVEN),
+        last_refund_due=last(EventType.TILL_REFUND_DUE),
+        last_refund=last(EventType.TILL_REFUNDED),
+        last_rejection=last(EventType.LINE_STATUS_CHANGED, data__to=LineStatus.REJECTED),
+        last_rejection_handled=last(*REJECTION_HANDLED_BY),
     )
 
 

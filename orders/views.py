@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from orders.attention import attention_items, cancellable
+from orders.attention import attention_item, attention_items
 from orders.models import Order
 from orders.page_forms import OrderFilterForm, OrderLookupForm
 from orders.pickup_services import pickup_state
@@ -87,12 +87,12 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "pickup": pickup_state(list(order.events.all()))
             if order.delivery_method == Order.DeliveryMethod.PICKUP_AT_STORE
             else None,
-            # A manager may cancel a partner order from here (the rest is on the attention list).
-            "cancellable": {
-                partner_order.pk
+            # Each partner order with, for a manager, what the attention list says of it and
+            # the same actions.
+            "partner_orders": [
+                (partner_order, attention_item(partner_order) if manages else None)
                 for partner_order in order.partner_orders.all()
-                if manages and cancellable(partner_order)
-            },
+            ],
         },
     )
 

@@ -297,6 +297,41 @@ def test_only_managers_of_the_order_s_store_may_act(
     )
 
 
+def test_the_order_page_tells_a_manager_what_the_attention_list_says_and_offers_its_actions(
+    manager, store, threadline
+):
+    failed = in_status(store, threadline, P.FAILED)
+    fine = partner_order_with_lines(failed.order, threadline, status=P.SUBMITTED)
+    dead = in_status(store, threadline, P.SUBMITTED)
+    event(dead, EventType.PARTNER_ORDER_DEAD_LETTERED, message_id="m-1")
+
+    failed_page = manager.get(reverse("orders:order", args=[failed.order.number]))
+    dead_page = manager.get(reverse("orders:order", args=[dead.order.number]))
+
+    html = failed_page.content.decode()
+    assert "failed after every attempt" in reasons_of(html, failed)
+    assert action_urls(html, failed) == [reverse("orders:partner_order_retry", args=[failed.pk])]
+    assert f'data-testid="reasons-{fine.reference}"' not in html
+    assert f'data-testid="actions-{fine.reference}"' not in html
+    html = dead_page.content.decode()
+    assert "kept failing and was set aside" in reasons_of(html, dead)
+    assert action_urls(html, dead) == [reverse("orders:partner_order_redrive", args=[dead.pk])]
+
+
+def test_an_associate_sees_no_manager_actions_on_the_order_page(
+    client, user_in_role, store, threadline
+):
+    failed = in_status(store, threadline, P.FAILED)
+    client.force_login(user_in_role(Role.ASSOCIATE, username="asha"))
+
+    html = client.get(reverse("orders:order", args=[failed.order.number])).content.decode()
+
+    assert failed.reference in html
+    assert f'data-testid="reasons-{failed.reference}"' not in html
+    assert f'data-testid="actions-{failed.reference}"' not in html
+    assert reverse("orders:partner_order_retry", args=[failed.pk]) not in html
+
+
 def test_a_redirect_back_never_leaves_the_site(manager, store, threadline):
     failed = in_status(store, threadline, P.FAILED)
 
