@@ -8,7 +8,7 @@ from django.db.models import ProtectedError
 
 from orders.models import AppendOnlyError, Order, OrderEvent, OrderLine, PartnerOrder
 from orders.services import order_number_next
-from tests.factories import StoreFactory
+from tests.factories import StoreFactory, UserFactory
 from tests.orders.factories import OrderFactory, OrderLineFactory, PartnerOrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +125,50 @@ def test_events_are_never_changed_or_deleted(event, change):
 
     stored = OrderEvent.objects.get(pk=event.pk)
     assert (stored.actor, stored.data) == ("x", {"to": "submitted"})
+
+
+def stored_event(event: OrderEvent) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT actor, type FROM orders_orderevent WHERE id = %s", [event.pk])
+        return cursor.fetchone()
+
+
+def test_the_database_refuses_to_change_an_event_whatever_the_client(event):
+    with (
+        pytest.raises(IntegrityError, match="never changed"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE orders_orderevent SET actor = 'someone else' WHERE id = %s", [event.pk]
+        )
+
+    assert stored_event(event) == ("x", event.type)
+
+
+def test_deleting_the_user_who_acted_keeps_the_event_with_their_name(event):
+    user = UserFactory(username="asha")
+    OrderEvent.objects.create(
+        order=event.order, type="order_note", data={}, actor="asha", actor_user=user
+    )
+
+    user.delete()
+
+    assert list(
+        OrderEvent.objects.filter(order=event.order).values_list("actor", "actor_user")
+    ) == [("x", None), ("asha", None)]
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_delete_an_event_whatever_the_client(event):
+    with (
+        pytest.raises(IntegrityError, match="never changed or deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM orders_orderevent WHERE id = %s", [event.pk])
+
+    assert stored_event(event) == ("x", event.type)
 
 
 def test_an_order_with_events_cannot_be_deleted(event):
