@@ -24,9 +24,11 @@ demo-oidc: $(INSTALLED)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_demo --oidc
 
-# One test process per CPU (pytest-xdist), each file's tests in one process (its module fixtures,
-# such as the order pipeline's worker, start once). TEST_PROCESSES=0 runs them in this one.
-TEST_PROCESSES ?= auto
+# Test processes (pytest-xdist): two per CPU, as the tests mostly wait (on workers, browsers,
+# partners), at most 8, as each holds a browser, an SQS server and a test database. Each file's
+# tests run in one process, so its module fixtures (the order pipeline's worker) start once.
+# TEST_PROCESSES=0 runs them all in this one.
+TEST_PROCESSES ?= $(shell $(PYTHON) -c 'import os; print(min(8, 2 * (os.cpu_count() or 1)))')
 test: $(INSTALLED)
 	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
