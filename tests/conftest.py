@@ -90,10 +90,16 @@ def migrated_roles(django_db_setup, django_db_blocker) -> dict[str, list[tuple[s
     """Each role group's permissions (app label, codename) as the data migrations left them,
     read at the start of the run, before a transactional test's flush empties the tables."""
     with django_db_blocker.unblock():
-        return {
+        found = {
             group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
             for group in Group.objects.all()
         }
+    if not found:
+        pytest.fail(
+            "The test database has no role groups: it was emptied after its migrations (a "
+            "database kept with --reuse-db?). Run with --create-db."
+        )
+    return found
 
 
 @pytest.fixture
