@@ -34,6 +34,19 @@ def field(scope: Page | Locator, label: str) -> Locator:
     return scope.get_by_label(label, exact=True)
 
 
+def partner_named(page: Page, *, name: str, slug: str) -> None:
+    """On the partner add page, type the name and a slug of our own. The admin derives the slug
+    from the name, on the name's focus, keyup and change events, until the slug sees a change
+    event. Its add page focuses the name from a script loaded asynchronously: on a busy machine
+    that focus came after the slug was typed, and emptied it. So wait for that focus; then type
+    the slug and send the change event a browser sends when a person leaves the field (the
+    focus moving on could send it too late: the slug was then derived from the name)."""
+    expect(field(page, "Name:")).to_be_focused()
+    field(page, "Slug:").fill(slug)
+    field(page, "Slug:").dispatch_event("change")
+    field(page, "Name:").fill(name)
+
+
 def operation_add(page: Page, index: int, config: dict[str, str]) -> None:
     """Add an operation block to the partner form and type its settings."""
     page.get_by_role("button", name="Add another Operation config").click()

@@ -29,6 +29,7 @@ from tests.e2e.admin_steps import (
     merchandiser_create,
     operation_add,
     operation_form,
+    partner_named,
     screenshot_span,
     screenshot_top,
     status_button_click,
@@ -175,11 +176,7 @@ def baywater_add(page, base_url: str) -> Partner:
     reads only lines[0] and Orders left at several items per order."""
     page.goto("/admin/partners/partner/")
     page.get_by_role("link", name="Add partner").click()
-    # The slug first, then the change event a person's leaving the field sends: the admin
-    # derives the slug from the name until it sees that event.
-    field(page, "Slug:").fill(SLUG)
-    field(page, "Slug:").dispatch_event("change")
-    field(page, "Name:").fill(NAME)
+    partner_named(page, name=NAME, slug=SLUG)
     field(page, "Categories:").fill('["home", "apparel", "footwear"]')
     field(page, "Base URL:").fill(base_url)
     field(page, "Auth type:").select_option(label="HMAC-signed requests")

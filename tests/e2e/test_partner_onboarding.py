@@ -23,6 +23,7 @@ from tests.e2e.admin_steps import (
     field,
     merchandiser_create,
     operation_add,
+    partner_named,
     status_button_click,
 )
 from tests.e2e.fourth_partner import (
@@ -220,12 +221,7 @@ def add_partner(page, partner_api, *, operations, screenshot_name: str = "") -> 
     """Fill in the admin's add form for the fourth partner and save it; the saved partner."""
     page.goto("/admin/partners/partner/")
     page.get_by_role("link", name="Add partner").click()
-    # The slug first, then the change event a browser sends when a person leaves the field: the
-    # admin derives the slug from the name until it sees that event, and on a busy machine the
-    # event from the focus moving on could come too late (the slug was then "quayside-supply").
-    field(page, "Slug:").fill(SLUG)
-    field(page, "Slug:").dispatch_event("change")
-    field(page, "Name:").fill(NAME)
+    partner_named(page, name=NAME, slug=SLUG)
     field(page, "Categories:").fill('["apparel"]')
     field(page, "Base URL:").fill(partner_api.base_url)
     field(page, "Auth type:").select_option(label="API key in a query parameter")
