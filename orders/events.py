@@ -23,3 +23,8 @@ class EventType(StrEnum):
     PICKUP_RECEIVED = "pickup_received"
     PICKUP_COLLECTED = "pickup_collected"
     PARTNER_ORDER_CANCEL_REQUESTED = "partner_order_cancel_requested"
+
+
+# The events after which the customer knows of the rejected items (the attention list and the
+# "customer told" service read the same).
+REJECTION_HANDLED_BY = (EventType.REJECTION_HANDLED, EventType.TILL_REFUNDED)

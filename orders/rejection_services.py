@@ -5,13 +5,10 @@ attention list shows the partner order until a manager records that the customer
 
 from django.db import transaction
 
-from orders.events import EventType
+from orders.events import REJECTION_HANDLED_BY, EventType
 from orders.models import OrderLine
 from orders.services import Actor, order_event_append, partner_order_locked
 from orders.statuses import LineStatus
-
-# The events after which the customer knows of the rejected items.
-REJECTION_HANDLED_BY = (EventType.REJECTION_HANDLED, EventType.TILL_REFUNDED)
 
 
 @transaction.atomic

@@ -11,10 +11,9 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orders.events import EventType
+from orders.events import REJECTION_HANDLED_BY, EventType
 from orders.models import CardPayment, Order, OrderEvent, OrderLine, PartnerOrder
 from orders.phones import phone_e164
-from orders.rejection_services import REJECTION_HANDLED_BY
 from orders.statuses import LineStatus, PartnerOrderStatus
 from stores.models import Store
 
