@@ -1,6 +1,7 @@
 """The catalogue's lookup fan-out against partners that each answer after 200 ms.
 
     python -m bench.catalog_fanout [--rounds 15] [--seconds 10] [--evaluators N]
+        [--database-url postgres://...] [--limits database|redis] [--redis-url URL]
 
 Up to ten partners, each a Threadline sandbox served by ANOTHER process (so the figures do not
 time the servers' own work), answer a lookup after 200 ms with a 20-variant product, through
@@ -16,7 +17,10 @@ evaluator pool, shape validation, call log, shared limits in the database). Prin
 3. lookups per second one process sustains with 5 partners, from 1, 4 and 8 threads;
 4. the median time of a repeated lookup answered from the cache (5 and 10 partners).
 Prints figures; asserts nothing. `--evaluators` sets MAPPING_EVALUATOR_PROCESSES (default: the
-setting's, at most 4 and no more than the cores). The cache is process memory unless `CACHE_URL`
+setting's, at most 4 and no more than the cores). By default the demo's configuration: a new
+SQLite database, the partners' concurrency slots in it. Production's is PostgreSQL
+(`--database-url`, a database the benchmark migrates and empties) and the slots in Redis
+(`--limits redis`). The cache is process memory unless `CACHE_URL`
 says otherwise: `CACHE_URL=redis://127.0.0.1:6379/5` measures the cached lookup against Redis,
 as in production.
 """
@@ -44,14 +48,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--evaluators", type=int, default=0)
+    parser.add_argument("--database-url", default="", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--limits", choices=["database", "redis"], default="database")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     with partners_served(PARTNERS) as (base_urls, server_pid):
         run(args, base_urls, server_pid)
 
 
 def run(args, base_urls: list[str], server_pid: int) -> None:
+    limits = {"PARTNER_LIMITS_BACKEND": args.limits}
+    if args.limits == "redis":
+        limits["PARTNER_LIMITS_REDIS_URL"] = args.redis_url
+        limits["PARTNER_LIMITS_REDIS_PREFIX"] = f"bench-fanout:{os.getpid()}:"
     django_ready(
-        base_urls, Path(tempfile.mkdtemp(prefix="bench-fanout-")), evaluators=args.evaluators
+        base_urls,
+        Path(tempfile.mkdtemp(prefix="bench-fanout-")),
+        evaluators=args.evaluators,
+        database_url=args.database_url,
+        settings=limits,
     )
     from django.conf import settings
 
@@ -78,6 +93,7 @@ def run(args, base_urls: list[str], server_pid: int) -> None:
         f"{PARTNERS} sandbox partners in another process, each answering after {LATENCY_MS} ms "
         f"with a {variants}-variant product; {len(answered)}/{PARTNERS} answered the warm-up; "
         f"{settings.MAPPING_EVALUATOR_PROCESSES} mapping evaluators; {os.cpu_count()} CPUs; "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}, slots in the {args.limits}; "
         f"median of {args.rounds} lookups each, cache bypassed"
     )
     print("partners  lookup    ÷200 ms   bare concurrent GETs  ÷200 ms")

@@ -105,13 +105,24 @@ def partners_served(count: int) -> Iterator[tuple[list[str], int]]:
         yield base_urls, server.pid
 
 
-def django_ready(base_urls: list[str], workdir: Path, *, evaluators: int = 0) -> None:
-    """Django set up on a new SQLite database in `workdir`, migrated, with the SSRF guard
-    letting the sandboxes through. `evaluators` sets MAPPING_EVALUATOR_PROCESSES when not 0."""
+def django_ready(
+    base_urls: list[str],
+    workdir: Path,
+    *,
+    evaluators: int = 0,
+    database_url: str = "",
+    settings: dict[str, str] | None = None,
+) -> None:
+    """Django set up on a new SQLite database in `workdir` (or on `database_url`, migrated and
+    emptied), with the SSRF guard letting the sandboxes through. `evaluators` sets
+    MAPPING_EVALUATOR_PROCESSES when not 0; `settings` are more environment settings."""
     os.environ.update(bench_environment(workdir))
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     os.environ["PARTNER_HOST_ALLOWLIST"] = ",".join(urlsplit(url).netloc for url in base_urls)
     if evaluators:
         os.environ["MAPPING_EVALUATOR_PROCESSES"] = str(evaluators)
+    os.environ.update(settings or {})
     sys.path.insert(0, str(REPO))
     import django
 
@@ -119,6 +130,8 @@ def django_ready(base_urls: list[str], workdir: Path, *, evaluators: int = 0) ->
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if database_url:
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def onboard(base_urls: list[str]):

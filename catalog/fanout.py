@@ -21,16 +21,23 @@ Threads and the database:
   worker thread builds its partner's adapter from that row, without a query of its own, so its
   request leaves sooner (the threads' Python work is serialised by the GIL: each query a thread
   ran before sending delayed every later partner's request).
-- Each worker thread has its own database connections (Django's are per thread): there the
-  HTTP client takes the partner's concurrency slot and writes the `PartnerCall` row of each
-  attempt. The thread closes them when its call ends, so no connection is left open per thread.
-  The cache is read (every partner's entry in one `get_many`: one round trip to Redis) and
+- The `PartnerCall` rows of every attempt are kept by each worker thread
+  (`partners.http.call_log.call_log_batched`) and written by the caller in one INSERT once the
+  answers are in (or the deadline passed): a thread needs no database connection for the log,
+  and the caller's queries are two however many partners are asked. A thread still calling at
+  the deadline writes its own rows when it ends, so every attempt is still logged.
+- A worker thread uses the database only for the partner's concurrency slot, and only where
+  the slots are kept in the database (`PARTNER_LIMITS_BACKEND=database`; with Redis it uses
+  none). That connection is its own (Django's are per thread) and it closes it when its call
+  ends, so no connection is left open per thread.
+- The cache is read (every partner's entry in one `get_many`: one round trip to Redis) and
   written in the caller's thread only.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -52,7 +59,8 @@ from catalog.partner_cache import (
 from partners.adapters.base import PartnerAdapter
 from partners.adapters.registry import live_adapter_for
 from partners.http import PartnerCallError
-from partners.models import Partner, PartnerLiveVersion
+from partners.http.call_log import CallLogBatch, call_log_batched, call_rows_write
+from partners.models import Partner, PartnerCall, PartnerLiveVersion
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +122,32 @@ class _Answer:
 @dataclass(frozen=True)
 class _Failure:
     reason: str
+
+
+class _CallLogHandover:
+    """One worker thread's call-log rows and who writes them: the caller, with every other
+    partner's in one INSERT, when the thread ended before the caller stopped waiting; else the
+    thread itself, when it ends. Whichever comes second of the two calls below gets the rows."""
+
+    def __init__(self) -> None:
+        self.batch = CallLogBatch()
+        self._lock = threading.Lock()
+        self._ended = False
+        self._caller_gone = False
+
+    def thread_ends(self) -> list[PartnerCall]:
+        """In the worker thread, as it ends: the rows it must write itself (none unless the
+        caller stopped waiting first)."""
+        with self._lock:
+            self._ended = True
+            return self.batch.take() if self._caller_gone else []
+
+    def caller_takes(self) -> list[PartnerCall]:
+        """In the caller, once it stops waiting: the rows it must write (none while the thread
+        is still calling: that thread writes them)."""
+        with self._lock:
+            self._caller_gone = True
+            return self.batch.take() if self._ended else []
 
 
 def partners_ask(
@@ -181,15 +215,20 @@ def _ask_concurrently(
     seconds: float,
 ) -> dict[int, PartnerOutcome[T]]:
     executor = ThreadPoolExecutor(max_workers=len(partners), thread_name_prefix="catalog-partner")
+    handovers = {partner.pk: _CallLogHandover() for partner in partners}
     futures: dict[Future[_Answer | _Failure], Partner] = {
-        executor.submit(_ask_one, requests[partner.pk], partner, lives[partner.pk]): partner
+        executor.submit(
+            _ask_one, requests[partner.pk], partner, lives[partner.pk], handovers[partner.pk]
+        ): partner
         for partner in partners
     }
     try:
         done, _ = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
     finally:
-        # Threads still calling finish on their own; the page does not wait for them.
+        # Threads still calling finish on their own, and write their own call-log rows; the
+        # page does not wait for them.
         executor.shutdown(wait=False, cancel_futures=True)
+        call_rows_write([row for handover in handovers.values() for row in handover.caller_takes()])
     outcomes: dict[int, PartnerOutcome[T]] = {}
     for future, partner in futures.items():
         request = requests[partner.pk]
@@ -222,9 +261,27 @@ def _ask_concurrently(
 
 
 def _ask_one(
+    request: PartnerRequest[Any],
+    partner: Partner,
+    live: PartnerLiveVersion,
+    handover: _CallLogHandover,
+) -> _Answer | _Failure:
+    """In a worker thread: never raises, keeps its call-log rows for the caller (or writes them
+    itself if the caller has stopped waiting) and closes this thread's database connections."""
+    try:
+        with call_log_batched(handover.batch):
+            return _answer_of(request, partner, live)
+    finally:
+        try:
+            call_rows_write(handover.thread_ends())
+        except Exception:
+            logger.exception("writing the call log of partner %s failed", partner.slug)
+        connections.close_all()
+
+
+def _answer_of(
     request: PartnerRequest[Any], partner: Partner, live: PartnerLiveVersion
 ) -> _Answer | _Failure:
-    """In a worker thread: never raises, and closes this thread's database connections."""
     try:
         adapter = live_adapter_for(partner, live)
         answer = request.call(adapter)
@@ -236,8 +293,6 @@ def _ask_one(
         # other partners.
         logger.exception("asking partner %s for %s failed", partner.slug, request.operation)
         return _Failure("Failed unexpectedly; the error was logged.")
-    finally:
-        connections.close_all()
 
 
 def _answered(

@@ -7,6 +7,7 @@ from django.core.validators import (
     URLValidator,
 )
 from django.db import models
+from django.utils import timezone
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -482,7 +483,9 @@ class PartnerCall(models.Model):
         blank=True,
         help_text="The caller's opaque reference for the call, e.g. an order's idempotency key.",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the attempt ended: set as the row is made, which may be before it is written (a
+    # batch of the call log, `partners.http.call_log`).
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

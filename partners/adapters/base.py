@@ -43,7 +43,7 @@ class CallTrace:
     result: Any = None
     error: PartnerCallError | None = None
     errors: list[str] = field(default_factory=list)
-    call_id: int | None = None
+    call_row: PartnerCall | None = field(default=None, repr=False)
 
 
 class PartnerAdapter(ABC):

@@ -209,7 +209,7 @@ class DeclarativeAdapter(PartnerAdapter):
         trace.status, trace.latency_ms = response.status, response.elapsed_ms
         trace.raw_body = response.body[:RAW_BODY_SHOWN].decode("utf-8", "replace")
         trace.response_headers, trace.response_body = dict(response.headers), response.body
-        trace.call_id = response.call_id
+        trace.call_row = response.call_row
         return response
 
     def _path(self, config: OperationConfig, data: dict, mapped: dict[str, str]) -> str:

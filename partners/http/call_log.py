@@ -8,11 +8,23 @@ string, and error texts are the client's own messages.
 These writes stay here rather than in `partners/services.py`, by design: the HTTP layer records
 each attempt itself, as it happens (every retry, token fetch and refusal), whichever use case
 made the call, so no caller can forget one. A service in between would only forward the row.
+
+A row is written at once, unless the thread works inside `call_log_batched`: its rows are then
+kept in a `CallLogBatch`, for whoever started that work to write them all in one INSERT
+(`call_rows_write`). The catalogue's fan-out does so, so that a thread asking a partner needs
+no database connection of its own for the log (on PostgreSQL each would be a new connection per
+partner call), and a page asks the database once for all its partners' rows. A batched row is
+complete when it is kept (its time included); only its id waits for the INSERT. The log line
+is written at once either way.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 from partners.http.connection import PartnerConnection
@@ -29,7 +41,45 @@ class LoggedCall(Protocol):
     """Anything that knows the PartnerCall row of its call (a PartnerResponse, a trace)."""
 
     @property
-    def call_id(self) -> int | None: ...
+    def call_row(self) -> PartnerCall | None: ...
+
+
+class CallLogBatch:
+    """The call-log rows of one piece of work, kept to be written together. Thread-safe: the
+    work that fills it may run in another thread than the one that writes it."""
+
+    def __init__(self) -> None:
+        self._rows: list[PartnerCall] = []
+        self._lock = threading.Lock()
+
+    def add(self, row: PartnerCall) -> None:
+        with self._lock:
+            self._rows.append(row)
+
+    def take(self) -> list[PartnerCall]:
+        """The rows kept so far, in the order of their attempts; the batch is then empty."""
+        with self._lock:
+            rows, self._rows = self._rows, []
+        return rows
+
+
+_batch: ContextVar[CallLogBatch | None] = ContextVar("partner_call_log_batch", default=None)
+
+
+@contextmanager
+def call_log_batched(batch: CallLogBatch) -> Iterator[CallLogBatch]:
+    """Within the block, this thread's call-log rows are kept in `batch` instead of written."""
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
+
+
+def call_rows_write(rows: list[PartnerCall]) -> None:
+    """Write kept rows, in one INSERT (none when there are none)."""
+    if rows:
+        PartnerCall.objects.bulk_create(rows)
 
 
 def call_record(
@@ -45,10 +95,11 @@ def call_record(
     status_code: int | None,
     error: str = "",
     correlation: str = "",
-) -> int:
-    """Write the row and the log line (INFO when the partner answered, else WARNING); the
-    row's id, so the caller can correct the outcome once it has read the body."""
-    call = PartnerCall.objects.create(
+) -> PartnerCall:
+    """Write the row (or keep it in this thread's batch) and the log line (INFO when the
+    partner answered, else WARNING); the row, so the caller can correct the outcome once it
+    has read the body."""
+    call = PartnerCall(
         partner_id=connection.partner_id,
         operation=operation[:30],
         method=method[:6],
@@ -62,6 +113,10 @@ def call_record(
         config_version=connection.config_version,
         correlation=correlation[:CORRELATION_MAX_LENGTH],
     )
+    if (batch := _batch.get()) is not None:
+        batch.add(call)
+    else:
+        call.save(force_insert=True)
     logger.log(
         logging.INFO if outcome in ANSWERED_OUTCOMES and not error else logging.WARNING,
         "partner %s %s attempt %d: %s, status %s, %d ms, %s%s",
@@ -83,12 +138,17 @@ def call_record(
             "latency_ms": latency_ms,
         },
     )
-    return call.pk
+    return call
 
 
 def call_outcome_set(call: LoggedCall, outcome: str, error: str) -> None:
     """Correct a logged call's outcome after its body was judged: the HTTP layer records an
     answered call as `ok`, and only the caller's mapping can tell it was a `bad_response` or a
-    `mapping_error`. `error` must be as safe to store as the client's own messages."""
-    if call.call_id is not None:
-        PartnerCall.objects.filter(pk=call.call_id).update(outcome=outcome, error=error[:500])
+    `mapping_error`. `error` must be as safe to store as the client's own messages. A row
+    still in its batch is corrected before it is written."""
+    row = call.call_row
+    if row is None:
+        return
+    row.outcome, row.error = outcome, error[:500]
+    if row.pk is not None:
+        PartnerCall.objects.filter(pk=row.pk).update(outcome=row.outcome, error=row.error)

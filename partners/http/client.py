@@ -114,14 +114,14 @@ for _logger_name in ("urllib3.connectionpool", "urllib3.connection"):
 class PartnerResponse:
     """A partner's answer. `headers` names are lower-case; `elapsed_ms` covers the whole
     `send` (every attempt and backoff); `attempt` is the attempt that produced it, from 1;
-    `call_id` is its PartnerCall row (see `call_outcome_set`)."""
+    `call_row` is its PartnerCall row (see `call_outcome_set`)."""
 
     status: int
     headers: dict[str, str] = field(repr=False)  # may carry customer data or tokens
     body: bytes = field(repr=False)
     elapsed_ms: int
     attempt: int
-    call_id: int
+    call_row: PartnerCall = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ class PartnerHttpClient:
             progress.attempt += 1
             attempt_deadline = min(time.monotonic() + budget.attempt_seconds, operation_deadline)
             try:
-                answer, call_id = self._attempt_recorded(call, progress, attempt_deadline)
+                answer, call_row = self._attempt_recorded(call, progress, attempt_deadline)
             except PartnerCallError as error:
                 if self._token_renewable(call, error, progress) and _fits(
                     budget, operation_deadline, wait=0
@@ -283,7 +283,7 @@ class PartnerHttpClient:
                 body=answer.body,
                 elapsed_ms=_milliseconds_since(started),
                 attempt=progress.attempt,
-                call_id=call_id,
+                call_row=call_row,
             )
 
     def breaker_for(self, connection: PartnerConnection) -> Circuit:
@@ -294,8 +294,8 @@ class PartnerHttpClient:
 
     def _attempt_recorded(
         self, call: _Call, progress: _Progress, deadline: float
-    ) -> tuple[_Answer, int]:
-        """One attempt and its call-log entry; the answer and the entry's id."""
+    ) -> tuple[_Answer, PartnerCall]:
+        """One attempt and its call-log entry; the answer and the entry."""
         started = time.monotonic()
         record = partial(
             call_record,
@@ -317,13 +317,13 @@ class PartnerHttpClient:
                 error=error.message,
             )
             raise
-        call_id = record(
+        call_row = record(
             latency_ms=_milliseconds_since(started),
             outcome=_outcome_for(answer.status, call.accepted_statuses),
             delivery=Delivery.ANSWERED,
             status_code=answer.status,
         )
-        return answer, call_id
+        return answer, call_row
 
     def _attempt(self, call: _Call, progress: _Progress, deadline: float) -> _Answer:
         if deadline <= time.monotonic():

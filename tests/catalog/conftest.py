@@ -15,6 +15,10 @@ from tests.partners.conftest import backoff_waits, fresh_sandbox  # noqa: F401 -
 # rows: every test that asks partners runs outside a test transaction.
 partner_calls = pytest.mark.django_db(transaction=True)
 
+# What writing a page's partner call-log rows adds to its queries: one INSERT, in a transaction
+# of its own, whose BEGIN and COMMIT SQLite's query log counts and PostgreSQL's does not.
+CALL_LOG_QUERIES = 3
+
 
 @pytest.fixture(autouse=True)
 def patient_pages(settings):

@@ -1,15 +1,20 @@
-"""A lookup and the database: the caller's queries do not grow with the partners, worker
-threads close their connections, and no partner is called inside a transaction."""
+"""A lookup and the database: the caller's queries do not grow with the partners (the call
+log's rows are written in one INSERT), worker threads close their connections and need none
+with the limits in Redis, and no partner is called inside a transaction."""
 
+import re
 import threading
 
 import pytest
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
+from django.test.utils import CaptureQueriesContext
 
 from catalog.fanout import OutcomeStatus, PartnerCallsInTransaction
 from catalog.lookup import catalog_lookup
 from catalog.search import catalog_search, similar_items
+from partners.http import client as http_client
+from partners.http.limits import RedisLimits
 from partners.models import PartnerCall
 from partners.sandbox.catalog import PartnerName
 from tests.catalog.conftest import gtin_carried_by, partner_calls, price_doubled
@@ -35,22 +40,37 @@ def worker_connections():
     connection_created.disconnect(record)
 
 
+def statements(captured: CaptureQueriesContext) -> list[tuple[str, str]]:
+    """Each statement run, as its verb and its first table, without transaction control
+    (which SQLite's log shows and PostgreSQL's does not)."""
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [
+        re.match(r'(\w+).*?(?:FROM|INTO) "(\w+)"', query["sql"]).groups()
+        for query in captured.captured_queries
+        if not query["sql"].startswith(control)
+    ]
+
+
 @pytest.mark.parametrize("count", [1, 4])
-def test_the_callers_queries_do_not_grow_with_the_partners(
-    live, sandbox, count, django_assert_max_num_queries
-):
+def test_the_callers_queries_do_not_grow_with_the_partners(live, sandbox, count):
     gtin = gtin_carried_by(sandbox, *ALL)
     partners = live[:count]
 
-    with django_assert_max_num_queries(1):  # the partners' live versions, for the cache keys
+    with CaptureQueriesContext(connection) as asking:
         asked = catalog_lookup(code=gtin, partners=partners, selling_price=price_doubled)
-    with django_assert_max_num_queries(1):
+    with CaptureQueriesContext(connection) as cached_lookup:
         cached = catalog_lookup(code=gtin, partners=partners, selling_price=price_doubled)
 
+    # The partners' live versions (for the cache keys), then every attempt's call-log row at
+    # once; from the cache, nothing is called and nothing logged.
+    live_versions = ("SELECT", "partners_partnerliveversion")
+    assert statements(asking) == [live_versions, ("INSERT", "partners_partnercall")]
+    assert statements(cached_lookup) == [live_versions]
     assert [o.status for o in asked.outcomes] == [OutcomeStatus.ANSWERED] * count
     assert [o.from_cache for o in cached.outcomes] == [True] * count
-    # The call log still has one row per attempt, written from the worker threads.
-    assert PartnerCall.objects.filter(operation="lookup").count() == count
+    # Still one row per attempt.
+    calls = PartnerCall.objects.filter(operation="lookup")
+    assert sorted(call.partner_id for call in calls) == sorted(p.pk for p in partners)
 
 
 def test_worker_threads_close_their_connections(live, sandbox, worker_connections):
@@ -62,12 +82,34 @@ def test_worker_threads_close_their_connections(live, sandbox, worker_connection
         partner=live[0], partner_product_id=sandbox.threadline.catalog.offers[0].product_number
     )
 
-    # One per partner call that reached the HTTP client (its slot and call-log row): 4 lookups,
-    # 3 searches (Baywater offers none: nothing is sent, no connection opened) and 1 similar.
+    # One per partner call that reached the HTTP client (its slot, in the database here): 4
+    # lookups, 3 searches (Baywater offers none: nothing is sent, no connection opened) and 1
+    # similar.
     assert len(worker_connections) >= 8
     assert [wrapper.connection for wrapper in worker_connections] == [None] * len(
         worker_connections
     )
+
+
+@pytest.fixture
+def limits_in_redis(monkeypatch, redis_url, redis_prefix):
+    """The process's HTTP client keeps its slots and circuits in Redis, as in production."""
+    client = http_client.PartnerHttpClient(limits=RedisLimits(redis_url, prefix=redis_prefix))
+    monkeypatch.setattr(http_client, "_shared_client", client)
+
+
+def test_with_the_limits_in_redis_worker_threads_use_no_database(
+    live, sandbox, limits_in_redis, worker_connections
+):
+    gtin = gtin_carried_by(sandbox, *ALL)
+
+    asked = catalog_lookup(code=gtin, partners=live, selling_price=price_doubled)
+    catalog_search(query="shirt", partners=live, selling_price=price_doubled)
+
+    assert [o.status for o in asked.outcomes] == [OutcomeStatus.ANSWERED] * len(live)
+    assert worker_connections == []
+    assert PartnerCall.objects.filter(operation="lookup").count() == len(live)
+    assert PartnerCall.objects.filter(operation="search").count() == 3
 
 
 def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(

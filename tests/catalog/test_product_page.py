@@ -11,7 +11,7 @@ from partners.models import Partner, PartnerCall
 from partners.sandbox.catalog import PartnerName
 from partners.services import partner_status_change
 from stores.roles import Role
-from tests.catalog.conftest import gtin_carried_by, page_of, partner_calls
+from tests.catalog.conftest import CALL_LOG_QUERIES, gtin_carried_by, page_of, partner_calls
 
 pytestmark = partner_calls
 
@@ -171,7 +171,7 @@ def test_the_page_takes_the_same_queries_however_many_partners(
 
 
 # Of these, one counts the lines of the associate's cart for the nav's "Cart (n)".
-QUERIES = 15
+QUERIES = 15 + CALL_LOG_QUERIES
 
 
 def test_a_gtin_with_a_wrong_check_digit_is_not_found(client, user_in_role, priced):

@@ -11,7 +11,7 @@ from catalog.search import QUERY_MAX_CHARS
 from partners.models import Partner, PartnerCall
 from partners.services import partner_status_change
 from stores.roles import Role
-from tests.catalog.conftest import partner_calls
+from tests.catalog.conftest import CALL_LOG_QUERIES, partner_calls
 
 pytestmark = partner_calls
 
@@ -190,4 +190,4 @@ def test_the_page_takes_the_same_queries_however_many_partners(
     assert len(four.captured_queries) == len(one.captured_queries)
 
 
-QUERIES = 16
+QUERIES = 16 + CALL_LOG_QUERIES

@@ -221,5 +221,5 @@ def test_the_caller_can_correct_the_outcome_once_it_has_read_the_body(
     call_outcome_set(response, PartnerCall.Outcome.BAD_RESPONSE, "expected JSON, got text/html")
 
     call = PartnerCall.objects.get()
-    assert call.pk == response.call_id
+    assert call.pk == response.call_row.pk
     assert (call.outcome, call.error) == ("bad_response", "expected JSON, got text/html")
