@@ -73,6 +73,28 @@ def test_the_callers_queries_do_not_grow_with_the_partners(live, sandbox, count)
     assert sorted(call.partner_id for call in calls) == sorted(p.pk for p in partners)
 
 
+def test_every_attempt_is_logged_with_its_outcome_from_the_batch(live, sandbox, backoff_waits):
+    sandbox.threadline.faults_set("malformed", operations=["lookup_code"])
+    sandbox.stridewell.faults_set("5xx")
+
+    result = catalog_lookup(
+        code=gtin_carried_by(sandbox, *ALL), partners=live, selling_price=price_doubled
+    )
+
+    statuses = {o.partner.slug: o.status for o in result.outcomes}
+    assert statuses["threadline"] == statuses["stridewell"] == OutcomeStatus.NOT_ANSWERING
+    logged = {}
+    for call in PartnerCall.objects.filter(operation="lookup").order_by("attempt"):
+        logged.setdefault(call.partner.slug, []).append((call.attempt, call.outcome))
+    # The adapter corrected the answered call's outcome before the caller wrote it, and each
+    # retry has its row.
+    assert logged["threadline"] == [(1, "bad_response")]
+    attempts = live[1].read_attempts
+    assert logged["stridewell"] == [(n, "unavailable") for n in range(1, attempts + 1)]
+    assert len(backoff_waits) == attempts - 1
+    assert logged["hearth"] == logged["baywater"] == [(1, "ok")]
+
+
 def test_worker_threads_close_their_connections(live, sandbox, worker_connections):
     gtin = gtin_carried_by(sandbox, *ALL)
 
