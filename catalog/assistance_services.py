@@ -24,7 +24,8 @@ def assistance_request_make(
 ) -> AssistanceRequest:
     """Record that a customer at `store` wants help with an item (`gtin14`) or a search
     (`query`): exactly one of them. Pressing again while an associate is on the way records
-    nothing new. AssistanceRefused for a bad code or query, or too many open requests."""
+    nothing new (a lapsed request does not count: pressing again makes a new one).
+    AssistanceRefused for a bad code or query, or too many requests waiting."""
     if bool(gtin14) == bool(query):
         raise AssistanceRefused("Ask about one item or one search.")
     try:
@@ -32,7 +33,7 @@ def assistance_request_make(
         query = search_query_clean(query) if query else ""
     except (GtinError, ValueError) as error:
         raise AssistanceRefused(str(error)) from None
-    open_requests = AssistanceRequest.objects.filter(store=store, handled_at__isnull=True)
+    open_requests = AssistanceRequest.objects.filter(store=store).waiting()
     existing = open_requests.filter(gtin14=gtin14, query=query).first()
     if existing is not None:
         return existing

@@ -5,6 +5,7 @@ of a code finds the same row; categories are kept in `category_key` form so "Hom
 are one category.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -328,10 +329,19 @@ class StoreTaxRate(models.Model):
         self.category = category_key(self.category)
 
 
+class AssistanceRequestQuerySet(models.QuerySet):
+    def waiting(self) -> "AssistanceRequestQuerySet":
+        """Not handled and not lapsed: made within the last CATALOG_ASSISTANCE_REQUEST_MINUTES.
+        An older unhandled request lapses (its customer has gone, or was helped without anyone
+        pressing "handled"): it is kept, but no longer shown or counted as waiting."""
+        lapse = timedelta(minutes=settings.CATALOG_ASSISTANCE_REQUEST_MINUTES)
+        return self.filter(handled_at__isnull=True, at__gt=timezone.now() - lapse)
+
+
 class AssistanceRequest(models.Model):
     """A kiosk's "call an associate": a customer at the store wants help with an item (its
-    GTIN) or a search (its words). The store's associates see the open ones on their Scan page
-    and mark them handled."""
+    GTIN) or a search (its words). The store's associates see the waiting ones on their Scan
+    page and mark them handled; one left unhandled lapses (`AssistanceRequestQuerySet.waiting`)."""
 
     QUERY_MAX_LENGTH = 100  # catalog.search.QUERY_MAX_CHARS
 
@@ -344,6 +354,8 @@ class AssistanceRequest(models.Model):
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = AssistanceRequestQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -406,8 +406,6 @@ def catalogue_similar(
 
 
 def assistance_requests_open(store: Store) -> list[AssistanceRequest]:
-    """The store's requests for help not handled yet, oldest first (who has waited longest):
-    one query, bounded by `catalog.assistance_services.OPEN_REQUESTS_MAX`."""
-    return list(
-        AssistanceRequest.objects.filter(store=store, handled_at__isnull=True).order_by("at", "pk")
-    )
+    """The store's requests for help waiting (not handled, not lapsed), oldest first (who has
+    waited longest): one query, bounded by `catalog.assistance_services.OPEN_REQUESTS_MAX`."""
+    return list(AssistanceRequest.objects.filter(store=store).waiting().order_by("at", "pk"))

@@ -341,6 +341,9 @@ CATALOG_PARTNER_CACHE_SECONDS = env.int("CATALOG_PARTNER_CACHE_SECONDS", default
 # A partner answer bigger than this (pickled) is used but not cached, so one partner's huge
 # answers cannot crowd everyone else's out of the cache.
 CATALOG_PARTNER_CACHE_MAX_BYTES = env.int("CATALOG_PARTNER_CACHE_MAX_BYTES", default=256 * 1024)
+# How long a kiosk's call for an associate stays on the associates' Scan page unhandled; after
+# that the customer has gone or been helped, and the request lapses (kept, no longer shown).
+CATALOG_ASSISTANCE_REQUEST_MINUTES = env.int("CATALOG_ASSISTANCE_REQUEST_MINUTES", default=30)
 # How long a parked cart waits for its customer to come back before it is deleted.
 CART_PARKED_HOURS = env.int("CART_PARKED_HOURS", default=24)
 

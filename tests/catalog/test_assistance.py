@@ -2,9 +2,11 @@
 and mark handled; bounded, scoped to the store, and never a way to carts or orders."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.assistance_services import OPEN_REQUESTS_MAX
 from catalog.models import AssistanceRequest
@@ -73,6 +75,42 @@ def test_open_requests_are_bounded_per_store(client, user_in_role, store):
     assert "please ask at the counter" in response.content.decode()
     assert AssistanceRequest.objects.count() == OPEN_REQUESTS_MAX
     assert not AssistanceRequest.objects.filter(query="one more").exists()
+
+
+def aged(request: AssistanceRequest, minutes: float) -> None:
+    AssistanceRequest.objects.filter(pk=request.pk).update(
+        at=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+@pytest.mark.django_db
+def test_requests_left_unhandled_lapse_and_free_their_places(client, user_in_role, store, settings):
+    settings.CATALOG_ASSISTANCE_REQUEST_MINUTES = 30
+    kiosk, associate = user_in_role(Role.KIOSK), user_in_role(Role.ASSOCIATE)
+    client.force_login(kiosk)
+    for number in range(OPEN_REQUESTS_MAX):
+        call(client, q=f"item {number}")
+    forgotten = AssistanceRequest.objects.filter(query__in=["item 0", "item 1"])
+    for request in forgotten:
+        aged(request, 29)
+    assert "please ask at the counter" in call(client, q="one more").content.decode()
+
+    for request in forgotten:
+        aged(request, 31)
+    one_more = call(client, q="one more")
+    again = call(client, q="item 0")  # its customer, or another, asks about it again
+
+    assert "An associate is on the way" in one_more.content.decode()
+    assert "An associate is on the way" in again.content.decode()
+    # The lapsed request is kept, unhandled, beside the new one about the same search.
+    assert list(
+        AssistanceRequest.objects.filter(query="item 0").values_list("handled_at", flat=True)
+    ) == [None, None]
+    client.force_login(associate)
+    scan = client.get(reverse("catalog:scan")).content.decode()
+    assert scan.count(">Handled</button>") == OPEN_REQUESTS_MAX
+    assert "“item 1”" not in scan
+    assert "“one more”" in scan
 
 
 @pytest.mark.django_db
