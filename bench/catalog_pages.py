@@ -16,8 +16,8 @@ Prints:
 2. for 1, 5 and 10 live partners and products of 5 and 20 variants: the page with the answers
    cached (so no partner latency at all) and its SQL queries; the page with a fresh fan-out
    (`?refresh=1`, median of `--rounds`) less the partners' 200 ms, and its queries in the
-   request's thread (the lookup's worker threads read and write on connections of their own,
-   which are not counted).
+   request's thread (they include the call log's one INSERT; the lookup's worker threads lease
+   their partners' slots on connections of their own, which are not counted).
 Prints figures; asserts nothing about them. It stops if a page is not what it should measure
 (not 200, or not one offer per live partner).
 """
