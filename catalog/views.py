@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,13 @@ from catalog.assistance_services import (
     assistance_request_make,
 )
 from catalog.codes import code_resolve
+from catalog.image_proxy import (
+    CACHE_SECONDS,
+    CONTENT_SECURITY_POLICY,
+    ImageUnavailable,
+    image_fetch,
+    image_url_of,
+)
 from catalog.models import AssistanceRequest
 from catalog.product_view import VariantChoice, product_page, routed_partner_ids
 from catalog.search import QUERY_MAX_CHARS
@@ -161,6 +169,22 @@ def similar(request: HttpRequest, gtin14: str) -> HttpResponse:
     context = {"page": page, "similar": similar_for(page, currency=request.store.currency)}
     template = "catalog/similar_list.html" if _htmx(request) else "catalog/similar.html"
     return _fragment_or_page(request, template, context)
+
+
+@store_permission_required(Perm.BROWSE_CATALOG)
+@require_http_methods(["GET"])
+def image(request: HttpRequest, token: str) -> HttpResponse:
+    """A product image our pages showed, fetched by the server (see `catalog.image_proxy`);
+    404 for a token we did not make or an image that cannot be shown."""
+    try:
+        shown = image_fetch(image_url_of(token))
+    except (signing.BadSignature, ImageUnavailable):
+        raise Http404("No such image.") from None
+    response = HttpResponse(shown.body, content_type=shown.content_type)
+    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
+    return response
 
 
 @store_permission_required(Perm.BROWSE_CATALOG)

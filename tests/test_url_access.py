@@ -110,6 +110,15 @@ EXPECTED = {
         Role.MERCHANDISER: 403,
         Role.KIOSK: 200,
     },
+    # Product images, for whoever browses the catalogue; a token the server did not sign is
+    # no image.
+    "catalog:image": {
+        ANONYMOUS: 302,
+        Role.ASSOCIATE: 404,
+        Role.MANAGER: 404,
+        Role.MERCHANDISER: 403,
+        Role.KIOSK: 404,
+    },
     # Calling an associate is a POST (a GET is refused) for whoever browses the catalogue.
     "catalog:assistance-request": {
         ANONYMOUS: 302,
@@ -192,6 +201,7 @@ URL_ARGS = {
     "partner-webhook": ["threadline"],
     "catalog:product": ["04006381333931"],
     "catalog:similar": ["04006381333931"],
+    "catalog:image": ["forged"],
     "catalog:assistance-handled": [1],
     "orders:order": ["LDN-01-00001"],
     "orders:receipt": ["LDN-01-00001"],

@@ -81,7 +81,7 @@ from partners.http.limits import (
 from partners.http.resolver import ResolveTimeout
 from partners.http.retries import RETRYABLE_STATUSES, retry_after_seconds, retry_delay
 from partners.http.ssrf import Destination, DestinationRefused, destination_for
-from partners.http.transport import AttemptGuard, guarded_pool_manager
+from partners.http.transport import AttemptGuard, guarded_pool_manager, pinned_pool
 from partners.models import Partner, PartnerCall
 
 USER_AGENT = "EndlessAisle/1.0"
@@ -491,15 +491,7 @@ class PartnerHttpClient:
         remaining = guard.remaining()
         if remaining <= 0:
             raise self._deadline_error(call, guard, status=None)
-        pools = self._pools if call.idempotent else self._write_pools
-        pool = pools.connection_from_host(
-            destination.address,
-            destination.port,
-            destination.scheme,
-            pool_kwargs={"server_hostname": destination.host, "assert_hostname": destination.host}
-            if destination.scheme == "https"
-            else None,
-        )
+        pool = pinned_pool(self._pools if call.idempotent else self._write_pools, destination)
         try:
             return pool.urlopen(
                 request.method,

@@ -24,6 +24,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from partners.http.errors import Delivery
+from partners.http.ssrf import Destination
 from partners.http.watchdog import SocketWatchdog, Watch, socket_watchdog
 
 POOL_COUNT = 64
@@ -169,3 +170,16 @@ def guarded_pool_manager(*, ca_certs: str, single_use: bool = False) -> urllib3.
         else {"http": GuardedHTTPConnectionPool, "https": GuardedHTTPSConnectionPool}
     )
     return manager
+
+
+def pinned_pool(manager: urllib3.PoolManager, destination: Destination) -> HTTPConnectionPool:
+    """The pool for a checked destination: it connects to the address the SSRF guard resolved
+    and, over https, verifies the certificate (and sends SNI) for the host name."""
+    return manager.connection_from_host(
+        destination.address,
+        destination.port,
+        destination.scheme,
+        pool_kwargs={"server_hostname": destination.host, "assert_hostname": destination.host}
+        if destination.scheme == "https"
+        else None,
+    )

@@ -10,6 +10,7 @@ from partners.sandbox.catalog import PartnerName, catalog_default
 from partners.sandbox.servers import SandboxPartners
 from stores.roles import Role
 from tests.partners.conftest import backoff_waits, fresh_sandbox  # noqa: F401 - fixtures
+from tests.partners.http.conftest import allow, serve  # noqa: F401 - fixtures
 
 # Partner calls run in worker threads with connections of their own, which see only committed
 # rows: every test that asks partners runs outside a test transaction.
