@@ -119,7 +119,15 @@ def test_redirects_are_followed_a_few_times_each_checked(browsing, serve, allow)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
-    ["http://10.0.0.1/p.png", "http://127.0.0.1:9/p.png", "file:///etc/passwd", "gopher://x/"],
+    [
+        "http://10.0.0.1/p.png",
+        "http://127.0.0.1:9/p.png",
+        "http://[::ffff:127.0.0.1]/p.png",
+        "http://partner.example:99999/p.png",
+        "http://user:secret@partner.example/p.png",
+        "file:///etc/passwd",
+        "gopher://x/",
+    ],
 )
 def test_the_ssrf_guard_stands_between_a_url_and_the_network(browsing, allow, url):
     allow("http://partner.example")  # the allow-list holds something else
