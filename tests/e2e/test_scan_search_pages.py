@@ -5,6 +5,7 @@ the others, a kiosk searching by name, and no sideways scrolling on a tablet or 
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from catalog.sandbox.demo_catalogue import demo_catalogue_seed
@@ -70,6 +71,13 @@ def test_a_scanner_reaches_the_product_page_and_a_size_and_colour_are_picked(
     for partner in ALL:
         expect(tablet.get_by_test_id(f"offer-{partner}")).to_be_visible()
     expect(offers.get_by_test_id("price").first).to_have_text(re.compile(r"^GBP \d+\.\d\d$"))
+    # The pictures come from our own address (the image proxy), and the browser shows them.
+    picture = tablet.locator(".gallery img").first
+    ours = reverse("catalog:image", args=["token"]).removesuffix("token")
+    expect(picture).to_have_attribute("src", re.compile("^" + re.escape(ours)))
+    tablet.wait_for_function(
+        "picture => picture.complete && picture.naturalWidth > 0", arg=picture.element_handle()
+    )
 
     for picker in ("sizes", "colours"):
         options = tablet.get_by_test_id(picker).get_by_role("link")
