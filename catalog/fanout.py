@@ -37,7 +37,6 @@ Threads and the database:
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -60,7 +59,7 @@ from partners.adapters.base import PartnerAdapter
 from partners.adapters.registry import live_adapter_for
 from partners.http import PartnerCallError
 from partners.http.call_log import CallLogBatch, call_log_batched, call_rows_write
-from partners.models import Partner, PartnerCall, PartnerLiveVersion
+from partners.models import Partner, PartnerLiveVersion
 
 logger = logging.getLogger(__name__)
 
@@ -122,32 +121,6 @@ class _Answer:
 @dataclass(frozen=True)
 class _Failure:
     reason: str
-
-
-class _CallLogHandover:
-    """One worker thread's call-log rows and who writes them: the caller, with every other
-    partner's in one INSERT, when the thread ended before the caller stopped waiting; else the
-    thread itself, when it ends. Whichever comes second of the two calls below gets the rows."""
-
-    def __init__(self) -> None:
-        self.batch = CallLogBatch()
-        self._lock = threading.Lock()
-        self._ended = False
-        self._caller_gone = False
-
-    def thread_ends(self) -> list[PartnerCall]:
-        """In the worker thread, as it ends: the rows it must write itself (none unless the
-        caller stopped waiting first)."""
-        with self._lock:
-            self._ended = True
-            return self.batch.take() if self._caller_gone else []
-
-    def caller_takes(self) -> list[PartnerCall]:
-        """In the caller, once it stops waiting: the rows it must write (none while the thread
-        is still calling: that thread writes them)."""
-        with self._lock:
-            self._caller_gone = True
-            return self.batch.take() if self._ended else []
 
 
 def partners_ask(
@@ -215,10 +188,10 @@ def _ask_concurrently(
     seconds: float,
 ) -> dict[int, PartnerOutcome[T]]:
     executor = ThreadPoolExecutor(max_workers=len(partners), thread_name_prefix="catalog-partner")
-    handovers = {partner.pk: _CallLogHandover() for partner in partners}
+    batches = {partner.pk: CallLogBatch() for partner in partners}
     futures: dict[Future[_Answer | _Failure], Partner] = {
         executor.submit(
-            _ask_one, requests[partner.pk], partner, lives[partner.pk], handovers[partner.pk]
+            _ask_one, requests[partner.pk], partner, lives[partner.pk], batches[partner.pk]
         ): partner
         for partner in partners
     }
@@ -228,7 +201,7 @@ def _ask_concurrently(
         # Threads still calling finish on their own, and write their own call-log rows; the
         # page does not wait for them.
         executor.shutdown(wait=False, cancel_futures=True)
-        call_rows_write([row for handover in handovers.values() for row in handover.caller_takes()])
+        call_rows_write([row for batch in batches.values() for row in batch.waiter_takes()])
     outcomes: dict[int, PartnerOutcome[T]] = {}
     for future, partner in futures.items():
         request = requests[partner.pk]
@@ -264,16 +237,16 @@ def _ask_one(
     request: PartnerRequest[Any],
     partner: Partner,
     live: PartnerLiveVersion,
-    handover: _CallLogHandover,
+    batch: CallLogBatch,
 ) -> _Answer | _Failure:
     """In a worker thread: never raises, keeps its call-log rows for the caller (or writes them
     itself if the caller has stopped waiting) and closes this thread's database connections."""
     try:
-        with call_log_batched(handover.batch):
+        with call_log_batched(batch):
             return _answer_of(request, partner, live)
     finally:
         try:
-            call_rows_write(handover.thread_ends())
+            call_rows_write(batch.work_ends())
         except Exception:
             logger.exception("writing the call log of partner %s failed", partner.slug)
         connections.close_all()

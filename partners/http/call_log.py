@@ -10,7 +10,7 @@ each attempt itself, as it happens (every retry, token fetch and refusal), which
 made the call, so no caller can forget one. A service in between would only forward the row.
 
 A row is written at once, unless the thread works inside `call_log_batched`: its rows are then
-kept in a `CallLogBatch`, for whoever started that work to write them all in one INSERT
+kept in a `CallLogBatch`, for whoever waits for that work to write them all in one INSERT
 (`call_rows_write`). The catalogue's fan-out does so, so that a thread asking a partner needs
 no database connection of its own for the log (on PostgreSQL each would be a new connection per
 partner call), and a page asks the database once for all its partners' rows. A batched row is
@@ -45,21 +45,37 @@ class LoggedCall(Protocol):
 
 
 class CallLogBatch:
-    """The call-log rows of one piece of work, kept to be written together. Thread-safe: the
-    work that fills it may run in another thread than the one that writes it."""
+    """The call-log rows of one piece of work run in a thread of its own (one partner's part of
+    a lookup), kept for whoever waits for that work to write with others' in one INSERT. If the
+    waiter stops waiting before the work ends, the work writes its own rows as it ends:
+    whichever of `work_ends` and `waiter_takes` comes second gets the rows, so each is written
+    once. Only the work's thread adds rows, and only before it ends."""
 
     def __init__(self) -> None:
         self._rows: list[PartnerCall] = []
         self._lock = threading.Lock()
+        self._ended = False
+        self._waiter_gone = False
 
     def add(self, row: PartnerCall) -> None:
-        with self._lock:
-            self._rows.append(row)
+        self._rows.append(row)
 
-    def take(self) -> list[PartnerCall]:
-        """The rows kept so far, in the order of their attempts; the batch is then empty."""
+    def work_ends(self) -> list[PartnerCall]:
+        """In the work's thread, as it ends: the rows it must write itself (none unless the
+        waiter has gone)."""
         with self._lock:
-            rows, self._rows = self._rows, []
+            self._ended = True
+            return self._take() if self._waiter_gone else []
+
+    def waiter_takes(self) -> list[PartnerCall]:
+        """In the waiter, once it stops waiting: the rows it must write (none while the work is
+        still running: the work writes them)."""
+        with self._lock:
+            self._waiter_gone = True
+            return self._take() if self._ended else []
+
+    def _take(self) -> list[PartnerCall]:
+        rows, self._rows = self._rows, []
         return rows
 
 
