@@ -7,7 +7,8 @@ what comes back. So pages link to `catalog:image`, whose token is the URL signed
 secret key (`image_token`): the server fetches only URLs our own pages showed, so it is not an
 open proxy. The fetch (`image_fetch`):
 - goes through the partners' SSRF guard (resolved once, checked, the address pinned; each
-  redirect, at most MAX_REDIRECTS, checked again), with no credentials and no cookies;
+  redirect, at most the HTTP client's MAX_REDIRECTS, checked again), with no credentials and
+  no cookies;
 - ends within FETCH_SECONDS in all (the HTTP client's watchdog cuts a trickling answer off)
   and reads at most MAX_BYTES;
 - keeps only JPEG, PNG, GIF, WebP and AVIF, known by their first bytes whatever the answer's
@@ -34,6 +35,7 @@ from django.core import signing
 from django.core.cache import cache
 from urllib3.util import Timeout
 
+from partners.http.client import MAX_REDIRECTS, READ_CHUNK_BYTES, REDIRECT_STATUSES, USER_AGENT
 from partners.http.ssrf import DestinationRefused, destination_for
 from partners.http.transport import AttemptGuard, guarded_pool_manager, pinned_pool
 
@@ -41,13 +43,10 @@ logger = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
 FETCH_SECONDS = 3.0
-MAX_REDIRECTS = 3
 CACHE_SECONDS = 60 * 60
 FAILURE_CACHE_SECONDS = 60
 SIGNING_SALT = "catalog.image-proxy"
 CACHE_PREFIX = "catalog:image:1:"
-USER_AGENT = "EndlessAisle/1.0"
-READ_CHUNK_BYTES = 64 * 1024
 SVG = "image/svg+xml"
 # What the browser may do with an image we serve: show it, nothing more.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -111,7 +110,7 @@ def _download(url: str) -> Image:
         with AttemptGuard(deadline) as guard:
             response = _get(url, guard)
             try:
-                if response.status in (301, 302, 303, 307, 308):
+                if response.status in REDIRECT_STATUSES:
                     location = response.headers.get("Location")
                     if not location:
                         raise ImageUnavailable("a redirect without a Location")

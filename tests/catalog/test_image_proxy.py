@@ -31,8 +31,8 @@ def png() -> bytes:
 
 
 @pytest.fixture
-def browsing(client, user_in_role):
-    client.force_login(user_in_role(Role.ASSOCIATE))
+def browsing(client, associate):
+    client.force_login(associate)
     return client
 
 
@@ -107,13 +107,16 @@ def test_redirects_are_followed_a_few_times_each_checked(browsing, serve, allow)
     allow(hop.base_url)
     loop = serve(lambda request: Reply(302, {"Location": "/again"}, b""))
     allow(loop.base_url)
-    outside = serve(lambda request: Reply(302, {"Location": "http://10.0.0.1/p.png"}, b""))
+    # A picture on loopback that is not allow-listed: without the guard it would be shown.
+    internal = serve(lambda request: Reply(200, {}, png()))
+    outside = serve(lambda request: Reply(302, {"Location": f"{internal.base_url}/p.png"}, b""))
     allow(outside.base_url)
 
     assert shown(browsing, f"{hop.base_url}/p.png").status_code == 200
     assert shown(browsing, f"{loop.base_url}/p.png").status_code == 404
     assert len(loop.received) == image_proxy.MAX_REDIRECTS + 1
     assert shown(browsing, f"{outside.base_url}/p.png").status_code == 404
+    assert internal.received == []
 
 
 @pytest.mark.django_db
@@ -133,6 +136,17 @@ def test_the_ssrf_guard_stands_between_a_url_and_the_network(browsing, allow, ur
     allow("http://partner.example")  # the allow-list holds something else
 
     assert shown(browsing, url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "user:secret@127.0.0.1"])
+def test_a_picture_on_an_internal_address_is_never_fetched(browsing, serve, allow, host):
+    internal = serve(lambda request: Reply(200, {}, png()))  # would be shown without the guard
+    allow("http://partner.example")  # the allow-list holds something else
+    port = internal.base_url.rsplit(":", 1)[1]
+
+    assert shown(browsing, f"http://{host}:{port}/p.png").status_code == 404
+    assert internal.received == []
 
 
 @pytest.mark.django_db
