@@ -1,6 +1,7 @@
 """Benchmark scripts (`make bench`) and the little they share."""
 
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -46,6 +47,26 @@ def bench_environment(workdir: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def django_migrated(
+    workdir: Path, *, database_url: str | None = None, settings: dict[str, str] | None = None
+) -> None:
+    """Django set up on a new SQLite database in `workdir`, or on `database_url` (emptied
+    first), and migrated; `settings` are more environment settings."""
+    os.environ.update(bench_environment(workdir))
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    os.environ.update(settings or {})
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if database_url:
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import REPO, bench_environment, free_port
+from bench import REPO, django_migrated, free_port
 from bench.order_sandboxes import REPEAT_MARK
 
 WORKER_CONCURRENCY = 2  # the demo's, and Celery's default (one per CPU) on this 2-CPU machine
@@ -40,24 +40,13 @@ def django_ready(
     """Django set up on a new database (SQLite in `workdir` unless `database_url`), migrated,
     the sandboxes allowed through the SSRF guard, SQS on a free loopback port. The SQS
     endpoint URL (not yet served)."""
-    os.environ.update(bench_environment(workdir))
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
     endpoint = f"http://127.0.0.1:{free_port()}"
-    os.environ["SQS_ENDPOINT_URL"] = endpoint
-    os.environ["PARTNER_HOST_ALLOWLIST"] = ",".join(
-        urlsplit(url).netloc for url in base_urls.values()
-    )
-    os.environ.update(settings or {})
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    if database_url:
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+    environment = {
+        "SQS_ENDPOINT_URL": endpoint,
+        "PARTNER_HOST_ALLOWLIST": ",".join(urlsplit(url).netloc for url in base_urls.values()),
+        **(settings or {}),
+    }
+    django_migrated(workdir, database_url=database_url, settings=environment)
     return endpoint
 
 

@@ -10,7 +10,6 @@ per entry of VARIANT_COUNTS (20 and 5 variants), whose first GTIN `bench_gtin` g
 """
 
 import json
-import os
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -19,9 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import bench_environment, module_served
+from bench import django_migrated, module_served
 
-REPO = Path(__file__).resolve().parent.parent
 SIZES = 5
 VARIANT_COUNTS = (20, 5)  # 4 colours by 5 sizes, and 1 colour by 5 sizes
 
@@ -113,25 +111,15 @@ def django_ready(
     database_url: str = "",
     settings: dict[str, str] | None = None,
 ) -> None:
-    """Django set up on a new SQLite database in `workdir` (or on `database_url`, migrated and
-    emptied), with the SSRF guard letting the sandboxes through. `evaluators` sets
+    """Django set up on a new SQLite database in `workdir` (or on `database_url`, emptied and
+    migrated), with the SSRF guard letting the sandboxes through. `evaluators` sets
     MAPPING_EVALUATOR_PROCESSES when not 0; `settings` are more environment settings."""
-    os.environ.update(bench_environment(workdir))
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    os.environ["PARTNER_HOST_ALLOWLIST"] = ",".join(urlsplit(url).netloc for url in base_urls)
-    if evaluators:
-        os.environ["MAPPING_EVALUATOR_PROCESSES"] = str(evaluators)
-    os.environ.update(settings or {})
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if database_url:
-        call_command("flush", interactive=False, verbosity=0)
+    environment = {
+        "PARTNER_HOST_ALLOWLIST": ",".join(urlsplit(url).netloc for url in base_urls),
+        **({"MAPPING_EVALUATOR_PROCESSES": str(evaluators)} if evaluators else {}),
+        **(settings or {}),
+    }
+    django_migrated(workdir, database_url=database_url, settings=environment)
 
 
 def onboard(base_urls: list[str]):
