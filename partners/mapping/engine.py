@@ -8,6 +8,7 @@ the data), sends the work, and turns the evaluator's answer into a result or one
 """
 
 import functools
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,17 +97,61 @@ class _Where:
     def ask(self, request: tuple) -> dict[str, Any]:
         """The evaluator's reply to `request`; raises what the pool's failures mean here."""
         try:
-            return evaluator_pool().run(
-                request, cpu_seconds=self.limits.timeout_ms / 1000 + KILL_MARGIN_SECONDS
-            )
+            return self._run(request)
         except EvaluatorFailed as failure:
-            if failure.reason == "timeout":
-                raise self.limit_exceeded(Limit.TIMEOUT) from None
-            if failure.reason == "memory":
-                raise self.limit_exceeded(Limit.MEMORY) from None
-            raise EvaluatorUnavailable(
-                failure.reason, failure.detail, operation=self.operation, direction=self.direction
-            ) from None
+            raise self._failure(failure) from None
+
+    def evaluate(self, root: Any, frame: dict[str, Any]) -> dict[str, Any]:
+        """The evaluator's reply to evaluating this mapping, fast where the expression has not
+        ended an evaluator there before (see `partners.mapping.fast_engine`)."""
+        request = ("evaluate", self.expression, root, frame, vars(self.limits))
+        if self.expression not in _fast_engine_lost:
+            try:
+                return self._run((*request, True))
+            except EvaluatorFailed as failure:
+                if failure.reason not in FAST_ENGINE_LOSSES:
+                    raise self._failure(failure) from None
+            _fast_engine_lost.add(self.expression)
+        return self.ask((*request, False))
+
+    def _run(self, request: tuple) -> dict[str, Any]:
+        return evaluator_pool().run(
+            request, cpu_seconds=self.limits.timeout_ms / 1000 + KILL_MARGIN_SECONDS
+        )
+
+    def _failure(self, failure: EvaluatorFailed) -> MappingError:
+        if failure.reason == "timeout":
+            return self.limit_exceeded(Limit.TIMEOUT)
+        if failure.reason == "memory":
+            return self.limit_exceeded(Limit.MEMORY)
+        return EvaluatorUnavailable(
+            failure.reason, failure.detail, operation=self.operation, direction=self.direction
+        )
+
+
+class _ExpressionSet:
+    """A bounded set of expressions: past `size`, the oldest are forgotten."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, expression: str) -> bool:
+        return expression in self._items
+
+    def add(self, expression: str) -> None:
+        with self._lock:
+            self._items[expression] = None
+            while len(self._items) > self._size:
+                del self._items[next(iter(self._items))]
+
+
+# The fast engine cannot bound its own memory: an expression that makes it allocate without end
+# aborts the evaluator (lost) or passes the pool's memory cap. Such an expression is then
+# evaluated on the reference interpreter, whose guard answers with the bound it passed.
+FAST_ENGINE_LOSSES = frozenset({"lost", "memory"})
+_fast_engine_lost = _ExpressionSet(512)
 
 
 @dataclass(frozen=True)
@@ -138,7 +183,7 @@ class CompiledMapping:
             root = to_mapping_value(data, max_depth=depth)
         except TooDeep as error:
             raise where.limit_exceeded(Limit.DEPTH) from error
-        reply = where.ask(("evaluate", self.expression, root, frame, vars(self.limits)))
+        reply = where.evaluate(root, frame)
         if reply["kind"] != "ok":
             raise where.error(reply)
         return reply["value"]

@@ -1,11 +1,11 @@
 """An evaluator process: `python -m partners.mapping.evaluator MEMORY_MB`, started by the pool.
 
-It caps its own address space (twice the pool's memory cap), says it is ready, then answers one
-request at a time from its standard input on its standard output (frames of
-`partners.mapping.wire`, each request sent as `(cpu_seconds, request)`):
+It caps its own address space (twice the pool's memory cap, beyond what its imports mapped), says
+it is ready, then answers one request at a time from its standard input on its standard output
+(frames of `partners.mapping.wire`, each request sent as `(cpu_seconds, request)`):
 
     ("parse", expression)                                  -> reply
-    ("evaluate", expression, data, bindings, limits)       -> "started", then reply
+    ("evaluate", expression, data, bindings, limits, fast) -> "started", then reply
 
 ("started" is left out when the request itself does not fit in memory.)
 A reply is the `Outcome` of `partners.mapping.interpreter` as a dict, plus the process's resident
@@ -54,9 +54,17 @@ def _watch_parent() -> None:
     ).start()
 
 
-def _resident_kb() -> int:
+def _statm_pages(field: int) -> int:
     with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() // 1024
+        return int(statm.read().split()[field])
+
+
+def _resident_kb() -> int:
+    return _statm_pages(1) * resource.getpagesize() // 1024
+
+
+def _mapped_bytes() -> int:
+    return _statm_pages(0) * resource.getpagesize()
 
 
 def _reply(outcome: Outcome) -> dict[str, Any]:
@@ -71,16 +79,19 @@ def _answer(request: tuple, out: int) -> dict[str, Any]:
     kind, expression, *rest = request
     if kind == "parse":
         return _reply(parse(expression))
-    data, bindings, limits = rest
+    data, bindings, limits, fast = rest
     wire.send(out, STARTED)
-    return _reply(evaluate(expression, data, bindings, MappingLimits(**limits)))
+    return _reply(evaluate(expression, data, bindings, MappingLimits(**limits), fast=fast))
 
 
 def serve(memory_mb: int) -> None:
     _watch_parent()
     # The pool ends an evaluator whose resident memory passes memory_mb; the address-space cap
-    # is the backstop for a burst of allocation between two of its checks.
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024,) * 2)
+    # is the backstop for a burst of allocation between two of its checks. It counts from what
+    # the process has mapped once its imports are done: the fast engine reserves about 1 GB of
+    # address space when it loads (mostly never touched), and grows its stack in new mappings.
+    cap = _mapped_bytes() + ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends us
     source, out = sys.stdin.fileno(), sys.stdout.fileno()

@@ -40,6 +40,14 @@ class MappingLimits:
     - `max_regex_subject_chars`: longest text a regular expression is run on. A backtracking
       pattern on a long text is the common way to run out of time; this answers it at once with a
       clearer message (the deadline still bounds a bad pattern on a short text).
+
+    Most evaluations run on the fast engine (`partners.mapping.fast_engine`), which keeps
+    `timeout_ms` (with the evaluator's CPU timer), `max_depth` (as its recursion bound; the data's
+    depth and the output's size are checked here as for the reference) and, for
+    `max_intermediate_size`, bounds each sequence it builds rather than their sum; its memory is
+    bounded by the evaluator's cap. Whenever it stops, the reference interpreter runs the
+    evaluation again and its guard names the bound. Expressions with a regular expression run on
+    the reference only.
     """
 
     timeout_ms: int = 200
