@@ -145,7 +145,17 @@ def test_a_healthy_mapping_is_answered_by_the_fast_engine_alone(reference_runs):
     assert reference_runs == []
 
 
-def test_a_runaway_stops_at_its_cpu_time_with_a_clean_answer(reference_runs):
+def cpu_clock(*readings: float) -> SimpleNamespace:
+    """A stand-in for the fast engine's `time`: its CPU clock reads `readings` in turn. The
+    engine's own timeout is wall time, so these tests decide how much CPU it seems to have
+    spent by then, whatever else the machine is doing."""
+    remaining = iter(readings)
+    return SimpleNamespace(thread_time=lambda: next(remaining))
+
+
+def test_a_runaway_stops_at_its_cpu_time_with_a_clean_answer(monkeypatch, reference_runs):
+    monkeypatch.setattr(fast_engine, "time", cpu_clock(0.0, 0.05))  # 50 ms spent
+
     outcome = interpreter.evaluate(RUNAWAY, None, {}, MappingLimits(timeout_ms=50))
 
     assert outcome == interpreter.Outcome("limit", limit=Limit.TIMEOUT)
@@ -157,7 +167,7 @@ def test_a_wall_clock_timeout_without_the_cpu_spent_goes_to_the_reference(
 ):
     """On a loaded machine the engine's wall clock runs out first: the reference, which counts
     CPU time, decides (here its guard stops the runaway too)."""
-    monkeypatch.setattr(fast_engine, "time", SimpleNamespace(thread_time=lambda: 0.0))
+    monkeypatch.setattr(fast_engine, "time", cpu_clock(0.0, 0.049))  # 49 ms spent
 
     outcome = interpreter.evaluate(RUNAWAY, None, {}, MappingLimits(timeout_ms=50))
 
