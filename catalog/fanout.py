@@ -37,9 +37,11 @@ Threads and the database:
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -64,6 +66,40 @@ from partners.models import Partner, PartnerLiveVersion
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class _RunningCalls:
+    """How many worker threads are running a partner call, and a wait for there to be none."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    def wait_for_none(self, seconds: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, seconds)
+
+
+_running_calls = _RunningCalls()
+
+
+def partner_calls_wait(seconds: float) -> bool:
+    """Wait up to `seconds` for every partner call a lookup started to end, and say whether they
+    all did. A worker thread may outlive its lookup's deadline: it finishes its call, gives its
+    slot back and writes its call-log rows on its own. For whoever is about to empty the
+    database under it (the browser tests, whose pages' lookups run in this process)."""
+    return _running_calls.wait_for_none(seconds)
 
 
 class PartnerCallsInTransaction(RuntimeError):
@@ -241,15 +277,16 @@ def _ask_one(
 ) -> _Answer | _Failure:
     """In a worker thread: never raises, keeps its call-log rows for the caller (or writes them
     itself if the caller has stopped waiting) and closes this thread's database connections."""
-    try:
-        with call_log_batched(batch):
-            return _answer_of(request, partner, live)
-    finally:
+    with _running_calls.one():
         try:
-            call_rows_write(batch.work_ends())
-        except Exception:
-            logger.exception("writing the call log of partner %s failed", partner.slug)
-        connections.close_all()
+            with call_log_batched(batch):
+                return _answer_of(request, partner, live)
+        finally:
+            try:
+                call_rows_write(batch.work_ends())
+            except Exception:
+                logger.exception("writing the call log of partner %s failed", partner.slug)
+            connections.close_all()
 
 
 def _answer_of(

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.test.utils import CaptureQueriesContext
 
-from catalog.fanout import OutcomeStatus, PartnerCallsInTransaction
+from catalog.fanout import OutcomeStatus, PartnerCallsInTransaction, partner_calls_wait
 from catalog.lookup import catalog_lookup
 from catalog.search import catalog_search, similar_items
 from partners.http import client as http_client
@@ -154,6 +154,26 @@ def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(
 
     assert result.outcomes[0].status == OutcomeStatus.NOT_ANSWERING
     wait_for(lambda: worker_connections[0].connection is None)
+    assert PartnerCall.objects.filter(operation="lookup").count() == 1
+
+
+def test_a_call_left_behind_by_the_deadline_can_be_waited_for(onboarded, sandbox):
+    sandbox.threadline.hold_set(True)
+    try:
+        result = catalog_lookup(
+            code=gtin_carried_by(sandbox, *ALL),
+            partners=[onboarded["threadline"]],
+            selling_price=price_doubled,
+            deadline_seconds=0.2,
+        )
+        wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
+
+        assert partner_calls_wait(0.05) is False
+    finally:
+        sandbox.threadline.hold_set(False)
+
+    assert result.outcomes[0].status == OutcomeStatus.NOT_ANSWERING
+    assert partner_calls_wait(30) is True
     assert PartnerCall.objects.filter(operation="lookup").count() == 1
 
 
