@@ -4,6 +4,8 @@ with the limits in Redis, and no partner is called inside a transaction."""
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -134,9 +136,10 @@ def test_with_the_limits_in_redis_worker_threads_use_no_database(
     assert PartnerCall.objects.filter(operation="search").count() == 3
 
 
-def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(
-    onboarded, sandbox, worker_connections
-):
+@contextmanager
+def threadline_held_past_the_deadline(onboarded, sandbox) -> Iterator[None]:
+    """Threadline holds its answer while a lookup with a 0.2 s deadline gives up on it. The
+    block runs while the held call is still in flight; then Threadline answers."""
     sandbox.threadline.hold_set(True)
     try:
         result = catalog_lookup(
@@ -146,33 +149,28 @@ def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(
             deadline_seconds=0.2,
         )
         # However slow the machine, the request reaches the partner (which holds it) after the
-        # thread took its slot: its connection is open.
+        # thread took its slot.
         wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
-        assert [wrapper.connection is not None for wrapper in worker_connections] == [True]
+        yield
     finally:
         sandbox.threadline.hold_set(False)
-
     assert result.outcomes[0].status == OutcomeStatus.NOT_ANSWERING
+
+
+def test_a_thread_left_behind_by_the_deadline_closes_its_connection_too(
+    onboarded, sandbox, worker_connections
+):
+    with threadline_held_past_the_deadline(onboarded, sandbox):
+        assert [wrapper.connection is not None for wrapper in worker_connections] == [True]
+
     wait_for(lambda: worker_connections[0].connection is None)
     assert PartnerCall.objects.filter(operation="lookup").count() == 1
 
 
 def test_a_call_left_behind_by_the_deadline_can_be_waited_for(onboarded, sandbox):
-    sandbox.threadline.hold_set(True)
-    try:
-        result = catalog_lookup(
-            code=gtin_carried_by(sandbox, *ALL),
-            partners=[onboarded["threadline"]],
-            selling_price=price_doubled,
-            deadline_seconds=0.2,
-        )
-        wait_for(lambda: sandbox.threadline.concurrency.in_flight == 1)
+    with threadline_held_past_the_deadline(onboarded, sandbox):
+        assert partner_calls_wait(0.05) is False  # still in flight
 
-        assert partner_calls_wait(0.05) is False
-    finally:
-        sandbox.threadline.hold_set(False)
-
-    assert result.outcomes[0].status == OutcomeStatus.NOT_ANSWERING
     assert partner_calls_wait(30) is True
     assert PartnerCall.objects.filter(operation="lookup").count() == 1
 
