@@ -51,7 +51,6 @@ class OutOfTime(Exception):
     """The evaluation spent its `timeout_ms` of CPU time."""
 
 
-@functools.lru_cache(maxsize=64)
 def fast_eligible(parsed: Jsonata) -> bool:
     """Whether this engine may answer for the expression the reference parsed as `parsed`."""
     return not any(

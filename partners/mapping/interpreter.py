@@ -42,12 +42,20 @@ class Outcome:
     limit: str | None = None
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    program: Jsonata
+    fast: bool  # whether the fast engine may answer for it
+
+
 @functools.lru_cache(maxsize=64)
-def _parse(expression: str) -> Jsonata:
+def _parse(expression: str) -> _Parsed:
     """Parsing costs as much as evaluating a small mapping (0.6-0.7 ms measured for our example
-    mappings), so an evaluator parses each text once. The cache is per evaluator process, and an
-    evaluator that grows too big is replaced, so a large parse tree does not stay for long."""
-    return Jsonata(expression, regex_engine=safe_regex_engine)
+    mappings), so an evaluator parses each text once, and reads from the tree then whether the
+    fast engine may run it. The cache is per evaluator process, and an evaluator that grows too
+    big is replaced, so a large parse tree does not stay for long."""
+    program = Jsonata(expression, regex_engine=safe_regex_engine)
+    return _Parsed(program, fast_engine.fast_eligible(program))
 
 
 def parse(expression: str) -> Outcome:
@@ -75,7 +83,7 @@ def evaluate(
         parsed = _parse(expression)
     except Exception as error:  # the expression is user text: any failure to read it is theirs
         return _syntax_failure(error, expression)
-    if fast and fast_engine.fast_eligible(parsed):
+    if fast and parsed.fast:
         try:
             return _result(fast_engine.evaluate(expression, data, bindings, limits), limits)
         except fast_engine.OutOfTime:
@@ -85,7 +93,7 @@ def evaluate(
     guard = EvaluationGuard(limits)
     with guard.active():
         try:
-            raw = parsed.evaluate(data, bindings | guard.bindings())
+            raw = parsed.program.evaluate(data, bindings | guard.bindings())
         except Exception as error:  # the expression is user text: any failure is theirs
             return _evaluation_failure(error, guard)
     if guard.stopped is not None or guard.refused is not None:

@@ -36,7 +36,7 @@ def reference(expression: str, data=None, bindings=None) -> interpreter.Outcome:
 
 def fast(expression: str, data=None, bindings=None):
     """The fast engine's own answer (raises Uncertain where it would defer to the reference)."""
-    assert fast_engine.fast_eligible(interpreter._parse(expression))
+    assert interpreter._parse(expression).fast
     return interpreter._result(
         fast_engine.evaluate(expression, data, bindings or {}, LIMITS), LIMITS
     )
@@ -83,12 +83,12 @@ def test_the_fast_engine_gives_the_references_result(expression, data):
     ],
 )
 def test_regular_expressions_eval_and_the_clock_stay_with_the_reference(expression):
-    assert not fast_engine.fast_eligible(interpreter._parse(expression))
+    assert not interpreter._parse(expression).fast
 
 
 def test_plain_expressions_may_go_fast():
-    assert fast_engine.fast_eligible(interpreter._parse(CENTS_LOOKUP_MAPPING))
-    assert fast_engine.fast_eligible(interpreter._parse('$contains(name, "x") ? $pad(a, 3)'))
+    assert interpreter._parse(CENTS_LOOKUP_MAPPING).fast
+    assert interpreter._parse('$contains(name, "x") ? $pad(a, 3)').fast
 
 
 @pytest.mark.parametrize(
