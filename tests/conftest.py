@@ -1,3 +1,4 @@
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 import pytest
 import redis
 from django.conf import settings
@@ -18,7 +20,13 @@ from django.db import connection
 from django.db.models import Q
 from redis.exceptions import RedisError
 
-from endless_aisle.queues import queues_ensure
+from catalog.fanout import partner_calls_wait
+from endless_aisle.queues import (
+    DEAD_LETTER_SUFFIX,
+    physical_queue_name,
+    queues_ensure,
+    sqs_client,
+)
 from endless_aisle.sqs_emulator import sqs_emulator_start
 from partners.mapping import default_limits, default_limits_set
 from partners.mapping.evaluator_pool import evaluator_pool, evaluator_pool_configure
@@ -28,10 +36,17 @@ from partners.sandbox.servers import sandbox_partners_start
 from stores.roles import Role
 from stores.sandbox.oidc_provider import OidcProvider, ProviderClient, ProviderUser
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
+from tests.live_server_requests import served_requests
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 WORKER_START_SECONDS = 60
+# A warm shutdown waits for the task being run (a partner call with its retries, on a busy
+# machine); longer is a worker that does not stop.
+WORKER_STOP_SECONDS = 60
+WORKER_LOG_TAIL_LINES = 40
+# Longer than a page's request, or a partner call with its retries, may take.
+LIVE_SERVER_IDLE_SECONDS = 30
 
 
 def skip_or_fail(reason: str) -> None:
@@ -88,8 +103,11 @@ def other_store(db):
 @pytest.fixture(scope="session", autouse=True)
 def migrated_roles(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
     """Each role group's permissions (app label, codename) as the data migrations left them,
-    read at the start of the run, before a transactional test's flush empties the tables."""
+    read at the start of the run, before a transactional test's flush empties the tables.
+    Empty when no test of the run uses the database: no test database was set up then."""
     with django_db_blocker.unblock():
+        if "auth_group" not in connection.introspection.table_names():
+            return {}
         found = {
             group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
             for group in Group.objects.all()
@@ -153,11 +171,28 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
 
 
+def queues_emptied(*names: str) -> None:
+    """Delete the messages waiting in these queues (all of ours when none is named) and in their
+    dead-letter queues: received and deleted, as SQS allows one PurgeQueue a minute."""
+    client = sqs_client()
+    for name in names or settings.SQS_QUEUES:
+        for queue in (name, name + DEAD_LETTER_SUFFIX):
+            url = client.get_queue_url(QueueName=physical_queue_name(queue))["QueueUrl"]
+            while messages := client.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages"):
+                for message in messages:
+                    client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 @pytest.fixture
 def celery_workers(transactional_db, tmp_path):
     """Start real Celery worker processes on the test SQS server and the test database:
-    `celery_workers("--pool", "prefork", env={...})`. Those still running are stopped after."""
-    started: list[subprocess.Popen] = []
+    `celery_workers("--pool", "prefork", env={...})`. Those still running are stopped after.
+    The run shares one SQS server: the queues are emptied first of what earlier tests sent with
+    no worker to take it (a checkout's orders), which these workers would otherwise run."""
+    queues_emptied()
+    started: list[tuple[subprocess.Popen, Path]] = []
 
     def start(*options: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log_path = tmp_path / f"worker-{len(started)}.log"
@@ -169,31 +204,63 @@ def celery_workers(transactional_db, tmp_path):
             **(env or {}),
         }
         name = f"test-worker-{os.getpid()}-{len(started)}@%h"
-        command = [sys.executable, "-m", "celery", "-A", "endless_aisle", "worker", "-l", "INFO"]
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [*command, "-n", name, *options],
-                cwd=REPO,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        started.append(process)
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        while "ready." not in log_path.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
+        process = worker_process_started([name, *options], environment, log_path)
+        started.append((process, log_path))
         return process
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
+    for process, log_path in started:
+        worker_process_stopped(process, log_path)
     if started:
         worker_last_poll_waited()
+
+
+def worker_process_started(
+    options: list[str], environment: dict[str, str], log_path: Path
+) -> subprocess.Popen:
+    """A Celery worker process (`options[0]` its node name), its output in `log_path`, once it
+    says it is ready."""
+    command = [sys.executable, "-m", "celery", "-A", "endless_aisle", "worker", "-l", "INFO"]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*command, "-n", *options],
+            cwd=REPO,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    while "ready." not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            _worker_killed(process)
+            pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    return process
+
+
+def worker_process_stopped(process: subprocess.Popen, log_path: Path) -> None:
+    """Stop a worker as ECS does: a warm shutdown (SIGTERM), which lets the task it runs end.
+    One still running after WORKER_STOP_SECONDS is killed, its children with it, and the test
+    fails with what the worker was doing, from its log."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        _worker_killed(process)
+        tail = "\n".join(log_path.read_text().splitlines()[-WORKER_LOG_TAIL_LINES:])
+        pytest.fail(f"Celery worker did not stop in {WORKER_STOP_SECONDS} s; its log ends:\n{tail}")
+
+
+def _worker_killed(process: subprocess.Popen) -> None:
+    """SIGKILL for the worker and its descendants (its pool's children, their evaluators)."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in psutil.Process(process.pid).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+    process.kill()
+    process.wait()
 
 
 def worker_last_poll_waited() -> None:
@@ -257,6 +324,23 @@ def chromium(playwright_driver):
     browser = chromium_launch(playwright_driver)
     yield browser
     browser.close()
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle_before_the_database_is_emptied(request):
+    """With the live server: after the test's pages are closed, wait for the requests they left
+    being served (tests/live_server_requests.py), then for the partner calls those requests left
+    running past their deadline (a failing partner being retried, which gives back its slot and
+    writes its call-log rows on its own), before the test's database is emptied under them."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # emptied after this fixture's end
+    yield
+    assert served_requests.wait_for_quiet(LIVE_SERVER_IDLE_SECONDS, settle_seconds=0.2), (
+        "the live server was still serving a request"
+    )
+    assert partner_calls_wait(LIVE_SERVER_IDLE_SECONDS), "a partner call was still running"
 
 
 @pytest.fixture

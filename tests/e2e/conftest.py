@@ -2,22 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.fanout import partner_calls_wait
 from tests.conftest import chromium_launch
 from tests.e2e.fake_camera import camera_chromium_args
 
 TABLET = {"width": 768, "height": 1024}
-# Longer than a partner call with its retries may take.
-PARTNER_CALLS_SECONDS = 30
-
-
-@pytest.fixture(autouse=True)
-def partner_calls_end_before_the_database_is_emptied(transactional_db):
-    """A page's lookup may leave a partner call running past its deadline (a failing partner
-    being retried); it would still be writing its slot and call-log rows when the test's
-    database is emptied, and PostgreSQL may end one of the two as a deadlock."""
-    yield
-    assert partner_calls_wait(PARTNER_CALLS_SECONDS), "a partner call was still running"
 
 
 @pytest.fixture

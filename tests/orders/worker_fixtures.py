@@ -9,8 +9,6 @@ attributes on the shared queue; the module's end sets the run's own back.
 import os
 import signal
 import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,11 +21,12 @@ from kombu import pools
 from endless_aisle.celery import app
 from endless_aisle.queues import DEAD_LETTER_SUFFIX, physical_queue_name, queues_ensure, sqs_client
 from tests.conftest import (
-    REPO,
-    WORKER_START_SECONDS,
     database_url,
+    queues_emptied,
     wait_for,
     worker_last_poll_waited,
+    worker_process_started,
+    worker_process_stopped,
 )
 
 VISIBILITY_TIMEOUT_SECONDS = 5  # the worker's task time limit, and claim lease, is 4 s
@@ -57,23 +56,9 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Worker":
-        command = [sys.executable, "-m", "celery", "-A", "endless_aisle", "worker", "-l", "INFO"]
-        queue = settings.SQS_QUEUES.create_order
         name = f"pipeline-{os.getpid()}-{self.log_path.stem}@%h"
-        with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(
-                [*command, "-n", name, "--pool", "solo", "--queues", queue],
-                cwd=REPO,
-                env=self._environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        while "ready." not in self.log_path.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                pytest.fail(f"Celery worker did not start:\n{self.log_path.read_text()}")
-            time.sleep(0.2)
+        options = [name, "--pool", "solo", "--queues", settings.SQS_QUEUES.create_order]
+        self.process = worker_process_started(options, self._environment, self.log_path)
         return self
 
     def log(self) -> str:
@@ -86,8 +71,7 @@ class Worker:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+            worker_process_stopped(self.process, self.log_path)
             worker_last_poll_waited()
 
 
@@ -106,15 +90,9 @@ def queue_url(dead_letters: bool = False) -> str:
 
 
 def queue_purged() -> None:
-    """Start a test with no waiting message left by another: both queues emptied (by
-    receiving and deleting; SQS allows one PurgeQueue a minute)."""
-    client = sqs_client()
-    for url in (queue_url(), queue_url(dead_letters=True)):
-        while messages := client.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-        ).get("Messages"):
-            for message in messages:
-                client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    """Start a test with no waiting message left by another, in create-order-queue or its
+    dead-letter queue."""
+    queues_emptied(settings.SQS_QUEUES.create_order)
 
 
 def messages_in(url: str) -> int:

@@ -1,8 +1,9 @@
 """A task for tests that need a partner's place-order mapping run by a real Celery worker.
 
-The order pipeline's own tasks arrive with the orders app; until then this is the smallest task
-that does what they will: read the partner by id and place an order through its adapter.
-Loaded only by test workers (`--include tests.partners.worker_tasks`).
+The order pipeline's task (orders.tasks) needs a partner order in the database, with its claim
+and status; this is the smallest task that does what it does with a partner: read the partner
+by id and place an order through its adapter. Loaded only by test workers
+(`--include tests.partners.worker_tasks`).
 """
 
 from celery import shared_task
