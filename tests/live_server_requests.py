@@ -47,13 +47,14 @@ class ServedRequests:
         with self._changed:
             while True:
                 now = time.monotonic()
-                quiet_for = now - self._changed_at
-                if self._running == 0 and quiet_for >= settle_seconds:
+                settled_in = self._changed_at + settle_seconds - now
+                if self._running == 0 and settled_in <= 0:
                     return True
                 if now >= deadline:
                     return False
-                wait = settle_seconds - quiet_for if self._running == 0 else deadline - now
-                self._changed.wait(min(wait, deadline - now))
+                # A change notifies; when none is running, it is quiet once settled.
+                wake_in = deadline - now if self._running else min(settled_in, deadline - now)
+                self._changed.wait(wake_in)
 
 
 served_requests = ServedRequests()
