@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -171,18 +171,31 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
 
 
-def queues_emptied(*names: str) -> None:
-    """Delete the messages waiting in these queues (all of ours when none is named) and in their
-    dead-letter queues: received and deleted, as SQS allows one PurgeQueue a minute."""
+def sqs_queue_url(name: str) -> str:
+    """One of our queues' URL on the run's SQS server (a dead-letter queue: name + suffix)."""
+    return sqs_client().get_queue_url(QueueName=physical_queue_name(name))["QueueUrl"]
+
+
+def queue_drained(name: str) -> list[dict]:
+    """Receive and delete every message waiting in one of our queues (SQS allows one
+    PurgeQueue a minute); the messages."""
     client = sqs_client()
+    url = sqs_queue_url(name)
+    drained = []
+    while messages := client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages"):
+        for message in messages:
+            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        drained += messages
+    return drained
+
+
+def queues_emptied(*names: str) -> None:
+    """Empty these queues (all of ours when none is named) and their dead-letter queues."""
     for name in names or settings.SQS_QUEUES:
-        for queue in (name, name + DEAD_LETTER_SUFFIX):
-            url = client.get_queue_url(QueueName=physical_queue_name(queue))["QueueUrl"]
-            while messages := client.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            ).get("Messages"):
-                for message in messages:
-                    client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        queue_drained(name)
+        queue_drained(name + DEAD_LETTER_SUFFIX)
 
 
 @pytest.fixture
@@ -204,7 +217,7 @@ def celery_workers(transactional_db, tmp_path):
             **(env or {}),
         }
         name = f"test-worker-{os.getpid()}-{len(started)}@%h"
-        process = worker_process_started([name, *options], environment, log_path)
+        process = worker_process_started(name, options, environment, log_path)
         started.append((process, log_path))
         return process
 
@@ -216,14 +229,14 @@ def celery_workers(transactional_db, tmp_path):
 
 
 def worker_process_started(
-    options: list[str], environment: dict[str, str], log_path: Path
+    name: str, options: Sequence[str], environment: dict[str, str], log_path: Path
 ) -> subprocess.Popen:
-    """A Celery worker process (`options[0]` its node name), its output in `log_path`, once it
-    says it is ready."""
+    """A Celery worker process named `name`, its output in `log_path`, once it says it is
+    ready."""
     command = [sys.executable, "-m", "celery", "-A", "endless_aisle", "worker", "-l", "INFO"]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [*command, "-n", *options],
+            [*command, "-n", name, *options],
             cwd=REPO,
             env=environment,
             stdout=log,

@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from endless_aisle.queues import physical_queue_name, sqs_client
 from orders.checkout_services import CardTokens
 from orders.dead_letters import partner_order_id_of
 from orders.events import EventType
@@ -33,6 +32,7 @@ from orders.status_sync import UpdateSource, partner_order_status_apply
 from orders.tasks import partner_order_payment_settle_task
 from partners.mapping import OrderStatusUpdate, StatusLine
 from partners.models import Partner, PartnerCircuit, PartnerLiveVersion
+from tests.conftest import queue_drained
 from tests.orders.payments.conftest import (  # noqa: F401 - fixtures
     Browser,
     payment_sandbox,
@@ -367,19 +367,10 @@ def status_of(partner_order: PartnerOrder) -> str:
 
 def maintenance_messages() -> list[str]:
     """The task names waiting on the maintenance queue, which is then emptied."""
-    client = sqs_client()
-    url = client.get_queue_url(QueueName=physical_queue_name(settings.SQS_QUEUES.maintenance))[
-        "QueueUrl"
+    return [
+        json.loads(base64.b64decode(message["Body"]))["headers"]["task"]
+        for message in queue_drained(settings.SQS_QUEUES.maintenance)
     ]
-    names = []
-    while messages := client.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-    ).get("Messages"):
-        for message in messages:
-            envelope = json.loads(base64.b64decode(message["Body"]))
-            names.append(envelope["headers"]["task"])
-            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return names
 
 
 def cancelled_by_the_partner(partner_order: PartnerOrder) -> None:

@@ -19,10 +19,11 @@ from django.db import connection
 from kombu import pools
 
 from endless_aisle.celery import app
-from endless_aisle.queues import DEAD_LETTER_SUFFIX, physical_queue_name, queues_ensure, sqs_client
+from endless_aisle.queues import DEAD_LETTER_SUFFIX, queues_ensure, sqs_client
 from tests.conftest import (
     database_url,
     queues_emptied,
+    sqs_queue_url,
     wait_for,
     worker_last_poll_waited,
     worker_process_started,
@@ -57,8 +58,8 @@ class Worker:
 
     def start(self) -> "Worker":
         name = f"pipeline-{os.getpid()}-{self.log_path.stem}@%h"
-        options = [name, "--pool", "solo", "--queues", settings.SQS_QUEUES.create_order]
-        self.process = worker_process_started(options, self._environment, self.log_path)
+        options = ["--pool", "solo", "--queues", settings.SQS_QUEUES.create_order]
+        self.process = worker_process_started(name, options, self._environment, self.log_path)
         return self
 
     def log(self) -> str:
@@ -85,8 +86,9 @@ def pipeline_worker(django_db_setup, django_db_blocker, sandbox, tmp_path_factor
 
 
 def queue_url(dead_letters: bool = False) -> str:
-    name = settings.SQS_QUEUES.create_order + (DEAD_LETTER_SUFFIX if dead_letters else "")
-    return sqs_client().get_queue_url(QueueName=physical_queue_name(name))["QueueUrl"]
+    return sqs_queue_url(
+        settings.SQS_QUEUES.create_order + (DEAD_LETTER_SUFFIX if dead_letters else "")
+    )
 
 
 def queue_purged() -> None:
